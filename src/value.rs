@@ -1,0 +1,257 @@
+//! Claimed values: the literals of SPEC §4 and their canonical printing.
+//!
+//! A value is a number with an optional unit and an optional bound
+//! (`~40 %`, `<=30 %`, `-30..0 %`), a quoted text, or a boolean. The number is
+//! kept as written (an `f64`) and printed in Rust's shortest round-trip form;
+//! two values are "the same" for resolution exactly when they print the same.
+//!
+//! Grammar:
+//!
+//! ```text
+//! value    = text | "true" | "false" | quantity
+//! quantity = ( "~" number | "<=" number | ">=" number | number [ ".." number ] ) [ unit ]
+//! number   = [ "-" ] digits [ "." digits ] [ ( "e" | "E" ) [ "+" | "-" ] digits ]
+//! unit     = one word of non-space characters, not a quote, not a keyword
+//! ```
+
+use crate::syntax::{keyword, quote_text, quoted_text, PResult, SyntaxError};
+use nom::branch::alt;
+use nom::bytes::complete::tag;
+use nom::character::complete::{char, digit1, one_of, space0, space1};
+use nom::combinator::{opt, recognize};
+use nom::Parser;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A claimed value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Quantity(Quantity),
+    Text(String),
+    Bool(bool),
+}
+
+/// A number with its bound and unit: `~40 %`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quantity {
+    pub amount: Amount,
+    pub unit: Option<String>,
+}
+
+/// How exact a number is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Amount {
+    Exact(f64),
+    Approximately(f64),
+    AtMost(f64),
+    AtLeast(f64),
+    Between(f64, f64),
+}
+
+/// Words that end a value in the query language, so `= 24280 for 2010` does
+/// not read `for` as a unit.
+const RESERVED: &[&str] = &[
+    "for", "from", "to", "known", "as", "source", "quote", "modality", "note", "id", "every", "because",
+];
+
+impl Value {
+    /// A plain number without unit, as a JSON number in an import file means.
+    pub fn number(n: f64) -> Value {
+        Value::Quantity(Quantity { amount: Amount::Exact(n), unit: None })
+    }
+
+    /// Parses a whole value literal.
+    pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+        crate::syntax::parse_all(text.trim(), value, "the value")
+    }
+
+    /// The number a value stands for in aggregates: the midpoint of a range,
+    /// the bound of an at-most or at-least; nothing for text and booleans.
+    pub fn magnitude(&self) -> Option<f64> {
+        match self {
+            Value::Quantity(q) => Some(match q.amount {
+                Amount::Exact(n) | Amount::Approximately(n) | Amount::AtMost(n) | Amount::AtLeast(n) => n,
+                Amount::Between(a, b) => (a + b) / 2.0,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn unit(&self) -> Option<&str> {
+        match self {
+            Value::Quantity(q) => q.unit.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Value {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Value::parse(s).map_err(|e| format!("invalid value '{s}': {}", e.describe(s.trim())))
+    }
+}
+
+impl fmt::Display for Value {
+    /// Canonical printing (SPEC §4): bound prefix, number, one space, unit.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(t) => f.write_str(&quote_text(t)),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Quantity(q) => {
+                match q.amount {
+                    Amount::Exact(n) => write!(f, "{}", Number(n))?,
+                    Amount::Approximately(n) => write!(f, "~{}", Number(n))?,
+                    Amount::AtMost(n) => write!(f, "<={}", Number(n))?,
+                    Amount::AtLeast(n) => write!(f, ">={}", Number(n))?,
+                    Amount::Between(a, b) => write!(f, "{}..{}", Number(a), Number(b))?,
+                }
+                if let Some(unit) = &q.unit {
+                    write!(f, " {unit}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Rust's shortest round-trip form, with negative zero printed as `0`.
+struct Number(f64);
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0.0 {
+            f.write_str("0")
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+/// The nom parser for a value literal.
+pub fn value(input: &str) -> PResult<'_, Value> {
+    alt((
+        quoted_text.map(Value::Text),
+        keyword("true").map(|_| Value::Bool(true)),
+        keyword("false").map(|_| Value::Bool(false)),
+        quantity.map(Value::Quantity),
+    ))
+    .parse(input)
+    .map_err(|e| match e {
+        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
+            input,
+            "a value (a number with an optional unit, a quoted text, true or false)",
+        )),
+        other => other,
+    })
+}
+
+fn number(input: &str) -> PResult<'_, f64> {
+    let (rest, text) = recognize((
+        opt(char('-')),
+        digit1,
+        opt((char('.'), digit1)),
+        opt((one_of("eE"), opt(one_of("+-")), digit1)),
+    ))
+    .parse(input)?;
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok((rest, n)),
+        _ => SyntaxError::fail(input, format!("the number '{text}' is out of range")),
+    }
+}
+
+fn quantity(input: &str) -> PResult<'_, Quantity> {
+    let bounded = |prefix: &'static str, make: fn(f64) -> Amount| {
+        (tag(prefix), space0, number).map(move |(_, _, n)| make(n))
+    };
+    let (rest, amount) = alt((
+        bounded("~", Amount::Approximately),
+        bounded("<=", Amount::AtMost),
+        bounded(">=", Amount::AtLeast),
+        number.map(Amount::Exact),
+    ))
+    .parse(input)?;
+    let (rest, amount) = match (amount, rest.strip_prefix("..")) {
+        (Amount::Exact(low), Some(after)) => {
+            let (after, high) = number(after)?;
+            if high < low {
+                let written = &input[..input.len() - after.len()];
+                return SyntaxError::fail(input, format!("the range '{written}' ends below its start"));
+            }
+            (after, Amount::Between(low, high))
+        }
+        (_, Some(_)) => return SyntaxError::fail(rest, "a bounded number cannot also be a range"),
+        (amount, None) => (rest, amount),
+    };
+    if rest.starts_with(|c: char| c.is_alphanumeric() || c == '.') {
+        return Err(nom::Err::Error(SyntaxError::expected(rest, "a space before the unit")));
+    }
+    let (rest, unit) = opt((space1, unit).map(|(_, u)| u)).parse(rest)?;
+    Ok((rest, Quantity { amount, unit }))
+}
+
+/// A unit: one word that is not a keyword of the query language.
+fn unit(input: &str) -> PResult<'_, String> {
+    let word: &str = &input[..input.find(char::is_whitespace).unwrap_or(input.len())];
+    let starts_badly = word.starts_with(['\'', '"', '-']) || word.starts_with(|c: char| c.is_ascii_digit());
+    if word.is_empty() || starts_badly || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word)) {
+        return Err(nom::Err::Error(SyntaxError::expected(input, "a unit")));
+    }
+    Ok((&input[word.len()..], word.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every literal form of SPEC §4 with its canonical printing.
+    #[test]
+    fn every_literal_in_the_spec_prints_canonically() {
+        let table = [
+            ("24280 t", "24280 t"),
+            ("1.4e9 INR", "1400000000 INR"),
+            ("60 CNY/t", "60 CNY/t"),
+            ("97 %", "97 %"),
+            ("2.5 x", "2.5 x"),
+            ("~40 %", "~40 %"),
+            ("~ 40 %", "~40 %"),
+            ("<=30 %", "<=30 %"),
+            (">=80 %", ">=80 %"),
+            ("-30..0 %", "-30..0 %"),
+            ("20000..40000 t", "20000..40000 t"),
+            ("'under consideration'", "'under consideration'"),
+            ("\"under consideration\"", "'under consideration'"),
+            ("true", "true"),
+            ("FALSE", "false"),
+            ("24280", "24280"),
+            ("0.10 %", "0.1 %"),
+            ("-0 %", "0 %"),
+            ("24280.0   t", "24280 t"),
+        ];
+        for (text, printed) in table {
+            let v = Value::parse(text).unwrap_or_else(|e| panic!("{text}: {}", e.describe(text)));
+            assert_eq!(v.to_string(), printed, "{text}");
+            assert_eq!(Value::parse(printed).unwrap(), v, "{printed} re-parses");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        for text in ["", "t", "24,280 t", "30..-10 %", "~30..40 %", "24280t", "24280 t extra", "'open", "1e999 t"] {
+            assert!(Value::parse(text).is_err(), "{text} should not parse");
+        }
+    }
+
+    #[test]
+    fn a_keyword_is_not_a_unit() {
+        let (rest, v) = value("24280 for 2010").unwrap();
+        assert_eq!(v, Value::number(24280.0));
+        assert_eq!(rest, " for 2010");
+    }
+
+    #[test]
+    fn magnitude_takes_the_midpoint_of_a_range() {
+        assert_eq!(Value::parse("20..40 t").unwrap().magnitude(), Some(30.0));
+        assert_eq!(Value::parse("'x'").unwrap().magnitude(), None);
+    }
+}
