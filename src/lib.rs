@@ -1,9 +1,22 @@
 //! annals: an embedded, append-only store of cited historical facts with
 //! three kinds of time. Start at [`Store`]; ARCHITECTURE.md has the map.
 
+pub mod answer;
+pub mod error;
+pub mod event;
+pub mod log;
 pub mod period;
+pub mod projection;
+pub mod resolve;
+pub mod storage;
+pub mod store;
 pub mod syntax;
+pub mod validate;
 pub mod value;
 
+pub use answer::{Answer, Get, Row, Selector};
+pub use error::{Error, Result};
+pub use event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 pub use period::{Day, Period};
+pub use store::Store;
 pub use value::Value;

@@ -1,0 +1,244 @@
+//! Typed questions and their answers: what a `get` asks ([`Get`]), what it
+//! returns ([`Row`]), and how it is answered from a [`View`] of the
+//! projections ([`get`]).
+//!
+//! A `get` runs in three steps: find the series the selector names
+//! (`View::series`), read the claims of each series that overlap the asked
+//! period (`View::claims`, which touches only the bins the period reaches),
+//! then decide which claims count at the asked known time and resolve each
+//! slot (`resolve::resolve`). Period-kind slots are the exact valid periods;
+//! state-kind slots are the runs of `resolve::timeline`.
+
+use crate::error::{Error, Result};
+use crate::event::{Event, Kind, Modality};
+use crate::log::{self, Record};
+use crate::period::Period;
+use crate::projection::{AttributeMatch, IndexedClaim, TargetEntry, View};
+use crate::resolve::{self, Candidate, Standing, Status};
+use crate::storage::Table;
+use crate::value::Value;
+use std::collections::HashMap;
+
+/// Which series a question is about: `china.export_quota`, `china.*`,
+/// `*.share_of_world_reserves`, `china.mining_tax.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector {
+    /// `None` is `*`.
+    pub subject: Option<String>,
+    pub attribute: AttributeMatch,
+}
+
+impl Selector {
+    pub fn exact(subject: &str, attribute: &str) -> Selector {
+        Selector { subject: Some(subject.to_string()), attribute: AttributeMatch::Exact(attribute.to_string()) }
+    }
+}
+
+/// `selector for P as known Q as recorded at seq R`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Get {
+    pub selector: Selector,
+    /// The valid period asked about; `None` is all time.
+    pub valid: Option<Period>,
+    /// The known period `Q`; `None` uses everything known.
+    pub known: Option<Period>,
+    /// The log position `R`; `None` uses the whole log.
+    pub recorded: Option<u64>,
+}
+
+impl Get {
+    pub fn new(selector: Selector) -> Get {
+        Get { selector, valid: None, known: None, recorded: None }
+    }
+}
+
+/// A claim as shown in an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimView {
+    pub event: String,
+    pub seq: u64,
+    pub value: Value,
+    /// The effective known period.
+    pub known: Period,
+    pub source: String,
+    pub modality: Modality,
+    pub quote: Option<String>,
+    pub note: Option<String>,
+}
+
+/// One slot of an answer: its winner, the winner's status, and the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub subject: String,
+    pub attribute: String,
+    pub valid: Period,
+    pub winner: ClaimView,
+    pub status: Status,
+    pub others: Vec<(ClaimView, Standing)>,
+}
+
+/// Rows answered at one log position, which the answer reports so that it
+/// can be reproduced with `as recorded at seq N`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer<T> {
+    pub log_seq: u64,
+    pub rows: Vec<T>,
+}
+
+/// A claim that counts, with what resolution and display need.
+pub(crate) struct Counted {
+    pub claim: IndexedClaim,
+    pub candidate: Candidate,
+}
+
+/// Caches what one question reads more than once.
+pub(crate) struct Reader<'a> {
+    pub view: View<'a>,
+    published: HashMap<String, Option<Period>>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(view: View<'a>) -> Reader<'a> {
+        Reader { view, published: HashMap::new() }
+    }
+
+    pub fn record(&self, seq: u64) -> Result<Record> {
+        let bytes = self
+            .view
+            .storage
+            .get(Table::Log, &log::key(seq))?
+            .ok_or_else(|| Error::Corrupt(format!("the projections name log record {seq}, which is missing")))?;
+        Ok(log::decode(seq, &bytes)?.record)
+    }
+
+    /// A claim's or denial's known period: its own, else its source's
+    /// published period as revised at this position.
+    pub fn effective_known(&mut self, known: Option<Period>, source: &str) -> Result<Period> {
+        if let Some(k) = known {
+            return Ok(k);
+        }
+        if !self.published.contains_key(source) {
+            let p = self.view.source_published(source)?;
+            self.published.insert(source.to_string(), p);
+        }
+        self.published
+            .get(source)
+            .copied()
+            .flatten()
+            .ok_or_else(|| Error::Corrupt(format!("source '{source}' is cited but has no record")))
+    }
+
+    /// Filters claims to those that count at known time `known` and marks the
+    /// denied ones.
+    pub fn count(&mut self, claims: Vec<IndexedClaim>, known: Option<&Period>) -> Result<Vec<Counted>> {
+        let mut out = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let targets = self.view.targets(claim.seq)?;
+            if targets.iter().any(|(_, t)| *t == TargetEntry::Retracted) {
+                continue;
+            }
+            let claim_known = self.effective_known(claim.entry.known, &claim.entry.source)?;
+            if known.is_some_and(|q| !claim_known.known_by(q)) {
+                continue;
+            }
+            let mut denied = false;
+            for (actor, target) in &targets {
+                if let TargetEntry::Denied { known: deny_known, source } = target {
+                    let deny_known = self.effective_known(*deny_known, source)?;
+                    if known.is_none_or(|q| deny_known.known_by(q)) && !self.view.is_retracted(*actor)? {
+                        denied = true;
+                        break;
+                    }
+                }
+            }
+            let candidate = Candidate { seq: claim.seq, known: claim_known, value: claim.entry.value.to_string(), denied };
+            out.push(Counted { claim, candidate });
+        }
+        Ok(out)
+    }
+
+    pub fn claim_view(&self, counted: &Counted) -> Result<ClaimView> {
+        let record = self.record(counted.claim.seq)?;
+        let Event::Assert(c) = record.event else {
+            return Err(Error::Corrupt(format!("the slot index names record {} as a claim, but it is a {}", record.seq, record.event.op())));
+        };
+        Ok(ClaimView {
+            event: c.id.unwrap_or_else(|| format!("e{}", record.seq)),
+            seq: record.seq,
+            value: c.value,
+            known: counted.candidate.known,
+            source: c.source,
+            modality: c.modality,
+            quote: c.quote,
+            note: c.note,
+        })
+    }
+
+    /// Resolves one slot of counting claims into a row.
+    pub fn row(&self, subject: &str, attribute: &str, valid: Period, slot: &[&Counted]) -> Result<Option<Row>> {
+        let candidates: Vec<Candidate> = slot.iter().map(|c| c.candidate.clone()).collect();
+        let Some(resolution) = resolve::resolve(&candidates) else {
+            return Ok(None);
+        };
+        let others = resolution
+            .others
+            .iter()
+            .map(|(i, standing)| Ok((self.claim_view(slot[*i])?, *standing)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Row {
+            subject: subject.to_string(),
+            attribute: attribute.to_string(),
+            valid,
+            winner: self.claim_view(slot[resolution.winner])?,
+            status: resolution.status,
+            others,
+        }))
+    }
+
+    /// The slots of one series over `period`, resolved.
+    pub fn series_rows(&mut self, subject: &str, attribute: &str, kind: Kind, period: &Period, known: Option<&Period>) -> Result<Vec<Row>> {
+        let claims = self.view.claims(subject, attribute, period)?;
+        let counted = self.count(claims, known)?;
+        let mut rows = Vec::new();
+        match kind {
+            Kind::Period => {
+                let mut slots: Vec<((i64, i64), Period, Vec<&Counted>)> = Vec::new();
+                for c in &counted {
+                    let v = c.claim.valid;
+                    match slots.iter_mut().find(|(_, p, _)| *p == v) {
+                        Some((_, _, members)) => members.push(c),
+                        None => slots.push(((v.start_key(), v.end_key()), v, vec![c])),
+                    }
+                }
+                slots.sort_by_key(|(k, _, _)| *k);
+                for (_, valid, mut members) in slots {
+                    members.sort_by_key(|c| c.claim.seq);
+                    rows.extend(self.row(subject, attribute, valid, &members)?);
+                }
+            }
+            Kind::State => {
+                let valids: Vec<Period> = counted.iter().map(|c| c.claim.valid).collect();
+                for (run, members) in resolve::timeline(&valids, period) {
+                    let mut slot: Vec<&Counted> = members.iter().map(|i| &counted[*i]).collect();
+                    slot.sort_by_key(|c| c.claim.seq);
+                    rows.extend(self.row(subject, attribute, run, &slot)?);
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// Answers a `get` at the view's position.
+pub fn get(view: View<'_>, question: &Get) -> Result<Vec<Row>> {
+    let mut reader = Reader::new(view);
+    let period = question.valid.unwrap_or(Period::ALL);
+    let mut rows = Vec::new();
+    for (subject, attribute) in view.series(question.selector.subject.as_deref(), &question.selector.attribute)? {
+        let Some(kind) = view.kind(&attribute)? else {
+            continue;
+        };
+        rows.extend(reader.series_rows(&subject, &attribute, kind, &period, question.known.as_ref())?);
+    }
+    Ok(rows)
+}

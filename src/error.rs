@@ -1,0 +1,46 @@
+//! The one error type of the crate, grouped by cause: the caller's input was
+//! invalid, an event was refused by the log's rules, the stored data is
+//! corrupt, or the storage itself failed.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Malformed input: a query, a period, a value, a statement.
+    #[error("{0}")]
+    InvalidInput(String),
+
+    /// A line of an import file is malformed or refused. The whole file is
+    /// refused with it.
+    #[error("{file}:{line}: {}{message}", field.as_ref().map(|f| format!("field '{f}': ")).unwrap_or_default())]
+    Import { file: String, line: usize, field: Option<String>, message: String },
+
+    /// An event of a batch breaks the rules of the log (unknown source,
+    /// duplicate id, retracted target, …). `index` counts from 0 in the batch;
+    /// nothing of the batch was written.
+    #[error("event {} of the batch, field '{field}': {message}", index + 1)]
+    Rejected { index: usize, field: &'static str, message: String },
+
+    /// The stored data is corrupt or disagrees with itself.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+
+    /// Another process holds the store.
+    #[error("the store at {} is in use by another process (only one process may open it at a time)", path.display())]
+    Locked { path: PathBuf },
+
+    /// The storage engine failed.
+    #[error("storage error: {0}")]
+    Storage(String),
+
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    pub(crate) fn rejected(index: usize, field: &'static str, message: impl Into<String>) -> Error {
+        Error::Rejected { index, field, message: message.into() }
+    }
+}

@@ -1,0 +1,472 @@
+//! The projections: indexes derived from the log, their key layout, how a
+//! record is applied to them, and how a reader at log position `R` reads them.
+//!
+//! Every projection entry carries the seq of the event that produced it, so a
+//! reader at position `R` simply ignores entries with a larger seq: writers
+//! never need to stop readers, and `as recorded at seq N` costs nothing extra.
+//! Applying a record only inserts keys (or ORs bits into a series mask), so
+//! applying it twice is harmless; that is what lets `open` replay the tail of
+//! the log after a crash without knowing how far a half-done apply got.
+//!
+//! # The slot index (table `claims`)
+//!
+//! A `get` must touch only the claims whose valid period overlaps the question,
+//! in time logarithmic in the store. Claims are filed in the bins of a
+//! hierarchical binning scheme (as in genome browsers): level `L` cuts the
+//! calendar into bins of `2^BITS[L]` days, and a claim goes into the finest
+//! level whose single bin holds its whole valid period; unbounded claims go
+//! into the top level. A query for `[s, e)` then scans, at each level the
+//! series uses, only the bins that `[s, e)` touches.
+//!
+//! ```text
+//! claims key:  subject 00 attribute 00 | level u8 | bin u32 | start i64 | end i64 | seq u64
+//! value:       bincode ClaimEntry { known, source, value }
+//! ```
+//!
+//! Integers are big-endian, signed ones with the sign bit flipped, so byte
+//! order is numeric order. Subjects and attributes never contain a zero byte.
+
+use crate::error::Result;
+use crate::event::{Event, Kind};
+use crate::log::{decode_value, encode_value, Record};
+use crate::period::{Day, Period};
+use crate::storage::{scan_prefix, Storage, Table};
+use crate::value::Value;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Bin sizes, as powers of two days, of the bounded levels; level
+/// `BITS.len()` is the top level for unbounded periods.
+const BITS: [u32; 7] = [4, 7, 10, 13, 16, 19, 22];
+const TOP_LEVEL: u8 = BITS.len() as u8;
+
+/// Day numbers are shifted so that 0001-01-01 is bin position 0.
+const FIRST_DAY: i64 = -719_162;
+
+pub fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+fn ordered_i64(v: i64) -> [u8; 8] {
+    ((v as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn read_i64(bytes: &[u8]) -> i64 {
+    let mut buf = [0u8; 8];
+    buf.copy_from_slice(&bytes[..8]);
+    (u64::from_be_bytes(buf) ^ (1 << 63)) as i64
+}
+
+fn read_u64(bytes: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    buf.copy_from_slice(&bytes[..8]);
+    u64::from_be_bytes(buf)
+}
+
+/// `subject 00 attribute 00`: the prefix of a series' claims.
+pub fn series_key(subject: &str, attribute: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(subject.len() + attribute.len() + 2);
+    key.extend_from_slice(subject.as_bytes());
+    key.push(0);
+    key.extend_from_slice(attribute.as_bytes());
+    key.push(0);
+    key
+}
+
+/// `name 00 seq`: the key of one revision of a source or definition.
+fn revision_key(name: &str, seq: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 9);
+    key.extend_from_slice(name.as_bytes());
+    key.push(0);
+    key.extend_from_slice(&seq_key(seq));
+    key
+}
+
+/// The level and bin a valid period is filed under.
+fn bin_of(valid: &Period) -> (u8, u32) {
+    let (Some(start), Some(end)) = (valid.start, valid.end) else {
+        return (TOP_LEVEL, 0);
+    };
+    let first = start.0 as i64 - FIRST_DAY;
+    let last = end.0 as i64 - 1 - FIRST_DAY;
+    for (level, bits) in BITS.iter().enumerate() {
+        if first >> bits == last >> bits {
+            return (level as u8, (first >> bits) as u32);
+        }
+    }
+    (TOP_LEVEL, 0)
+}
+
+fn claim_key(series: &[u8], valid: &Period, seq: u64) -> Vec<u8> {
+    let (level, bin) = bin_of(valid);
+    let mut key = Vec::with_capacity(series.len() + 29);
+    key.extend_from_slice(series);
+    key.push(level);
+    key.extend_from_slice(&bin.to_be_bytes());
+    key.extend_from_slice(&ordered_i64(valid.start_key()));
+    key.extend_from_slice(&ordered_i64(valid.end_key()));
+    key.extend_from_slice(&seq_key(seq));
+    key
+}
+
+/// What the slot index keeps of a claim: enough to decide which claims count
+/// and win, without reading the log. Quotes and notes stay in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimEntry {
+    pub known: Option<Period>,
+    pub source: String,
+    pub value: Value,
+}
+
+/// A claim as read from the slot index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedClaim {
+    pub seq: u64,
+    pub valid: Period,
+    pub entry: ClaimEntry,
+}
+
+/// What an event did to another event (table `targets`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TargetEntry {
+    Denied { known: Option<Period>, source: String },
+    Retracted,
+}
+
+/// The ops that own event ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdOp {
+    Assert,
+    Deny,
+    Retract,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdEntry {
+    pub seq: u64,
+    pub op: IdOp,
+}
+
+/// The writes that applying some records makes, grouped by table.
+#[derive(Default)]
+pub struct ProjectionWrites {
+    tables: BTreeMap<Table, Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+    /// Series masks as they will be after these writes.
+    masks: BTreeMap<Vec<u8>, u8>,
+    /// Ids registered by these writes, for targets later in the same chunk.
+    ids: HashMap<String, IdEntry>,
+}
+
+impl ProjectionWrites {
+    fn put(&mut self, table: Table, key: Vec<u8>, value: Vec<u8>) {
+        self.tables.entry(table).or_default().push((key, Some(value)));
+    }
+
+    /// The seq of an event id, from these writes or the stored projection.
+    fn resolve_id(&self, storage: &dyn Storage, id: &str) -> Result<Option<IdEntry>> {
+        match self.ids.get(id) {
+            Some(entry) => Ok(Some(*entry)),
+            None => View { storage, position: u64::MAX }.id(id),
+        }
+    }
+
+    /// Adds the projection entries of one record.
+    pub fn add(&mut self, storage: &dyn Storage, record: &Record) -> Result<()> {
+        let seq = record.seq;
+        match &record.event {
+            Event::Define(d) => {
+                self.put(Table::Attributes, revision_key(&d.attribute, seq), encode_value(d));
+            }
+            Event::Source(s) => {
+                self.put(Table::Sources, revision_key(&s.id, seq), encode_value(&s.published));
+            }
+            Event::Assert(c) => {
+                let series = series_key(&c.subject, &c.attribute);
+                let (level, _) = bin_of(&c.valid);
+                let mask = match self.masks.get(&series) {
+                    Some(m) => *m,
+                    None => storage.get(Table::Series, &series)?.and_then(|v| v.first().copied()).unwrap_or(0),
+                };
+                let mask = mask | (1 << level);
+                self.masks.insert(series.clone(), mask);
+                self.put(Table::Series, series.clone(), vec![mask]);
+                self.put(Table::SeriesByAttribute, series_key(&c.attribute, &c.subject), Vec::new());
+                let entry = ClaimEntry { known: c.known, source: c.source.clone(), value: c.value.clone() };
+                self.put(Table::Claims, claim_key(&series, &c.valid, seq), encode_value(&entry));
+                self.put_id(record, IdOp::Assert);
+            }
+            Event::Deny(d) => {
+                if let Some(target) = self.resolve_id(storage, &d.target)? {
+                    let entry = TargetEntry::Denied { known: d.known, source: d.source.clone() };
+                    self.put(Table::Targets, target_key(target.seq, seq), encode_value(&entry));
+                }
+                self.put_id(record, IdOp::Deny);
+            }
+            Event::Retract(r) => {
+                if let Some(target) = self.resolve_id(storage, &r.target)? {
+                    self.put(Table::Targets, target_key(target.seq, seq), encode_value(&TargetEntry::Retracted));
+                }
+                self.put_id(record, IdOp::Retract);
+            }
+        }
+        Ok(())
+    }
+
+    fn put_id(&mut self, record: &Record, op: IdOp) {
+        if let Some(id) = record.event.event_id() {
+            let entry = IdEntry { seq: record.seq, op };
+            self.ids.insert(id.to_string(), entry);
+            self.put(Table::Ids, id.as_bytes().to_vec(), encode_value(&entry));
+        }
+    }
+
+    /// Writes everything, one atomic batch per table.
+    pub fn write(self, storage: &dyn Storage) -> Result<()> {
+        for (table, batch) in self.tables {
+            storage.write(table, batch)?;
+        }
+        Ok(())
+    }
+}
+
+fn target_key(target: u64, actor: u64) -> Vec<u8> {
+    let mut key = seq_key(target).to_vec();
+    key.extend_from_slice(&seq_key(actor));
+    key
+}
+
+/// Reads the projections as they were at log position `position`.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub storage: &'a dyn Storage,
+    pub position: u64,
+}
+
+impl<'a> View<'a> {
+    pub fn id(&self, id: &str) -> Result<Option<IdEntry>> {
+        match self.storage.get(Table::Ids, id.as_bytes())? {
+            Some(bytes) => {
+                let entry: IdEntry = decode_value(&bytes, "an id entry")?;
+                Ok((entry.seq <= self.position).then_some(entry))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The latest revision with seq <= position of a source or definition.
+    fn revision(&self, table: Table, name: &str) -> Result<Option<(u64, Vec<u8>)>> {
+        let mut prefix = name.as_bytes().to_vec();
+        prefix.push(0);
+        let end = revision_key(name, self.position.saturating_add(1));
+        let last = if self.position == u64::MAX {
+            scan_prefix(self.storage, table, &prefix).next_back()
+        } else {
+            self.storage.scan(table, &prefix, Some(&end)).next_back()
+        };
+        match last {
+            Some(entry) => {
+                let (key, value) = entry?;
+                Ok(Some((read_u64(&key[key.len() - 8..]), value)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The published period of a source, as revised by `position`.
+    pub fn source_published(&self, id: &str) -> Result<Option<Period>> {
+        match self.revision(Table::Sources, id)? {
+            Some((_, bytes)) => Ok(Some(decode_value(&bytes, "a source entry")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The seq of the latest revision of a source, to fetch it from the log.
+    pub fn source_seq(&self, id: &str) -> Result<Option<u64>> {
+        Ok(self.revision(Table::Sources, id)?.map(|(seq, _)| seq))
+    }
+
+    /// The definition of an attribute, as revised by `position`.
+    pub fn definition(&self, attribute: &str) -> Result<Option<crate::event::Definition>> {
+        match self.revision(Table::Attributes, attribute)? {
+            Some((_, bytes)) => Ok(Some(decode_value(&bytes, "an attribute entry")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every name in a revision table (sources or attributes), each once.
+    pub fn names(&self, table: Table) -> Result<Vec<String>> {
+        let mut names: Vec<String> = Vec::new();
+        for entry in self.storage.scan(table, b"", None) {
+            let (key, _) = entry?;
+            let seq = read_u64(&key[key.len() - 8..]);
+            let name = String::from_utf8_lossy(&key[..key.len() - 9]).into_owned();
+            if seq <= self.position && names.last() != Some(&name) {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// What was done to the event at `target` by events at or before position.
+    pub fn targets(&self, target: u64) -> Result<Vec<(u64, TargetEntry)>> {
+        let mut out = Vec::new();
+        for entry in scan_prefix(self.storage, Table::Targets, &seq_key(target)) {
+            let (key, value) = entry?;
+            let actor = read_u64(&key[8..]);
+            if actor <= self.position {
+                out.push((actor, decode_value(&value, "a target entry")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// True when the event at `seq` is retracted at this position.
+    pub fn is_retracted(&self, seq: u64) -> Result<bool> {
+        Ok(self.targets(seq)?.iter().any(|(_, t)| *t == TargetEntry::Retracted))
+    }
+
+    /// The kind of an attribute (fixed at its first definition).
+    pub fn kind(&self, attribute: &str) -> Result<Option<Kind>> {
+        Ok(self.definition(attribute)?.map(|d| d.kind))
+    }
+
+    /// The series matching a selector: `(subject, attribute)` pairs in order.
+    pub fn series(&self, subject: Option<&str>, attribute: &AttributeMatch) -> Result<Vec<(String, String)>> {
+        let split = |key: &[u8]| -> Option<(String, String)> {
+            let text = std::str::from_utf8(key).ok()?;
+            let mut parts = text.trim_end_matches('\0').splitn(2, '\0');
+            Some((parts.next()?.to_string(), parts.next()?.to_string()))
+        };
+        let mut out = Vec::new();
+        match (subject, attribute) {
+            (Some(s), AttributeMatch::Exact(a)) => {
+                if self.storage.get(Table::Series, &series_key(s, a))?.is_some() {
+                    out.push((s.to_string(), a.clone()));
+                }
+            }
+            (Some(s), _) => {
+                let mut prefix = s.as_bytes().to_vec();
+                prefix.push(0);
+                for entry in scan_prefix(self.storage, Table::Series, &prefix) {
+                    if let Some((s, a)) = split(&entry?.0) {
+                        if attribute.matches(&a) {
+                            out.push((s, a));
+                        }
+                    }
+                }
+            }
+            (None, _) => {
+                let prefix = match attribute {
+                    AttributeMatch::Exact(a) => {
+                        let mut p = a.as_bytes().to_vec();
+                        p.push(0);
+                        p
+                    }
+                    AttributeMatch::Prefix(p) => p.as_bytes().to_vec(),
+                    AttributeMatch::Any => Vec::new(),
+                };
+                for entry in scan_prefix(self.storage, Table::SeriesByAttribute, &prefix) {
+                    if let Some((a, s)) = split(&entry?.0) {
+                        if attribute.matches(&a) {
+                            out.push((s, a));
+                        }
+                    }
+                }
+                out.sort();
+            }
+        }
+        Ok(out)
+    }
+
+    /// The claims of a series whose valid period overlaps `period`, recorded
+    /// at or before this position, in key order. Touches only the bins of the
+    /// levels the series uses that `period` reaches.
+    pub fn claims(&self, subject: &str, attribute: &str, period: &Period) -> Result<Vec<IndexedClaim>> {
+        let series = series_key(subject, attribute);
+        let mask = match self.storage.get(Table::Series, &series)? {
+            Some(v) => v.first().copied().unwrap_or(0),
+            None => return Ok(Vec::new()),
+        };
+        let first = period.start_key().max(FIRST_DAY) - FIRST_DAY;
+        let last = period.end_key().saturating_sub(1).min(i32::MAX as i64) - FIRST_DAY;
+        let mut out = Vec::new();
+        for level in 0..=TOP_LEVEL {
+            if mask & (1 << level) == 0 {
+                continue;
+            }
+            let (low, high) = if level == TOP_LEVEL {
+                (0u32, 0u32)
+            } else {
+                let bits = BITS[level as usize];
+                ((first >> bits).clamp(0, u32::MAX as i64) as u32, (last >> bits).clamp(0, u32::MAX as i64) as u32)
+            };
+            let mut start = series.clone();
+            start.push(level);
+            start.extend_from_slice(&low.to_be_bytes());
+            let mut end = series.clone();
+            end.push(level);
+            end.extend_from_slice(&(high as u64 + 1).to_be_bytes()[4..]);
+            let end = if high == u32::MAX { crate::storage::prefix_end(&start[..series.len() + 1]) } else { Some(end) };
+            for entry in self.storage.scan(Table::Claims, &start, end.as_deref()) {
+                let (key, value) = entry?;
+                let at = series.len() + 5;
+                let valid_start = read_i64(&key[at..]);
+                let valid_end = read_i64(&key[at + 8..]);
+                let seq = read_u64(&key[at + 16..]);
+                let valid = Period {
+                    start: (valid_start != i64::MIN).then_some(Day(valid_start as i32)),
+                    end: (valid_end != i64::MAX).then_some(Day(valid_end as i32)),
+                };
+                if seq <= self.position && valid.overlaps(period) {
+                    out.push(IndexedClaim { seq, valid, entry: decode_value(&value, "a claim entry")? });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Which attributes a selector names: `export_quota`, `mining_tax.*`, `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttributeMatch {
+    Exact(String),
+    /// `mining_tax.*`: the prefix includes the trailing dot.
+    Prefix(String),
+    Any,
+}
+
+impl AttributeMatch {
+    pub fn matches(&self, attribute: &str) -> bool {
+        match self {
+            AttributeMatch::Exact(a) => a == attribute,
+            AttributeMatch::Prefix(p) => attribute.starts_with(p.as_str()),
+            AttributeMatch::Any => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(text: &str) -> Period {
+        Period::parse(text).unwrap()
+    }
+
+    #[test]
+    fn short_periods_go_to_fine_levels_and_open_ones_to_the_top() {
+        assert_eq!(bin_of(&period("2010-10-19")).0, 0);
+        assert!(bin_of(&period("2010")).0 >= 2);
+        assert_eq!(bin_of(&period("2006..")).0, TOP_LEVEL);
+        assert_eq!(bin_of(&period("0001..9999")).0, TOP_LEVEL - 1);
+    }
+
+    #[test]
+    fn ordered_integers_sort_as_bytes() {
+        let values = [i64::MIN, -5, -1, 0, 1, 7, i64::MAX];
+        for pair in values.windows(2) {
+            assert!(ordered_i64(pair[0]) < ordered_i64(pair[1]));
+            assert_eq!(read_i64(&ordered_i64(pair[0])), pair[0]);
+        }
+    }
+}

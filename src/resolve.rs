@@ -1,0 +1,216 @@
+//! Resolution (SPEC §5): given the claims that count for one slot, which one
+//! wins, what its status is, and how each of the others stands beside it.
+//!
+//! This module is pure: it sees only candidates (already filtered to those
+//! recorded by `R`, not retracted, and known by `Q`) and their denial flags.
+//! Finding the candidates is the store's job; turning the state-kind days
+//! into runs is [`timeline`]'s.
+
+use crate::period::Period;
+use serde::Serialize;
+use std::fmt;
+
+/// One counting claim of a slot, as resolution needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub seq: u64,
+    /// The effective known period (explicit, else the source's published).
+    pub known: Period,
+    /// The canonical printing of the value: values compare by it.
+    pub value: String,
+    /// Denied by a counting denial.
+    pub denied: bool,
+}
+
+/// The status of a slot's winner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Current,
+    Contested,
+    Denied,
+}
+
+/// How another claim of the slot stands beside the winner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Standing {
+    Denied,
+    Agrees,
+    Superseded,
+    Conflicting,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Current => "current",
+            Status::Contested => "contested",
+            Status::Denied => "denied",
+        }
+    }
+}
+
+impl Standing {
+    pub fn name(self) -> &'static str {
+        match self {
+            Standing::Denied => "denied",
+            Standing::Agrees => "agrees",
+            Standing::Superseded => "superseded",
+            Standing::Conflicting => "conflicting",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for Standing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The outcome for one slot: indexes into the candidate list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    pub winner: usize,
+    pub status: Status,
+    /// Every other candidate, ordered by seq, with its standing.
+    pub others: Vec<(usize, Standing)>,
+}
+
+/// Why a candidate won or lost, for `explain`.
+pub fn rank(c: &Candidate) -> (i64, u64) {
+    (c.known.end_key(), c.seq)
+}
+
+/// Resolves one slot. `None` when there are no candidates.
+pub fn resolve(candidates: &[Candidate]) -> Option<Resolution> {
+    let best = |allow_denied: bool| {
+        candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| allow_denied || !c.denied)
+            .max_by_key(|(_, c)| rank(c))
+            .map(|(i, _)| i)
+    };
+    let winner = best(false).or_else(|| best(true))?;
+    let w = &candidates[winner];
+    let clearly_earlier = |c: &Candidate| c.known.end_key() <= w.known.start_key();
+    let status = if w.denied {
+        Status::Denied
+    } else if candidates
+        .iter()
+        .enumerate()
+        .any(|(i, c)| i != winner && !c.denied && c.value != w.value && !clearly_earlier(c))
+    {
+        Status::Contested
+    } else {
+        Status::Current
+    };
+    let mut others: Vec<(usize, Standing)> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != winner)
+        .map(|(i, c)| {
+            let standing = if c.denied {
+                Standing::Denied
+            } else if c.value == w.value {
+                Standing::Agrees
+            } else if clearly_earlier(c) {
+                Standing::Superseded
+            } else {
+                Standing::Conflicting
+            };
+            (i, standing)
+        })
+        .collect();
+    others.sort_by_key(|(i, _)| candidates[*i].seq);
+    Some(Resolution { winner, status, others })
+}
+
+/// Splits `period` into the maximal runs over which the same claims hold,
+/// for state-kind attributes: returns each run with the indexes of the
+/// claims (by `valid`) that cover it. Runs without any claim are left out.
+pub fn timeline(valids: &[Period], period: &Period) -> Vec<(Period, Vec<usize>)> {
+    let mut cuts: Vec<i64> = Vec::with_capacity(valids.len() * 2 + 2);
+    cuts.push(period.start_key());
+    cuts.push(period.end_key());
+    for v in valids {
+        for point in [v.start_key(), v.end_key()] {
+            if point > period.start_key() && point < period.end_key() {
+                cuts.push(point);
+            }
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut runs = Vec::new();
+    for pair in cuts.windows(2) {
+        let piece = Period {
+            start: (pair[0] != i64::MIN).then_some(crate::period::Day(pair[0] as i32)),
+            end: (pair[1] != i64::MAX).then_some(crate::period::Day(pair[1] as i32)),
+        };
+        let covering: Vec<usize> =
+            valids.iter().enumerate().filter(|(_, v)| v.overlaps(&piece)).map(|(i, _)| i).collect();
+        if !covering.is_empty() {
+            runs.push((piece, covering));
+        }
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(seq: u64, known: &str, value: &str, denied: bool) -> Candidate {
+        Candidate { seq, known: Period::parse(known).unwrap(), value: value.to_string(), denied }
+    }
+
+    #[test]
+    fn the_latest_known_claim_wins_and_earlier_ones_are_superseded() {
+        let c = [candidate(1, "2010-07", "30000 t", false), candidate(2, "2010-10", "24280 t", false)];
+        let r = resolve(&c).unwrap();
+        assert_eq!((r.winner, r.status), (1, Status::Current));
+        assert_eq!(r.others, vec![(0, Standing::Superseded)]);
+    }
+
+    #[test]
+    fn overlapping_knowledge_with_different_values_is_contested() {
+        let c = [candidate(1, "2010", "30 %", false), candidate(2, "2010-10", "40 %", false)];
+        let r = resolve(&c).unwrap();
+        assert_eq!((r.winner, r.status), (0, Status::Contested), "2010 ends after 2010-10");
+        assert_eq!(r.others, vec![(1, Standing::Conflicting)]);
+    }
+
+    #[test]
+    fn a_denied_claim_loses_to_an_undenied_one_and_wins_only_alone() {
+        let c = [candidate(1, "2010-09", "a", false), candidate(2, "2010-10", "b", true)];
+        let r = resolve(&c).unwrap();
+        assert_eq!((r.winner, r.status), (0, Status::Current));
+        assert_eq!(r.others, vec![(1, Standing::Denied)]);
+        let r = resolve(&c[1..]).unwrap();
+        assert_eq!((r.winner, r.status), (0, Status::Denied));
+    }
+
+    #[test]
+    fn equal_known_ends_are_broken_by_seq_and_same_values_agree() {
+        let c = [candidate(5, "2010", "1 t", false), candidate(3, "2010", "1 t", false)];
+        let r = resolve(&c).unwrap();
+        assert_eq!((r.winner, r.status), (0, Status::Current));
+        assert_eq!(r.others, vec![(1, Standing::Agrees)]);
+    }
+
+    #[test]
+    fn timeline_cuts_at_every_boundary_inside_the_period() {
+        let valids = [Period::parse("2010..2011").unwrap(), Period::parse("2011").unwrap()];
+        let runs = timeline(&valids, &Period::parse("2009..2012").unwrap());
+        let printed: Vec<(String, Vec<usize>)> = runs.into_iter().map(|(p, c)| (p.to_string(), c)).collect();
+        assert_eq!(printed, vec![("2010".to_string(), vec![0]), ("2011".to_string(), vec![0, 1])]);
+    }
+}

@@ -1,0 +1,224 @@
+//! The [`Store`]: opening, appending batches, answering from one consistent
+//! log position, and verifying.
+//!
+//! # Write protocol
+//!
+//! An append holds the writer lock and, for seqs `head+1 ..= last`:
+//!
+//! 1. validates the whole batch against the projections at `head`
+//!    (`validate::validate`); a refusal writes nothing;
+//! 2. writes the encoded records to the log table, then flushes;
+//! 3. writes the new head `(last, hash)` to meta, then flushes: **this is the
+//!    commit point**. Records above the head are never read, and `open`
+//!    removes them, so a crash before it leaves no trace of the batch;
+//! 4. applies the records to the projections (`catch_up`), flushes, and only
+//!    then records `applied = last` and lets readers see the new position.
+//!
+//! A crash after 3 leaves projections behind the log; `open` replays the
+//! tail. Because applying is idempotent, a half-applied batch is harmless.
+
+use crate::answer::{self, Answer, Get, Row};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::log::{self, Envelope, Hash, Record};
+use crate::projection::{ProjectionWrites, View};
+use crate::storage::{MemoryStorage, SledStorage, Storage, Table};
+use crate::validate;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+const HEAD_KEY: &[u8] = b"head";
+const APPLIED_KEY: &[u8] = b"applied";
+/// How many records a replay applies between flushes.
+const REPLAY_CHUNK: u64 = 50_000;
+
+/// The last committed record: its seq and hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Head {
+    seq: u64,
+    hash: Hash,
+}
+
+/// What an append wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub first_seq: u64,
+    pub last_seq: u64,
+    /// The event id of each event of the batch, where it has one.
+    pub ids: Vec<Option<String>>,
+}
+
+/// An annals store: the log and its projections.
+pub struct Store {
+    storage: Arc<dyn Storage>,
+    writer: Mutex<Head>,
+    /// The position readers answer from: every record up to it is committed
+    /// and applied to the projections.
+    applied: AtomicU64,
+}
+
+impl Store {
+    /// Opens or creates the store at `path`. Refuses a store that another
+    /// process holds with [`Error::Locked`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Store::with_storage(Arc::new(SledStorage::open(path.as_ref())?))
+    }
+
+    /// A store on disk in a temporary directory, removed when dropped.
+    pub fn temporary() -> Result<Store> {
+        Store::with_storage(Arc::new(SledStorage::temporary()?))
+    }
+
+    /// A store that lives in memory only.
+    pub fn in_memory() -> Store {
+        // An empty memory store has nothing to read that could fail.
+        Store::with_storage(Arc::new(MemoryStorage::new())).unwrap_or_else(|_| unreachable!())
+    }
+
+    /// Opens a store on any engine: checks the head record, removes records
+    /// of an uncommitted batch, and replays the log tail the projections lack.
+    pub fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
+        let head = read_head(storage.as_ref())?;
+        if head.seq > 0 {
+            let envelope = read_envelope(storage.as_ref(), head.seq)?;
+            if envelope.hash != head.hash {
+                return Err(Error::Corrupt(format!("the log head (seq {}) does not match its record's hash", head.seq)));
+            }
+        }
+        let uncommitted: Vec<(Vec<u8>, Option<Vec<u8>>)> = storage
+            .scan(Table::Log, &log::key(head.seq + 1), None)
+            .map(|e| e.map(|(k, _)| (k, None)))
+            .collect::<Result<_>>()?;
+        if !uncommitted.is_empty() {
+            storage.write(Table::Log, uncommitted)?;
+            storage.flush()?;
+        }
+        let applied = match storage.get(Table::Meta, APPLIED_KEY)? {
+            Some(bytes) => read_u64_value(&bytes, "the applied position")?,
+            None => 0,
+        };
+        if applied > head.seq {
+            return Err(Error::Corrupt(format!("the projections are at seq {applied}, past the log head {}", head.seq)));
+        }
+        let store = Store { storage, writer: Mutex::new(head), applied: AtomicU64::new(applied) };
+        store.catch_up(head)?;
+        Ok(store)
+    }
+
+    /// The engine underneath, for tools that inspect it.
+    pub fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
+    /// The log position readers answer from.
+    pub fn position(&self) -> u64 {
+        self.applied.load(Ordering::Acquire)
+    }
+
+    /// A view of the projections at `recorded` (clamped to the position).
+    pub fn view(&self, recorded: Option<u64>) -> View<'_> {
+        let position = self.position();
+        View { storage: self.storage.as_ref(), position: recorded.map_or(position, |r| r.min(position)) }
+    }
+
+    /// Appends one batch atomically: all its events or none.
+    pub fn append(&self, mut batch: Vec<Event>) -> Result<Appended> {
+        let mut head = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // Projections must be at the head before they can judge a batch.
+        self.catch_up(*head)?;
+        if batch.is_empty() {
+            return Ok(Appended { first_seq: head.seq + 1, last_seq: head.seq, ids: Vec::new() });
+        }
+        let first_seq = head.seq + 1;
+        validate::validate(&View { storage: self.storage.as_ref(), position: head.seq }, &mut batch, first_seq)?;
+        let recorded = jiff::Timestamp::now().as_microsecond();
+        let mut hash = head.hash;
+        let mut writes = Vec::with_capacity(batch.len());
+        let mut ids = Vec::with_capacity(batch.len());
+        for (i, event) in batch.into_iter().enumerate() {
+            let seq = first_seq + i as u64;
+            ids.push(event.event_id().map(str::to_string));
+            let (bytes, next) = log::encode(&Record { seq, recorded, event }, &hash);
+            hash = next;
+            writes.push((log::key(seq).to_vec(), Some(bytes)));
+        }
+        let last_seq = first_seq + writes.len() as u64 - 1;
+        self.storage.write(Table::Log, writes)?;
+        self.storage.flush()?;
+        let new_head = Head { seq: last_seq, hash };
+        let mut head_bytes = last_seq.to_be_bytes().to_vec();
+        head_bytes.extend_from_slice(&hash);
+        self.storage.write(Table::Meta, vec![(HEAD_KEY.to_vec(), Some(head_bytes))])?;
+        self.storage.flush()?;
+        *head = new_head;
+        self.catch_up(new_head)?;
+        Ok(Appended { first_seq, last_seq, ids })
+    }
+
+    /// Applies committed records the projections lack, up to `head`.
+    fn catch_up(&self, head: Head) -> Result<()> {
+        let mut applied = self.position();
+        while applied < head.seq {
+            let until = head.seq.min(applied + REPLAY_CHUNK);
+            let mut writes = ProjectionWrites::default();
+            for entry in self.storage.scan(Table::Log, &log::key(applied + 1), Some(&log::key(until + 1))) {
+                let (key, bytes) = entry?;
+                let record = log::decode(seq_of_key(&key)?, &bytes)?.record;
+                writes.add(self.storage.as_ref(), &record)?;
+            }
+            writes.write(self.storage.as_ref())?;
+            self.storage.flush()?;
+            self.storage.write(Table::Meta, vec![(APPLIED_KEY.to_vec(), Some(until.to_be_bytes().to_vec()))])?;
+            self.applied.store(until, Ordering::Release);
+            applied = until;
+        }
+        Ok(())
+    }
+
+    /// The record at `seq`, its hash checked.
+    pub fn record(&self, seq: u64) -> Result<Record> {
+        Ok(read_envelope(self.storage.as_ref(), seq)?.record)
+    }
+
+    /// Every committed record in log order, hashes checked.
+    pub fn records(&self) -> impl Iterator<Item = Result<Envelope>> + '_ {
+        let head = self.position();
+        self.storage.scan(Table::Log, &log::key(1), Some(&log::key(head + 1))).map(|entry| {
+            let (key, bytes) = entry?;
+            log::decode(seq_of_key(&key)?, &bytes)
+        })
+    }
+
+    /// Answers a typed `get`.
+    pub fn get(&self, question: &Get) -> Result<Answer<Row>> {
+        let view = self.view(question.recorded);
+        Ok(Answer { log_seq: view.position, rows: answer::get(view, question)? })
+    }
+}
+
+fn seq_of_key(key: &[u8]) -> Result<u64> {
+    read_u64_value(key, "a log key")
+}
+
+fn read_u64_value(bytes: &[u8], what: &str) -> Result<u64> {
+    let array: [u8; 8] = bytes.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(|| Error::Corrupt(format!("{what} is damaged")))?;
+    Ok(u64::from_be_bytes(array))
+}
+
+fn read_head(storage: &dyn Storage) -> Result<Head> {
+    match storage.get(Table::Meta, HEAD_KEY)? {
+        None => Ok(Head { seq: 0, hash: [0; 32] }),
+        Some(bytes) if bytes.len() == 40 => {
+            let mut hash = [0u8; 32];
+            hash.copy_from_slice(&bytes[8..]);
+            Ok(Head { seq: read_u64_value(&bytes, "the log head")?, hash })
+        }
+        Some(_) => Err(Error::Corrupt("the log head is damaged".into())),
+    }
+}
+
+fn read_envelope(storage: &dyn Storage, seq: u64) -> Result<Envelope> {
+    let bytes = storage.get(Table::Log, &log::key(seq))?.ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))?;
+    log::decode(seq, &bytes)
+}

@@ -1,0 +1,170 @@
+//! The rules an event must pass before it is appended (SPEC §2, §5): names
+//! spelled right, attributes defined, sources known, ids unique, and targets
+//! that exist, are of the right kind and are not retracted.
+//!
+//! A batch is checked whole, in order, before anything is written: each event
+//! sees the log as it is plus the events before it in the same batch (the
+//! [`Pending`] overlay). The first broken rule refuses the batch with an error
+//! naming the event's index and the field at fault.
+
+use crate::error::{Error, Result};
+use crate::event::{check_name, Event, Kind, NameKind};
+use crate::period::Period;
+use crate::projection::{IdEntry, IdOp, View};
+use crate::storage::Table;
+use std::collections::{HashMap, HashSet};
+
+/// What earlier events of the batch have added, on top of the log.
+#[derive(Default)]
+struct Pending {
+    ids: HashMap<String, IdEntry>,
+    retracted: HashSet<u64>,
+    sources: HashMap<String, Period>,
+    kinds: HashMap<String, Kind>,
+}
+
+/// Checks a batch that would occupy seqs `first_seq..`, assigning `e<seq>`
+/// ids to the claims, denials and retractions that have none.
+pub fn validate(view: &View<'_>, batch: &mut [Event], first_seq: u64) -> Result<()> {
+    let mut pending = Pending::default();
+    for (index, event) in batch.iter_mut().enumerate() {
+        let seq = first_seq + index as u64;
+        if let Some(id) = event.event_id_mut() {
+            if id.is_none() {
+                *id = Some(format!("e{seq}"));
+            }
+        }
+        check(view, &mut pending, event, seq).map_err(|(field, message)| Error::rejected(index, field, message))?;
+    }
+    Ok(())
+}
+
+type Refusal = (&'static str, String);
+
+fn storage_refusal(e: Error) -> Refusal {
+    ("(store)", e.to_string())
+}
+
+fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Result<(), Refusal> {
+    let name = |kind: NameKind, field: &'static str, value: &str| check_name(kind, value).map_err(|m| (field, m));
+    match event {
+        Event::Define(d) => {
+            name(NameKind::Attribute, "attribute", &d.attribute)?;
+            let existing = match pending.kinds.get(&d.attribute) {
+                Some(k) => Some(*k),
+                None => view.kind(&d.attribute).map_err(storage_refusal)?,
+            };
+            if let Some(kind) = existing.filter(|k| *k != d.kind) {
+                return Err((
+                    "kind",
+                    format!(
+                        "attribute '{}' is already defined as kind {}; a revision may change its unit and doc but not its kind",
+                        d.attribute,
+                        kind.name()
+                    ),
+                ));
+            }
+            pending.kinds.insert(d.attribute.clone(), d.kind);
+        }
+        Event::Source(s) => {
+            name(NameKind::Id, "id", &s.id)?;
+            pending.sources.insert(s.id.clone(), s.published);
+        }
+        Event::Assert(c) => {
+            claim_id(view, pending, event, seq, IdOp::Assert)?;
+            name(NameKind::Subject, "subject", &c.subject)?;
+            name(NameKind::Attribute, "attribute", &c.attribute)?;
+            let defined = pending.kinds.contains_key(&c.attribute) || view.kind(&c.attribute).map_err(storage_refusal)?.is_some();
+            if !defined {
+                let mut known = view.names(Table::Attributes).map_err(storage_refusal)?;
+                known.extend(pending.kinds.keys().cloned());
+                return Err(("attribute", format!("attribute '{}' is not defined{}", c.attribute, did_you_mean(&c.attribute, &known))));
+            }
+            known_source(view, pending, &c.source)?;
+        }
+        Event::Deny(d) => {
+            claim_id(view, pending, event, seq, IdOp::Deny)?;
+            let target = live_target(view, pending, &d.target)?;
+            if target.op != IdOp::Assert {
+                return Err(("target", format!("'{}' is a {} event; a denial targets an assert", d.target, op_name(target.op))));
+            }
+            known_source(view, pending, &d.source)?;
+        }
+        Event::Retract(r) => {
+            claim_id(view, pending, event, seq, IdOp::Retract)?;
+            let target = live_target(view, pending, &r.target)?;
+            if target.op == IdOp::Retract {
+                return Err(("target", format!("'{}' is a retraction; a retraction targets an assert or a deny", r.target)));
+            }
+            if r.reason.trim().is_empty() {
+                return Err(("reason", "a retraction needs a reason".to_string()));
+            }
+            pending.retracted.insert(target.seq);
+        }
+    }
+    Ok(())
+}
+
+fn op_name(op: IdOp) -> &'static str {
+    match op {
+        IdOp::Assert => "assert",
+        IdOp::Deny => "deny",
+        IdOp::Retract => "retract",
+    }
+}
+
+/// Registers the event's id, refusing one that is already taken.
+fn claim_id(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64, op: IdOp) -> Result<(), Refusal> {
+    let id = event.event_id().unwrap_or_default();
+    check_name(NameKind::Id, id).map_err(|m| ("id", m))?;
+    let taken = pending.ids.get(id).copied().or(view.id(id).map_err(storage_refusal)?);
+    if let Some(other) = taken {
+        return Err(("id", format!("id '{id}' is already used by the event at seq {}", other.seq)));
+    }
+    pending.ids.insert(id.to_string(), IdEntry { seq, op });
+    Ok(())
+}
+
+/// The target of a deny or retract: it must exist and not be retracted.
+fn live_target(view: &View<'_>, pending: &Pending, target: &str) -> Result<IdEntry, Refusal> {
+    let entry = match pending.ids.get(target) {
+        Some(e) => *e,
+        None => view.id(target).map_err(storage_refusal)?.ok_or_else(|| ("target", format!("no event has the id '{target}'")))?,
+    };
+    if pending.retracted.contains(&entry.seq) || view.is_retracted(entry.seq).map_err(storage_refusal)? {
+        return Err(("target", format!("the event '{target}' is retracted")));
+    }
+    Ok(entry)
+}
+
+fn known_source(view: &View<'_>, pending: &Pending, source: &str) -> Result<(), Refusal> {
+    if pending.sources.contains_key(source) || view.source_published(source).map_err(storage_refusal)?.is_some() {
+        return Ok(());
+    }
+    let mut known = view.names(Table::Sources).map_err(storage_refusal)?;
+    known.extend(pending.sources.keys().cloned());
+    Err(("source", format!("source '{source}' is not defined{}", did_you_mean(source, &known))))
+}
+
+/// ", did you mean 'x'?" for the closest known name, if one is close.
+pub fn did_you_mean(name: &str, known: &[String]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(name, k), k))
+        .filter(|(d, k)| *d <= (name.len().max(k.len()) / 3).max(2))
+        .min()
+        .map(|(_, k)| format!("; did you mean '{k}'?"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_suggests_close_names_only() {
+        let known = vec!["export_quota".to_string(), "production".to_string()];
+        assert_eq!(did_you_mean("export_qouta", &known), "; did you mean 'export_quota'?");
+        assert_eq!(did_you_mean("tax", &known), "");
+    }
+}
