@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod error;
+pub mod interchange;
 pub mod event;
 pub mod log;
 pub mod period;
@@ -13,6 +14,7 @@ pub mod store;
 pub mod syntax;
 pub mod validate;
 pub mod value;
+pub mod verify;
 
 pub use answer::{Answer, Get, Row, Selector};
 pub use error::{Error, Result};

@@ -1,0 +1,275 @@
+//! The JSON Lines interchange format of SPEC §8: reading an import file into
+//! typed events, and writing the log back out so that it round-trips.
+//!
+//! An import file is one batch. [`parse_file`] reads it whole first; every
+//! error names the file, the line and the field, and nothing is appended
+//! unless every line parses and the store accepts every event
+//! ([`import_file`] maps the store's refusals back to their lines).
+//!
+//! `export` writes each record in the import shape plus `seq`, `recorded`
+//! (RFC 3339) and `hash` (hex). Import ignores those three fields: an
+//! imported log is a new recording, with its own seqs and times. A claim
+//! whose known period defaulted to its source's stays without `known`, so the
+//! default keeps following source revisions after a round trip.
+
+use crate::error::{Error, Result};
+use crate::event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
+use crate::log::{self, Envelope};
+use crate::period::Period;
+use crate::store::{Appended, Store};
+use crate::value::Value;
+use serde_json::{Map, Value as Json};
+
+/// Lines longer than this are refused rather than parsed.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The fields each op accepts; anything else is a typo worth reporting.
+fn allowed_fields(op: &str) -> &'static [&'static str] {
+    match op {
+        "define" => &["op", "attribute", "kind", "unit", "doc"],
+        "source" => &["op", "id", "title", "publisher", "published", "url", "text", "note"],
+        "assert" => &["op", "id", "subject", "attribute", "valid", "value", "known", "source", "quote", "modality", "note"],
+        "deny" => &["op", "id", "target", "known", "source", "quote"],
+        "retract" => &["op", "id", "target", "reason"],
+        _ => &[],
+    }
+}
+
+/// Fields that `export` adds and import accepts and ignores.
+const EXPORT_FIELDS: [&str; 3] = ["seq", "recorded", "hash"];
+
+/// A parsed import file: each event with the line it came from.
+pub struct ParsedFile {
+    pub name: String,
+    pub events: Vec<Event>,
+    pub lines: Vec<usize>,
+}
+
+/// Parses a whole import file. `name` is used in error messages.
+pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
+    let mut parsed = ParsedFile { name: name.to_string(), events: Vec::new(), lines: Vec::new() };
+    for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line_no = index + 1;
+        let error = |field: Option<&str>, message: String| Error::Import {
+            file: name.to_string(),
+            line: line_no,
+            field: field.map(str::to_string),
+            message,
+        };
+        if raw.len() > MAX_LINE_BYTES {
+            return Err(error(None, format!("the line is {} bytes long; the limit is {MAX_LINE_BYTES}", raw.len())));
+        }
+        let line = std::str::from_utf8(raw)
+            .map_err(|e| error(None, format!("not valid UTF-8 (bad byte at column {})", e.valid_up_to() + 1)))?;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let json: Json = serde_json::from_str(trimmed)
+            .map_err(|e| error(None, format!("invalid JSON at column {}: {e}", e.column())))?;
+        let Json::Object(object) = json else {
+            return Err(error(None, "expected a JSON object such as {\"op\":\"assert\", …}".to_string()));
+        };
+        let event = parse_object(&object).map_err(|(field, message)| error(field, message))?;
+        parsed.events.push(event);
+        parsed.lines.push(line_no);
+    }
+    Ok(parsed)
+}
+
+type FieldError = (Option<&'static str>, String);
+
+fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
+    let fields = Fields(object);
+    let op = fields.required("op")?;
+    let allowed = allowed_fields(&op);
+    if allowed.is_empty() {
+        return Err((Some("op"), format!("unknown op '{op}' (expected define, source, assert, deny or retract)")));
+    }
+    for key in object.keys() {
+        if !allowed.contains(&key.as_str()) && !EXPORT_FIELDS.contains(&key.as_str()) {
+            return Err((None, format!("unknown field '{key}' for op '{op}' (expected one of: {})", allowed.join(", "))));
+        }
+    }
+    Ok(match op.as_str() {
+        "define" => Event::Define(Definition {
+            attribute: fields.required("attribute")?,
+            kind: match fields.optional("kind")? {
+                None => Kind::Period,
+                Some(k) => Kind::from_name(&k).ok_or((Some("kind"), format!("unknown kind '{k}' (expected period or state)")))?,
+            },
+            unit: fields.optional("unit")?,
+            doc: fields.optional("doc")?,
+        }),
+        "source" => Event::Source(Source {
+            id: fields.required("id")?,
+            title: fields.required("title")?,
+            publisher: fields.required("publisher")?,
+            published: fields.period("published")?.ok_or((Some("published"), "missing".to_string()))?,
+            url: fields.optional("url")?,
+            text: fields.optional("text")?,
+            note: fields.optional("note")?,
+        }),
+        "assert" => Event::Assert(Claim {
+            id: fields.optional("id")?,
+            subject: fields.required("subject")?,
+            attribute: fields.required("attribute")?,
+            valid: fields.period("valid")?.ok_or((Some("valid"), "missing".to_string()))?,
+            value: fields.value("value")?,
+            known: fields.period("known")?,
+            source: fields.required("source")?,
+            quote: fields.optional("quote")?,
+            modality: match fields.optional("modality")? {
+                None => Modality::Fact,
+                Some(m) => Modality::from_name(&m)
+                    .ok_or((Some("modality"), format!("unknown modality '{m}' (expected fact, plan, forecast or considered)")))?,
+            },
+            note: fields.optional("note")?,
+        }),
+        "deny" => Event::Deny(Denial {
+            id: fields.optional("id")?,
+            target: fields.required("target")?,
+            known: fields.period("known")?,
+            source: fields.required("source")?,
+            quote: fields.optional("quote")?,
+        }),
+        _ => Event::Retract(Retraction {
+            id: fields.optional("id")?,
+            target: fields.required("target")?,
+            reason: fields.required("reason")?,
+        }),
+    })
+}
+
+/// Typed access to the fields of one line, with errors naming the field.
+struct Fields<'a>(&'a Map<String, Json>);
+
+impl Fields<'_> {
+    fn optional(&self, field: &'static str) -> Result<Option<String>, FieldError> {
+        match self.0.get(field) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err((Some(field), format!("expected a string, found {other}"))),
+        }
+    }
+
+    fn required(&self, field: &'static str) -> Result<String, FieldError> {
+        self.optional(field)?.ok_or((Some(field), "missing (this field is required)".to_string()))
+    }
+
+    /// A period field: a string of SPEC §3, or an integer year.
+    fn period(&self, field: &'static str) -> Result<Option<Period>, FieldError> {
+        let text = match self.0.get(field) {
+            None | Some(Json::Null) => return Ok(None),
+            Some(Json::String(s)) => s.clone(),
+            Some(Json::Number(n)) if n.is_u64() => n.to_string(),
+            Some(other) => return Err((Some(field), format!("expected a period such as \"2010-10\", found {other}"))),
+        };
+        text.parse::<Period>().map(Some).map_err(|m| (Some(field), m))
+    }
+
+    /// A value field: a literal of SPEC §4, or a JSON number (unitless).
+    fn value(&self, field: &'static str) -> Result<Value, FieldError> {
+        match self.0.get(field) {
+            None | Some(Json::Null) => Err((Some(field), "missing (this field is required)".to_string())),
+            Some(Json::String(s)) => s.parse::<Value>().map_err(|m| (Some(field), m)),
+            Some(Json::Number(n)) => n.as_f64().map(Value::number).ok_or((Some(field), format!("the number {n} is out of range"))),
+            Some(Json::Bool(b)) => Ok(Value::Bool(*b)),
+            Some(other) => Err((Some(field), format!("expected a value such as \"24280 t\", found {other}"))),
+        }
+    }
+}
+
+/// Appends a parsed file as one batch, naming the line of a refused event.
+pub fn append_file(store: &Store, parsed: ParsedFile) -> Result<Appended> {
+    let ParsedFile { name, events, lines } = parsed;
+    store.append(events).map_err(|e| match e {
+        Error::Rejected { index, field, message } => Error::Import {
+            file: name.clone(),
+            line: lines.get(index).copied().unwrap_or(0),
+            field: Some(field.to_string()),
+            message,
+        },
+        other => other,
+    })
+}
+
+/// Parses and appends one import file.
+pub fn import_file(store: &Store, name: &str, bytes: &[u8]) -> Result<Appended> {
+    append_file(store, parse_file(name, bytes)?)
+}
+
+/// The import-shaped JSON object of an event.
+pub fn event_json(event: &Event) -> Map<String, Json> {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), Json::String(v));
+        }
+    };
+    put("op", Some(event.op().to_string()));
+    match event {
+        Event::Define(d) => {
+            put("attribute", Some(d.attribute.clone()));
+            put("kind", Some(d.kind.name().to_string()));
+            put("unit", d.unit.clone());
+            put("doc", d.doc.clone());
+        }
+        Event::Source(s) => {
+            put("id", Some(s.id.clone()));
+            put("title", Some(s.title.clone()));
+            put("publisher", Some(s.publisher.clone()));
+            put("published", Some(s.published.to_string()));
+            put("url", s.url.clone());
+            put("text", s.text.clone());
+            put("note", s.note.clone());
+        }
+        Event::Assert(c) => {
+            put("id", c.id.clone());
+            put("subject", Some(c.subject.clone()));
+            put("attribute", Some(c.attribute.clone()));
+            put("valid", Some(c.valid.to_string()));
+            put("value", Some(c.value.to_string()));
+            put("known", c.known.map(|k| k.to_string()));
+            put("source", Some(c.source.clone()));
+            put("quote", c.quote.clone());
+            put("modality", Some(c.modality.name().to_string()));
+            put("note", c.note.clone());
+        }
+        Event::Deny(d) => {
+            put("id", d.id.clone());
+            put("target", Some(d.target.clone()));
+            put("known", d.known.map(|k| k.to_string()));
+            put("source", Some(d.source.clone()));
+            put("quote", d.quote.clone());
+        }
+        Event::Retract(r) => {
+            put("id", r.id.clone());
+            put("target", Some(r.target.clone()));
+            put("reason", Some(r.reason.clone()));
+        }
+    }
+    m
+}
+
+/// One exported line: the event plus its seq, recorded time and hash.
+pub fn export_line(envelope: &Envelope) -> String {
+    let mut m = event_json(&envelope.record.event);
+    m.insert("seq".into(), Json::from(envelope.record.seq));
+    let recorded = jiff::Timestamp::from_microsecond(envelope.record.recorded)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| envelope.record.recorded.to_string());
+    m.insert("recorded".into(), Json::String(recorded));
+    m.insert("hash".into(), Json::String(log::hex(&envelope.hash)));
+    Json::Object(m).to_string()
+}
+
+/// Writes the whole log as JSON Lines.
+pub fn export(store: &Store, out: &mut dyn std::io::Write) -> Result<u64> {
+    let mut count = 0;
+    for envelope in store.records() {
+        writeln!(out, "{}", export_line(&envelope?))?;
+        count += 1;
+    }
+    Ok(count)
+}

@@ -1,0 +1,135 @@
+//! `verify`: proves that the store is what its log says it is.
+//!
+//! Three checks, each independent of the others:
+//!
+//! 1. the hash chain: every record decodes, its own hash matches its bytes,
+//!    its `prev_hash` is the hash of the record before it, seqs run 1, 2, 3
+//!    without gaps, and the last hash is the committed head;
+//! 2. the projections: rebuilt from the log into memory, they must equal the
+//!    stored ones entry for entry;
+//! 3. the quotes: every quote of a claim or denial appears in the text of the
+//!    source it cites (as revised at the head), with runs of whitespace
+//!    compared as one space. Sources without a text are left to `lint`.
+
+use crate::error::Result;
+use crate::event::Event;
+use crate::log::{self, Hash};
+use crate::projection::ProjectionWrites;
+use crate::storage::{MemoryStorage, Storage, Table};
+use crate::store::Store;
+use std::collections::HashMap;
+
+/// What `verify` found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub records: u64,
+    pub quotes_checked: u64,
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Runs every check. Damage is reported as problems, not as an error;
+/// `Err` means the storage itself could not be read.
+pub fn verify(store: &Store) -> Result<Report> {
+    let mut report = Report::default();
+    let head = store.position();
+    let storage = store.storage();
+    let rebuilt = MemoryStorage::new();
+    let mut writes = ProjectionWrites::default();
+    let mut prev: Option<Hash> = Some([0; 32]);
+    let mut expected_seq = 1;
+    let mut source_texts: HashMap<String, Option<String>> = HashMap::new();
+    let mut quotes: Vec<(String, String, String)> = Vec::new();
+    for entry in storage.scan(Table::Log, &log::key(1), Some(&log::key(head + 1))) {
+        let (key, bytes) = entry?;
+        let seq = u64::from_be_bytes(key.as_slice().try_into().unwrap_or([0; 8]));
+        if seq != expected_seq {
+            report.problems.push(format!("log record {expected_seq} is missing (the next one is {seq})"));
+            prev = None;
+        }
+        expected_seq = seq + 1;
+        report.records += 1;
+        let envelope = match log::decode(seq, &bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                prev = None;
+                continue;
+            }
+        };
+        if let Some(p) = prev {
+            if envelope.prev_hash != p {
+                report.problems.push(format!("log record {seq}: its prev_hash does not match the hash of record {}", seq - 1));
+            }
+        }
+        prev = Some(envelope.hash);
+        writes.add(&rebuilt, &envelope.record)?;
+        match &envelope.record.event {
+            Event::Source(s) => {
+                source_texts.insert(s.id.clone(), s.text.clone());
+            }
+            Event::Assert(c) => {
+                if let Some(q) = &c.quote {
+                    quotes.push((c.id.clone().unwrap_or_default(), c.source.clone(), q.clone()));
+                }
+            }
+            Event::Deny(d) => {
+                if let Some(q) = &d.quote {
+                    quotes.push((d.id.clone().unwrap_or_default(), d.source.clone(), q.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if expected_seq != head + 1 {
+        report.problems.push(format!("the log ends at record {} but its head is {head}", expected_seq - 1));
+    }
+    writes.write(&rebuilt)?;
+    compare_projections(storage, &rebuilt, &mut report)?;
+    for (event, source, quote) in quotes {
+        if let Some(Some(text)) = source_texts.get(&source) {
+            report.quotes_checked += 1;
+            if !normalize(text).contains(&normalize(&quote)) {
+                report.problems.push(format!("event {event}: its quote is not in the text of source '{source}': '{quote}'"));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Collapses every run of whitespace to one space, for quote matching.
+pub fn normalize(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn compare_projections(stored: &dyn Storage, rebuilt: &MemoryStorage, report: &mut Report) -> Result<()> {
+    for table in Table::PROJECTIONS {
+        let expected = rebuilt.entries(table);
+        let mut actual = stored.scan(table, b"", None);
+        let mut index = 0;
+        let mut reported = false;
+        for want in &expected {
+            match actual.next().transpose()? {
+                Some(got) if &got == want => {}
+                Some(_) | None => {
+                    report.problems.push(format!(
+                        "projection '{}' disagrees with the log at its entry {index} (re-import an export to rebuild it)",
+                        table.name()
+                    ));
+                    reported = true;
+                    break;
+                }
+            }
+            index += 1;
+        }
+        if !reported && actual.next().is_some() {
+            report.problems.push(format!("projection '{}' has entries the log does not explain", table.name()));
+        }
+    }
+    Ok(())
+}
