@@ -1,0 +1,152 @@
+//! Bad import files, one test per class of error (SPEC §8, §11): each is
+//! refused whole with exit code 1, an error naming the file, the line and the
+//! field, and the log exactly as it was before.
+
+mod common;
+use common::{Scratch, BASE};
+
+/// Imports `BASE`, then `bad` as a second file, and checks that `bad` is
+/// refused with a message containing every piece of `expected`, leaving the
+/// exported log unchanged.
+fn refused(bad: &str, expected: &[&str]) {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    let ok = scratch.run(&["import", base.to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "the base file imports: {}", ok.stderr);
+    let before = scratch.export();
+    let path = scratch.file("bad.jsonl", bad.as_bytes());
+    let run = scratch.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "exit code for a refused import; stderr: {}", run.stderr);
+    for piece in expected {
+        assert!(run.stderr.contains(piece), "stderr should contain {piece:?}: {}", run.stderr);
+    }
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_eq!(scratch.export(), before, "a refused file wrote something");
+}
+
+const GOOD_LINE: &str = r#"{"op":"assert","subject":"china","attribute":"export_quota","valid":"2011","value":"30184 t","source":"mofcom-2010-10"}"#;
+
+#[test]
+fn malformed_json_names_its_line_and_column() {
+    refused(&format!("{GOOD_LINE}\n{{\"op\":\"assert\",\n"), &["bad.jsonl:2:", "invalid JSON"]);
+}
+
+#[test]
+fn an_unknown_op_is_refused() {
+    refused(&format!("{GOOD_LINE}\n{{\"op\":\"update\"}}\n"), &["bad.jsonl:2:", "field 'op'", "unknown op 'update'"]);
+}
+
+#[test]
+fn an_unknown_field_is_refused_as_a_likely_typo() {
+    let line = GOOD_LINE.replace("\"valid\"", "\"vaild\"");
+    refused(&line, &["bad.jsonl:1:", "unknown field 'vaild'"]);
+}
+
+#[test]
+fn an_invalid_date_names_the_field_and_the_text() {
+    let line = GOOD_LINE.replace("\"2011\"", "\"2010-02-30\"");
+    refused(&format!("# comment\n\n{line}\n"), &["bad.jsonl:3:", "field 'valid'", "2010-02-30"]);
+}
+
+#[test]
+fn an_invalid_quarter_is_refused() {
+    refused(&GOOD_LINE.replace("\"2011\"", "\"2010-Q5\""), &["bad.jsonl:1:", "field 'valid'", "2010-Q5"]);
+}
+
+#[test]
+fn a_reversed_range_is_refused() {
+    refused(&GOOD_LINE.replace("\"2011\"", "\"2012..2010\""), &["field 'valid'", "ends before it starts"]);
+}
+
+#[test]
+fn a_bad_value_is_refused() {
+    refused(&GOOD_LINE.replace("30184 t", "24,280 t"), &["bad.jsonl:1:", "field 'value'", "24,280 t"]);
+}
+
+#[test]
+fn an_unknown_source_is_refused_with_a_suggestion() {
+    refused(
+        &format!("{GOOD_LINE}\n{}", GOOD_LINE.replace("mofcom-2010-10", "mofcom-2010-11")),
+        &["bad.jsonl:2:", "field 'source'", "'mofcom-2010-11' is not defined", "did you mean 'mofcom-2010-10'"],
+    );
+}
+
+#[test]
+fn an_undefined_attribute_is_refused_with_a_suggestion() {
+    refused(
+        &GOOD_LINE.replace("\"export_quota\"", "\"export_qouta\""),
+        &["bad.jsonl:1:", "field 'attribute'", "did you mean 'export_quota'"],
+    );
+}
+
+#[test]
+fn a_denial_of_an_unknown_event_is_refused() {
+    refused(
+        r#"{"op":"deny","target":"q-nope","source":"mofcom-2010-10"}"#,
+        &["bad.jsonl:1:", "field 'target'", "no event has the id 'q-nope'"],
+    );
+}
+
+#[test]
+fn a_denial_of_a_denial_is_refused_as_the_wrong_kind() {
+    refused(
+        "{\"op\":\"deny\",\"id\":\"d1\",\"target\":\"q-early\",\"source\":\"mofcom-2010-10\"}\n{\"op\":\"deny\",\"target\":\"d1\",\"source\":\"mofcom-2010-10\"}",
+        &["bad.jsonl:2:", "field 'target'", "a denial targets an assert"],
+    );
+}
+
+#[test]
+fn a_duplicate_id_is_refused() {
+    refused(&GOOD_LINE.replace("{\"op\":\"assert\",", "{\"op\":\"assert\",\"id\":\"q-late\","), &["bad.jsonl:1:", "field 'id'", "already used"]);
+}
+
+#[test]
+fn a_duplicate_id_within_one_file_is_refused() {
+    let line = GOOD_LINE.replace("{\"op\":\"assert\",", "{\"op\":\"assert\",\"id\":\"same\",");
+    refused(&format!("{line}\n{line}\n"), &["bad.jsonl:2:", "field 'id'", "already used"]);
+}
+
+#[test]
+fn a_retracted_target_is_refused() {
+    refused(
+        "{\"op\":\"retract\",\"target\":\"q-early\",\"reason\":\"typo\"}\n{\"op\":\"deny\",\"target\":\"q-early\",\"source\":\"mofcom-2010-10\"}",
+        &["bad.jsonl:2:", "field 'target'", "retracted"],
+    );
+}
+
+#[test]
+fn a_missing_required_field_is_refused() {
+    refused(&GOOD_LINE.replace(",\"source\":\"mofcom-2010-10\"", ""), &["bad.jsonl:1:", "field 'source'", "missing"]);
+}
+
+#[test]
+fn non_utf8_bytes_are_refused_with_their_line() {
+    let scratch = Scratch::new();
+    let mut bytes = GOOD_LINE.as_bytes().to_vec();
+    bytes.extend_from_slice(b"\n{\"op\":\"define\",\"attribute\":\"x\xff\"}\n");
+    let path = scratch.file("bad.jsonl", &bytes);
+    let run = scratch.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("bad.jsonl:2:") && run.stderr.contains("not valid UTF-8"), "{}", run.stderr);
+}
+
+#[test]
+fn a_refused_second_file_keeps_the_first() {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    let bad = scratch.file("bad.jsonl", b"{\"op\":\"nope\"}\n");
+    let run = scratch.run(&["import", base.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("base.jsonl: imported 7 events"), "{}", run.stderr);
+    assert_eq!(scratch.export().lines().count(), 7);
+}
+
+#[test]
+fn stdin_is_read_for_a_dash() {
+    let scratch = Scratch::new();
+    let run = scratch.run_with_stdin(&["import", "-"], Some(BASE.as_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(scratch.export().lines().count(), 7);
+    let bad = scratch.run_with_stdin(&["import", "-"], Some(b"{\"op\":1}"));
+    assert!(bad.stderr.contains("<stdin>:1:"), "{}", bad.stderr);
+}
