@@ -8,6 +8,7 @@ pub mod event;
 pub mod log;
 pub mod period;
 pub mod projection;
+pub mod query;
 pub mod resolve;
 pub mod storage;
 pub mod store;

@@ -3,6 +3,7 @@
 //! error, 2 a usage error (clap's own).
 
 use annals::interchange;
+use annals::query::{self, render, Format};
 use annals::verify;
 use annals::{Error, Store};
 use clap::{Parser, Subcommand};
@@ -33,6 +34,20 @@ enum Command {
     Export,
     /// Check the hash chain, the projections against the log, and quotes against source texts.
     Verify,
+    /// Answer one statement of the query language, or each line of a file.
+    #[command(arg_required_else_help = true)]
+    Query {
+        /// The statement, e.g. 'china.export_quota for 2011 as known in oct 2010'.
+        #[arg(conflicts_with = "file")]
+        statement: Option<String>,
+        /// Read one statement per line from FILE ('-' for stdin) and print one
+        /// JSON object per line; a failing line prints {"error": "..."}.
+        #[arg(short = 'f', long = "file")]
+        file: Option<String>,
+        /// How to print answers: table (default for one statement) or json or csv.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +81,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Query { statement, file, format } => {
+            let store = Store::open(&cli.db)?;
+            match (statement, file) {
+                (Some(text), _) => {
+                    let output = query::run(&store, &text)?;
+                    print!("{}", render::render(&output, format.unwrap_or(Format::Table), 0));
+                    Ok(ExitCode::SUCCESS)
+                }
+                (None, Some(file)) => query_file(&store, &file, format.unwrap_or(Format::Json)),
+                (None, None) => Err(Error::InvalidInput("give a statement or -f FILE".into())),
+            }
+        }
         Command::Verify => {
             let store = Store::open(&cli.db)?;
             let report = verify::verify(&store)?;
@@ -81,6 +108,32 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
     }
+}
+
+/// Answers each line of a file: blank lines and `--` comment lines are
+/// skipped; a failing line prints `{"error": ...}` and the run goes on. The
+/// exit code is 1 when any line failed.
+fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Error> {
+    let (name, bytes) = read_input(file)?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::InvalidInput(format!("{name}: not valid UTF-8: {e}")))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with("--") {
+            continue;
+        }
+        match query::run(store, trimmed) {
+            Ok(output) => write!(out, "{}", render::render(&output, format, 0))?,
+            Err(e) => {
+                failed = true;
+                writeln!(out, "{}", serde_json::json!({ "error": e.to_string() }))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Reads an import file, or stdin for '-'.

@@ -1,0 +1,293 @@
+//! The syntax tree of the query language: what a statement *says*, nothing
+//! about how it is answered. Literals (periods, values) are already parsed;
+//! names are not yet checked against the store.
+//!
+//! `Display` prints every statement in one canonical spelling that parses
+//! back to the same tree (tested in `parser.rs`), which is also how the REPL
+//! echoes and how `query -f` error lines can be reproduced.
+
+use crate::event::{Kind, Modality};
+use crate::period::Period;
+use crate::syntax::quote_text;
+use crate::value::Value;
+use std::fmt;
+
+/// One statement: a question or a write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// `china.export_quota for 2011 as known oct 2010`
+    Get(Reading),
+    /// `history china.export_quota_change for 2011`
+    History(Reading),
+    /// `timeline prices.ndpr_oxide from 2010 to 2012 every month avg`
+    Timeline { reading: Reading, every: Option<(Unit, Aggregate)> },
+    /// `diff china.* between oct 2010 and 2019`
+    Diff { selector: SelectorSyntax, valid: Option<Period>, before: Moment, after: Moment },
+    /// `explain china.export_quota_change for 2011 as known nov 2010`
+    Explain(Reading),
+    /// `contested as known 2011`, `contested china.* as known 2011`
+    Contested { selector: Option<SelectorSyntax>, known: Option<Period>, recorded: Option<u64> },
+    /// `sources`, `sources of china.export_quota`
+    Sources { of: Option<SelectorSyntax> },
+    /// `source wsj-2010-10-19`
+    ShowSource(String),
+    Subjects,
+    Attributes,
+    /// `define attribute export_quota kind period unit t doc '…'`
+    Define { attribute: String, kind: Kind, unit: Option<String>, doc: Option<String> },
+    /// `source ID published P title '…' publisher '…' [url '…'] [text '…'] [note '…']`
+    Source(SourceSyntax),
+    /// `assert china.export_quota = 24280 t for 2010 …`
+    Assert(AssertSyntax),
+    /// `deny e17 known 2010-10-20 source … quote '…'`
+    Deny { target: String, known: Option<Period>, source: String, quote: Option<String>, id: Option<String> },
+    /// `retract e17 because 'wrong source'`
+    Retract { target: String, reason: String, id: Option<String> },
+}
+
+/// `subject.attribute` with `*` for a whole segment and `.*` for a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectorSyntax {
+    /// `None` is `*`.
+    pub subject: Option<String>,
+    pub attribute: AttributeSyntax,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttributeSyntax {
+    Exact(String),
+    /// `mining_tax.*`: the text before `.*`.
+    Under(String),
+    Any,
+}
+
+/// The clauses shared by reading statements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub selector: SelectorSyntax,
+    /// `for P` or `from A to B`, as the interval it denotes.
+    pub valid: Option<Period>,
+    /// `as known P`, `as known in P`, `as of P`.
+    pub known: Option<Period>,
+    /// `as recorded at seq N`.
+    pub recorded: Option<u64>,
+}
+
+/// A point of comparison for `diff`: a known time or a log position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    Known(Period),
+    Seq(u64),
+}
+
+/// The bucket size of `timeline … every <unit>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Decade,
+    Year,
+    Half,
+    Quarter,
+    Month,
+    Day,
+}
+
+/// How `timeline … every` summarises a bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    First,
+    Last,
+    Min,
+    Max,
+    Avg,
+    Count,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSyntax {
+    pub id: String,
+    pub published: Period,
+    pub title: String,
+    pub publisher: String,
+    pub url: Option<String>,
+    pub text: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssertSyntax {
+    pub subject: String,
+    pub attribute: String,
+    pub value: Value,
+    pub valid: Period,
+    pub known: Option<Period>,
+    pub source: String,
+    pub quote: Option<String>,
+    pub modality: Option<Modality>,
+    pub note: Option<String>,
+    pub id: Option<String>,
+}
+
+impl Unit {
+    pub const ALL: [(Unit, &'static str); 6] = [
+        (Unit::Decade, "decade"),
+        (Unit::Year, "year"),
+        (Unit::Half, "half"),
+        (Unit::Quarter, "quarter"),
+        (Unit::Month, "month"),
+        (Unit::Day, "day"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Unit::ALL.iter().find(|(u, _)| *u == self).map(|(_, n)| *n).unwrap_or("day")
+    }
+}
+
+impl Aggregate {
+    pub const ALL: [(Aggregate, &'static str); 6] = [
+        (Aggregate::First, "first"),
+        (Aggregate::Last, "last"),
+        (Aggregate::Min, "min"),
+        (Aggregate::Max, "max"),
+        (Aggregate::Avg, "avg"),
+        (Aggregate::Count, "count"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Aggregate::ALL.iter().find(|(a, _)| *a == self).map(|(_, n)| *n).unwrap_or("count")
+    }
+}
+
+impl fmt::Display for SelectorSyntax {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.subject.as_deref().unwrap_or("*"))?;
+        match &self.attribute {
+            AttributeSyntax::Exact(a) => write!(f, ".{a}"),
+            AttributeSyntax::Under(a) => write!(f, ".{a}.*"),
+            AttributeSyntax::Any => f.write_str(".*"),
+        }
+    }
+}
+
+impl fmt::Display for Reading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.selector)?;
+        if let Some(valid) = self.valid {
+            write!(f, " for {valid}")?;
+        }
+        if let Some(known) = self.known {
+            write!(f, " as known {known}")?;
+        }
+        if let Some(seq) = self.recorded {
+            write!(f, " as recorded at seq {seq}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Moment::Known(p) => write!(f, "{p}"),
+            Moment::Seq(n) => write!(f, "seq {n}"),
+        }
+    }
+}
+
+fn optional(f: &mut fmt::Formatter<'_>, keyword: &str, text: &Option<String>) -> fmt::Result {
+    match text {
+        Some(t) => write!(f, " {keyword} {}", quote_text(t)),
+        None => Ok(()),
+    }
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::Get(r) => write!(f, "{r}"),
+            Statement::History(r) => write!(f, "history {r}"),
+            Statement::Explain(r) => write!(f, "explain {r}"),
+            Statement::Timeline { reading, every } => {
+                write!(f, "timeline {reading}")?;
+                if let Some((unit, aggregate)) = every {
+                    write!(f, " every {} {}", unit.name(), aggregate.name())?;
+                }
+                Ok(())
+            }
+            Statement::Diff { selector, valid, before, after } => {
+                write!(f, "diff {selector}")?;
+                if let Some(v) = valid {
+                    write!(f, " for {v}")?;
+                }
+                write!(f, " between {before} and {after}")
+            }
+            Statement::Contested { selector, known, recorded } => {
+                f.write_str("contested")?;
+                if let Some(s) = selector {
+                    write!(f, " {s}")?;
+                }
+                if let Some(k) = known {
+                    write!(f, " as known {k}")?;
+                }
+                if let Some(n) = recorded {
+                    write!(f, " as recorded at seq {n}")?;
+                }
+                Ok(())
+            }
+            Statement::Sources { of } => match of {
+                Some(s) => write!(f, "sources of {s}"),
+                None => f.write_str("sources"),
+            },
+            Statement::ShowSource(id) => write!(f, "source {id}"),
+            Statement::Subjects => f.write_str("subjects"),
+            Statement::Attributes => f.write_str("attributes"),
+            Statement::Define { attribute, kind, unit, doc } => {
+                write!(f, "define attribute {attribute} kind {}", kind.name())?;
+                if let Some(u) = unit {
+                    write!(f, " unit {u}")?;
+                }
+                optional(f, "doc", doc)
+            }
+            Statement::Source(s) => {
+                write!(f, "source {} published {} title {} publisher {}", s.id, s.published, quote_text(&s.title), quote_text(&s.publisher))?;
+                optional(f, "url", &s.url)?;
+                optional(f, "text", &s.text)?;
+                optional(f, "note", &s.note)
+            }
+            Statement::Assert(a) => {
+                write!(f, "assert {}.{} = {} for {}", a.subject, a.attribute, a.value, a.valid)?;
+                if let Some(k) = a.known {
+                    write!(f, " known {k}")?;
+                }
+                write!(f, " source {}", a.source)?;
+                optional(f, "quote", &a.quote)?;
+                if let Some(m) = a.modality {
+                    write!(f, " modality {m}")?;
+                }
+                optional(f, "note", &a.note)?;
+                if let Some(id) = &a.id {
+                    write!(f, " id {id}")?;
+                }
+                Ok(())
+            }
+            Statement::Deny { target, known, source, quote, id } => {
+                write!(f, "deny {target}")?;
+                if let Some(k) = known {
+                    write!(f, " known {k}")?;
+                }
+                write!(f, " source {source}")?;
+                optional(f, "quote", quote)?;
+                if let Some(id) = id {
+                    write!(f, " id {id}")?;
+                }
+                Ok(())
+            }
+            Statement::Retract { target, reason, id } => {
+                write!(f, "retract {target} because {}", quote_text(reason))?;
+                if let Some(id) = id {
+                    write!(f, " id {id}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}

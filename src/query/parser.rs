@@ -1,0 +1,568 @@
+//! The nom parser of the query language. `grammar/annals.ebnf` is the same
+//! grammar written out; keep the two in step (a test parses every example in
+//! `grammar/` and in the spec).
+//!
+//! A statement starts with a word that says what it is (`history`, `assert`,
+//! …) or, for a plain `get`, with a selector. Clauses after the first words
+//! may come in any order, each at most once; an unknown word is reported
+//! with the clauses that would have been accepted at that point. `--` starts
+//! a comment that runs to the end of the line, and a final `;` is allowed.
+//!
+//! ```text
+//! reading  = selector { "for" period | "from" period "to" period
+//!                     | "as" ( "known" ["in"] period | "of" period | "recorded" "at" "seq" N ) }
+//! selector = ( name | "*" ) "." ( attribute [ ".*" ] | "*" )
+//! ```
+
+use super::ast::*;
+use crate::event::{Kind, Modality};
+use crate::period::{period, Period};
+use crate::syntax::{is_word_char, keyword, quoted_text, PResult, SyntaxError};
+use crate::value::value;
+use nom::Parser;
+
+/// Parses one statement, the whole input.
+pub fn parse(input: &str) -> Result<Statement, SyntaxError> {
+    match statement(input) {
+        Ok((rest, s)) => {
+            let (rest, _) = skip(rest);
+            let rest = rest.strip_prefix(';').map(|r| skip(r).0).unwrap_or(rest);
+            if rest.is_empty() {
+                Ok(s)
+            } else {
+                Err(SyntaxError::expected(rest, "the end of the statement"))
+            }
+        }
+        Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => Err(e),
+        Err(nom::Err::Incomplete(_)) => Err(SyntaxError::expected("", "more input")),
+    }
+}
+
+/// Skips whitespace and `--` comments.
+fn skip(mut input: &str) -> (&str, ()) {
+    loop {
+        let trimmed = input.trim_start();
+        if let Some(comment) = trimmed.strip_prefix("--") {
+            input = comment.find('\n').map_or("", |i| &comment[i..]);
+        } else {
+            return (trimmed, ());
+        }
+    }
+}
+
+/// `p` after optional whitespace.
+fn ws<'a, T>(mut p: impl Parser<&'a str, Output = T, Error = SyntaxError>) -> impl FnMut(&'a str) -> PResult<'a, T> {
+    move |input: &'a str| p.parse(skip(input).0)
+}
+
+/// A keyword after optional whitespace.
+fn kw<'a>(word: &'static str) -> impl FnMut(&'a str) -> PResult<'a, &'a str> {
+    ws(keyword(word))
+}
+
+/// Turns a recoverable error into a failure: used once a keyword has
+/// committed the parser to one construct, so the message names it.
+fn cut<'a, T>(mut p: impl FnMut(&'a str) -> PResult<'a, T>) -> impl FnMut(&'a str) -> PResult<'a, T> {
+    move |input| match p(input) {
+        Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
+        other => other,
+    }
+}
+
+/// A word of the language: letters, digits and `_`.
+fn word(input: &str) -> PResult<'_, &str> {
+    let input = skip(input).0;
+    let end = input.find(|c: char| !is_word_char(c)).unwrap_or(input.len());
+    if end == 0 {
+        return Err(nom::Err::Error(SyntaxError::expected(input, "a word")));
+    }
+    Ok((&input[end..], &input[..end]))
+}
+
+/// A name: snake case with dots between parts (`mining_tax.light`).
+fn name<'a>(what: &'static str) -> impl FnMut(&'a str) -> PResult<'a, String> {
+    move |input: &'a str| {
+        let input = skip(input).0;
+        let end = input
+            .char_indices()
+            .find(|(i, c)| !(is_word_char(*c) || (*c == '.' && input[i + 1..].starts_with(is_word_char))))
+            .map_or(input.len(), |(i, _)| i);
+        if end == 0 {
+            return Err(nom::Err::Error(SyntaxError::expected(input, what)));
+        }
+        Ok((&input[end..], input[..end].to_string()))
+    }
+}
+
+/// An event or source id: letters, digits and `-_.:/`.
+fn id(input: &str) -> PResult<'_, String> {
+    let input = skip(input).0;
+    let end = input.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.:/".contains(c))).unwrap_or(input.len());
+    if end == 0 || !input.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(nom::Err::Error(SyntaxError::expected(input, "an id such as e17 or wsj-2010-10-19")));
+    }
+    Ok((&input[end..], input[..end].to_string()))
+}
+
+fn text(input: &str) -> PResult<'_, String> {
+    ws(quoted_text).parse(input).map_err(|e| match e {
+        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(skip(input).0, "a quoted text such as 'under consideration'")),
+        other => other,
+    })
+}
+
+fn a_period(input: &str) -> PResult<'_, Period> {
+    ws(period).parse(input).map_err(|e| match e {
+        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(skip(input).0, "a period such as 2010, 2010-10 or oct 2010")),
+        other => other,
+    })
+}
+
+fn number(input: &str) -> PResult<'_, u64> {
+    let input = skip(input).0;
+    let end = input.find(|c: char| !c.is_ascii_digit()).unwrap_or(input.len());
+    match input[..end].parse::<u64>() {
+        Ok(n) if !input[end..].starts_with(is_word_char) => Ok((&input[end..], n)),
+        _ => Err(nom::Err::Error(SyntaxError::expected(input, "a log position (a whole number)"))),
+    }
+}
+
+/// `china.export_quota`, `china.*`, `*.share_of_world_reserves`, `china.mining_tax.*`.
+pub fn selector(input: &str) -> PResult<'_, SelectorSyntax> {
+    let input = skip(input).0;
+    let expected = || nom::Err::Error(SyntaxError::expected(input, "a selector such as china.export_quota or china.*"));
+    let (rest, subject) = if let Some(rest) = input.strip_prefix('*') {
+        (rest, None)
+    } else {
+        let end = input.find(|c: char| !is_word_char(c)).unwrap_or(input.len());
+        if end == 0 {
+            return Err(expected());
+        }
+        (&input[end..], Some(input[..end].to_string()))
+    };
+    let Some(rest) = rest.strip_prefix('.') else {
+        return Err(nom::Err::Failure(SyntaxError::expected(rest, "'.' and an attribute (a selector is subject.attribute)")));
+    };
+    if let Some(after) = rest.strip_prefix('*') {
+        return Ok((after, SelectorSyntax { subject, attribute: AttributeSyntax::Any }));
+    }
+    let (after, attribute) = name("an attribute or *")(rest).map_err(|_| {
+        nom::Err::Failure(SyntaxError::expected(rest, "an attribute or * after the '.'"))
+    })?;
+    if let Some(after_star) = after.strip_prefix(".*") {
+        return Ok((after_star, SelectorSyntax { subject, attribute: AttributeSyntax::Under(attribute) }));
+    }
+    Ok((after, SelectorSyntax { subject, attribute: AttributeSyntax::Exact(attribute) }))
+}
+
+/// The clauses a reading statement may take, and where they go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Allow {
+    Valid,
+    Known,
+    Recorded,
+    Every,
+    Between,
+}
+
+struct Clauses {
+    valid: Option<Period>,
+    known: Option<Period>,
+    recorded: Option<u64>,
+    every: Option<(Unit, Aggregate)>,
+    between: Option<(Moment, Moment)>,
+}
+
+/// The clauses after a selector, in any order, each at most once.
+fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
+    let mut c = Clauses { valid: None, known: None, recorded: None, every: None, between: None };
+    loop {
+        let (rest, _) = skip(input);
+        if rest.is_empty() || rest.starts_with(';') {
+            return Ok((rest, c));
+        }
+        let before = rest;
+        let duplicate = |what: &str| nom::Err::Failure(SyntaxError::message(before, format!("the {what} clause is given twice")));
+        if allow.contains(&Allow::Valid) && kw("for")(rest).is_ok() {
+            if c.valid.is_some() {
+                return Err(duplicate("for/from"));
+            }
+            let (rest, p) = cut(a_period)(kw("for")(rest)?.0)?;
+            c.valid = Some(p);
+            input = rest;
+        } else if allow.contains(&Allow::Valid) && kw("from")(rest).is_ok() {
+            if c.valid.is_some() {
+                return Err(duplicate("for/from"));
+            }
+            let (rest, from) = cut(a_period)(kw("from")(rest)?.0)?;
+            let (rest, _) = cut(kw("to"))(rest)?;
+            let (rest, to) = cut(a_period)(rest)?;
+            if to.end_key() <= from.start_key() {
+                return Err(nom::Err::Failure(SyntaxError::message(before, format!("'from {from} to {to}' ends before it starts"))));
+            }
+            c.valid = Some(Period { start: from.start, end: to.end });
+            input = rest;
+        } else if kw("as")(rest).is_ok() {
+            let (after_as, _) = kw("as")(rest)?;
+            if allow.contains(&Allow::Known) && (kw("known")(after_as).is_ok() || kw("of")(after_as).is_ok()) {
+                if c.known.is_some() {
+                    return Err(duplicate("as known"));
+                }
+                let rest = match kw("known")(after_as) {
+                    Ok((r, _)) => kw("in")(r).map(|(r, _)| r).unwrap_or(r),
+                    Err(_) => kw("of")(after_as)?.0,
+                };
+                let (rest, p) = cut(a_period)(rest)?;
+                c.known = Some(p);
+                input = rest;
+            } else if allow.contains(&Allow::Recorded) && kw("recorded")(after_as).is_ok() {
+                if c.recorded.is_some() {
+                    return Err(duplicate("as recorded"));
+                }
+                let (rest, _) = kw("recorded")(after_as)?;
+                let (rest, _) = cut(kw("at"))(rest)?;
+                let (rest, _) = cut(kw("seq"))(rest)?;
+                let (rest, n) = cut(number)(rest)?;
+                c.recorded = Some(n);
+                input = rest;
+            } else {
+                return Err(nom::Err::Failure(SyntaxError::expected(skip(after_as).0, "'known', 'of' or 'recorded' after 'as'")));
+            }
+        } else if allow.contains(&Allow::Every) && kw("every")(rest).is_ok() {
+            if c.every.is_some() {
+                return Err(duplicate("every"));
+            }
+            let (rest, _) = kw("every")(rest)?;
+            let (rest, unit) = cut(choice(&Unit::ALL, "a unit: decade, year, half, quarter, month or day"))(rest)?;
+            let (rest, aggregate) = cut(choice(&Aggregate::ALL, "an aggregate: first, last, min, max, avg or count"))(rest)?;
+            c.every = Some((unit, aggregate));
+            input = rest;
+        } else if allow.contains(&Allow::Between) && kw("between")(rest).is_ok() {
+            let (rest, _) = kw("between")(rest)?;
+            let (rest, a) = cut(moment)(rest)?;
+            let (rest, _) = cut(kw("and"))(rest)?;
+            let (rest, b) = cut(moment)(rest)?;
+            c.between = Some((a, b));
+            input = rest;
+        } else {
+            let mut names = Vec::new();
+            if allow.contains(&Allow::Valid) {
+                names.push("'for'");
+                names.push("'from'");
+            }
+            if allow.contains(&Allow::Known) {
+                names.push("'as known'");
+            }
+            if allow.contains(&Allow::Recorded) {
+                names.push("'as recorded'");
+            }
+            if allow.contains(&Allow::Every) {
+                names.push("'every'");
+            }
+            if allow.contains(&Allow::Between) {
+                names.push("'between'");
+            }
+            names.push("the end of the statement");
+            let mut e = SyntaxError::expected(rest, names[0]);
+            e.expected = names.iter().map(|s| s.to_string()).collect();
+            return Err(nom::Err::Failure(e));
+        }
+    }
+}
+
+fn choice<'a, T: Copy>(options: &'static [(T, &'static str)], what: &'static str) -> impl FnMut(&'a str) -> PResult<'a, T> {
+    move |input: &'a str| {
+        let (rest, w) = word(input).map_err(|_| nom::Err::Error(SyntaxError::expected(skip(input).0, what)))?;
+        match options.iter().find(|(_, n)| n.eq_ignore_ascii_case(w)) {
+            Some((t, _)) => Ok((rest, *t)),
+            None => Err(nom::Err::Error(SyntaxError::expected(skip(input).0, what))),
+        }
+    }
+}
+
+/// `seq N` or a known period.
+fn moment(input: &str) -> PResult<'_, Moment> {
+    if let Ok((rest, _)) = kw("seq")(input) {
+        let (rest, n) = cut(number)(rest)?;
+        return Ok((rest, Moment::Seq(n)));
+    }
+    let (rest, p) = a_period(input)?;
+    Ok((rest, Moment::Known(p)))
+}
+
+fn reading<'a>(input: &'a str, allow: &[Allow]) -> PResult<'a, (Reading, Clauses)> {
+    let (rest, selector) = selector(input)?;
+    let (rest, c) = clauses(rest, allow)?;
+    Ok((rest, (Reading { selector, valid: c.valid, known: c.known, recorded: c.recorded }, c)))
+}
+
+const READ: &[Allow] = &[Allow::Valid, Allow::Known, Allow::Recorded];
+
+fn statement(input: &str) -> PResult<'_, Statement> {
+    let start = skip(input).0;
+    let first = word(start).map(|(_, w)| w.to_ascii_lowercase()).unwrap_or_default();
+    let after = || word(start).map(|(r, _)| r).unwrap_or(start);
+    // A statement word followed by '.' is a subject of that name.
+    let is_subject = word(start).is_ok_and(|(r, _)| r.starts_with('.'));
+    if is_subject {
+        let (rest, (r, _)) = reading(start, READ)?;
+        return Ok((rest, Statement::Get(r)));
+    }
+    match first.as_str() {
+        "history" => reading(after(), READ).map(|(rest, (r, _))| (rest, Statement::History(r))),
+        "explain" => reading(after(), READ).map(|(rest, (r, _))| (rest, Statement::Explain(r))),
+        "timeline" => {
+            let (rest, (r, c)) = reading(after(), &[Allow::Valid, Allow::Known, Allow::Recorded, Allow::Every])?;
+            Ok((rest, Statement::Timeline { reading: r, every: c.every }))
+        }
+        "diff" => {
+            let (rest, selector) = cut(selector)(after())?;
+            let (rest, c) = clauses(rest, &[Allow::Valid, Allow::Between])?;
+            let Some((before, after)) = c.between else {
+                return Err(nom::Err::Failure(SyntaxError::expected(rest, "'between A and B'")));
+            };
+            Ok((rest, Statement::Diff { selector, valid: c.valid, before, after }))
+        }
+        "contested" => {
+            let rest = after();
+            let (rest, selector) = match selector(rest) {
+                Ok((r, s)) => (r, Some(s)),
+                Err(nom::Err::Error(_)) => (rest, None),
+                Err(e) => return Err(e),
+            };
+            let (rest, c) = clauses(rest, &[Allow::Known, Allow::Recorded])?;
+            Ok((rest, Statement::Contested { selector, known: c.known, recorded: c.recorded }))
+        }
+        "sources" => {
+            let rest = after();
+            match kw("of")(rest) {
+                Ok((rest, _)) => {
+                    let (rest, s) = cut(selector)(rest)?;
+                    Ok((rest, Statement::Sources { of: Some(s) }))
+                }
+                Err(_) => Ok((rest, Statement::Sources { of: None })),
+            }
+        }
+        "subjects" => Ok((after(), Statement::Subjects)),
+        "attributes" => Ok((after(), Statement::Attributes)),
+        "source" => source(after()),
+        "define" => define(after()),
+        "assert" => assert(after()),
+        "deny" => deny(after()),
+        "retract" => retract(after()),
+        _ => {
+            let (rest, (r, _)) = reading(start, READ).map_err(|e| match e {
+                nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
+                    start,
+                    "a statement (a selector such as china.export_quota, history, timeline, diff, explain, contested, sources, source, subjects, attributes, define, assert, deny or retract)",
+                )),
+                other => other,
+            })?;
+            Ok((rest, Statement::Get(r)))
+        }
+    }
+}
+
+/// Parses `keyword value` clauses in any order until the end.
+fn keyed<'a>(
+    mut input: &'a str,
+    keys: &[&'static str],
+    mut each: impl FnMut(&'static str, &'a str) -> PResult<'a, ()>,
+) -> PResult<'a, ()> {
+    let mut seen: Vec<&str> = Vec::new();
+    loop {
+        let rest = skip(input).0;
+        if rest.is_empty() || rest.starts_with(';') {
+            return Ok((rest, ()));
+        }
+        let Some(key) = keys.iter().copied().find(|k| kw(k)(rest).is_ok()) else {
+            let mut e = SyntaxError::expected(rest, "");
+            e.expected = keys.iter().filter(|k| !seen.contains(k)).map(|k| format!("'{k}'")).collect();
+            e.expected.push("the end of the statement".into());
+            return Err(nom::Err::Failure(e));
+        };
+        if seen.contains(&key) {
+            return Err(nom::Err::Failure(SyntaxError::message(rest, format!("'{key}' is given twice"))));
+        }
+        seen.push(key);
+        let (after, _) = kw(key)(rest)?;
+        input = cut(|i| each(key, i))(after)?.0;
+    }
+}
+
+fn required<T>(value: Option<T>, input: &str, what: &str) -> Result<T, nom::Err<SyntaxError>> {
+    value.ok_or_else(|| nom::Err::Failure(SyntaxError::message(input, format!("missing '{what}' clause"))))
+}
+
+fn source(input: &str) -> PResult<'_, Statement> {
+    let (rest, source_id) = cut(id)(input)?;
+    let end = skip(rest).0;
+    if end.is_empty() || end.starts_with(';') {
+        return Ok((end, Statement::ShowSource(source_id)));
+    }
+    let (mut published, mut title, mut publisher, mut url, mut text_, mut note) = (None, None, None, None, None, None);
+    let (rest, _) = keyed(rest, &["published", "title", "publisher", "url", "text", "note"], |key, i| {
+        match key {
+            "published" => a_period(i).map(|(r, p)| (r, published = Some(p))),
+            "title" => text(i).map(|(r, t)| (r, title = Some(t))),
+            "publisher" => text(i).map(|(r, t)| (r, publisher = Some(t))),
+            "url" => text(i).map(|(r, t)| (r, url = Some(t))),
+            "text" => text(i).map(|(r, t)| (r, text_ = Some(t))),
+            _ => text(i).map(|(r, t)| (r, note = Some(t))),
+        }
+    })?;
+    let s = SourceSyntax {
+        id: source_id,
+        published: required(published, rest, "published")?,
+        title: required(title, rest, "title")?,
+        publisher: required(publisher, rest, "publisher")?,
+        url,
+        text: text_,
+        note,
+    };
+    Ok((rest, Statement::Source(s)))
+}
+
+fn define(input: &str) -> PResult<'_, Statement> {
+    let (rest, _) = cut(kw("attribute"))(input)?;
+    let (rest, attribute) = cut(name("an attribute name"))(rest)?;
+    let (mut kind, mut unit, mut doc) = (None, None, None);
+    let (rest, _) = keyed(rest, &["kind", "unit", "doc"], |key, i| match key {
+        "kind" => choice(&[(Kind::Period, "period"), (Kind::State, "state")], "a kind: period or state")(i).map(|(r, k)| (r, kind = Some(k))),
+        "unit" => {
+            let i = skip(i).0;
+            let end = i.find(char::is_whitespace).unwrap_or(i.len());
+            if end == 0 {
+                return Err(nom::Err::Error(SyntaxError::expected(i, "a unit such as t or %")));
+            }
+            unit = Some(i[..end].to_string());
+            Ok((&i[end..], ()))
+        }
+        _ => text(i).map(|(r, t)| (r, doc = Some(t))),
+    })?;
+    Ok((rest, Statement::Define { attribute, kind: kind.unwrap_or(Kind::Period), unit, doc }))
+}
+
+fn assert(input: &str) -> PResult<'_, Statement> {
+    let (rest, sel) = cut(selector)(input)?;
+    let (subject, attribute) = match (sel.subject, sel.attribute) {
+        (Some(s), AttributeSyntax::Exact(a)) => (s, a),
+        _ => return Err(nom::Err::Failure(SyntaxError::message(input, "an assert names one subject and one attribute, without *"))),
+    };
+    let (rest, _) = cut(ws(nom::character::complete::char('=')))(rest)
+        .map_err(|_| nom::Err::Failure(SyntaxError::expected(skip(rest).0, "'=' and a value")))?;
+    let (rest, v) = cut(ws(value))(rest)?;
+    let (mut valid, mut known, mut source, mut quote, mut modality, mut note, mut event_id) = (None, None, None, None, None, None, None);
+    let (rest, _) = keyed(rest, &["for", "known", "source", "quote", "modality", "note", "id"], |key, i| match key {
+        "for" => a_period(i).map(|(r, p)| (r, valid = Some(p))),
+        "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+        "source" => id(i).map(|(r, s)| (r, source = Some(s))),
+        "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
+        "modality" => choice(&MODALITIES, "a modality: fact, plan, forecast or considered")(i).map(|(r, m)| (r, modality = Some(m))),
+        "note" => text(i).map(|(r, t)| (r, note = Some(t))),
+        _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+    })?;
+    Ok((
+        rest,
+        Statement::Assert(AssertSyntax {
+            subject,
+            attribute,
+            value: v,
+            valid: required(valid, rest, "for")?,
+            known,
+            source: required(source, rest, "source")?,
+            quote,
+            modality,
+            note,
+            id: event_id,
+        }),
+    ))
+}
+
+const MODALITIES: [(Modality, &str); 4] =
+    [(Modality::Fact, "fact"), (Modality::Plan, "plan"), (Modality::Forecast, "forecast"), (Modality::Considered, "considered")];
+
+fn deny(input: &str) -> PResult<'_, Statement> {
+    let (rest, target) = cut(id)(input)?;
+    let (mut known, mut source, mut quote, mut event_id) = (None, None, None, None);
+    let (rest, _) = keyed(rest, &["known", "source", "quote", "id"], |key, i| match key {
+        "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+        "source" => id(i).map(|(r, s)| (r, source = Some(s))),
+        "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
+        _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+    })?;
+    Ok((rest, Statement::Deny { target, known, source: required(source, rest, "source")?, quote, id: event_id }))
+}
+
+fn retract(input: &str) -> PResult<'_, Statement> {
+    let (rest, target) = cut(id)(input)?;
+    let (mut reason, mut event_id) = (None, None);
+    let (rest, _) = keyed(rest, &["because", "id"], |key, i| match key {
+        "because" => text(i).map(|(r, t)| (r, reason = Some(t))),
+        _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+    })?;
+    Ok((rest, Statement::Retract { target, reason: required(reason, rest, "because")?, id: event_id }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(input: &str) -> Statement {
+        parse(input).unwrap_or_else(|e| panic!("{input}\n{}", e.locate(input)))
+    }
+
+    #[test]
+    fn the_known_clause_has_three_spellings() {
+        let a = ok("china.export_quota for 2011 as known in oct 2010");
+        assert_eq!(a, ok("china.export_quota for 2011 as known oct 2010"));
+        assert_eq!(a, ok("china.export_quota for 2011 as of 2010-10"));
+        assert_eq!(a, ok("china.export_quota as of 2010-10 for 2011"));
+    }
+
+    #[test]
+    fn selectors_take_wildcards_and_dotted_attributes() {
+        let s = |t: &str| selector(t).unwrap().1;
+        assert_eq!(s("china.*").attribute, AttributeSyntax::Any);
+        assert_eq!(s("*.export_quota").subject, None);
+        assert_eq!(s("china.mining_tax.light").attribute, AttributeSyntax::Exact("mining_tax.light".into()));
+        assert_eq!(s("china.mining_tax.*").attribute, AttributeSyntax::Under("mining_tax".into()));
+    }
+
+    #[test]
+    fn from_to_is_the_span_of_both_periods() {
+        let Statement::Timeline { reading, .. } = ok("timeline china.export_quota from 2005 to 2015 as known 2012") else { panic!() };
+        assert_eq!(reading.valid.unwrap().to_string(), "2005..2015");
+    }
+
+    #[test]
+    fn an_apostrophe_inside_a_word_stays_in_the_quote() {
+        let Statement::Assert(a) = ok("assert china.export_quota = 24280 t for 2010 known 2010-10 source reuters-2010-10 quote 'This year's export quota is 24,280 tons'") else {
+            panic!()
+        };
+        assert_eq!(a.quote.as_deref(), Some("This year's export quota is 24,280 tons"));
+        assert_eq!(a.value.to_string(), "24280 t");
+    }
+
+    #[test]
+    fn errors_say_what_was_expected_and_found() {
+        let cases = [
+            ("china.export_quota for 2011 as knwon 2010", "expected 'known', 'of' or 'recorded' after 'as', found 'knwon'"),
+            ("china.export_quota fro 2011", "expected 'for', 'from', 'as known', 'as recorded' or the end of the statement, found 'fro'"),
+            ("china.export_quota for 2010-13", "month 13 is out of range"),
+            ("china export_quota", "expected '.' and an attribute"),
+            ("assert china.export_quota = 1 t source x", "missing 'for' clause"),
+            ("timeline china.x every week avg", "expected a unit: decade, year, half, quarter, month or day, found 'week'"),
+            ("", "expected a statement"),
+        ];
+        for (input, message) in cases {
+            let e = parse(input).expect_err(input);
+            assert!(e.describe(input).contains(message), "{input}: {}", e.describe(input));
+        }
+    }
+
+    #[test]
+    fn a_comment_and_a_semicolon_may_end_a_statement() {
+        assert_eq!(ok("history china.export_quota_change -- every event"), ok("history china.export_quota_change;"));
+    }
+}
