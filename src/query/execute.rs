@@ -486,12 +486,12 @@ fn verdict(reader: &mut Reader<'_>, seq: u64, known: &Period, asked: Option<&Per
     let Some(row) = row else {
         return Ok(("not counted".into(), "no slot of the answer holds it".into()));
     };
-    let winner_rank = format!("known {} (ends {}), seq {}", row.winner.known, end_text(&row.winner.known), row.winner.seq);
+    let winner_rank = format!("known until {}, seq {}", end_text(&row.winner.known), row.winner.seq);
     if row.winner.seq == seq {
         let how = match row.status {
             Status::Denied => "every claim of the slot is denied; the latest known of them stands, denied".to_string(),
-            Status::Contested => format!("latest known undenied claim ({winner_rank}), but another claim known as late disagrees"),
-            Status::Current => format!("latest known undenied claim ({winner_rank})"),
+            Status::Contested => format!("the undenied claim known last ({winner_rank}), but another claim known as late disagrees"),
+            Status::Current => format!("the undenied claim known last ({winner_rank})"),
         };
         return Ok((format!("winner, {}", row.status), how));
     }

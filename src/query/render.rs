@@ -33,7 +33,7 @@ pub fn cell_text(value: Option<&Json>) -> String {
     match value {
         None | Some(Json::Null) => String::new(),
         Some(Json::String(s)) => s.clone(),
-        Some(Json::Array(items)) if items.iter().all(Json::is_string) => {
+        Some(Json::Array(items)) if !items.is_empty() && items.iter().all(Json::is_string) => {
             items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(", ")
         }
         Some(Json::Array(items)) => items.len().to_string(),

@@ -1,0 +1,103 @@
+//! Golden files for the query language (SPEC §7): each file in
+//! `tests/golden/` is a script of statements, each on a line starting with
+//! `> ` (answer printed as a table) or `>json ` (as JSON), followed by the
+//! expected output. The script runs top to bottom against a fresh store
+//! holding the bundled data set, so writes affect later statements.
+//!
+//! To accept new output after a deliberate change, run the tests with
+//! `UPDATE_GOLDEN=1` and review the diff like code.
+
+mod common;
+use annals::query::{self, render, Format};
+use annals::{interchange, Store};
+use std::path::Path;
+
+fn fixture_store() -> Store {
+    let store = Store::temporary().unwrap();
+    interchange::import_file(&store, "rare-earths.jsonl", &std::fs::read(common::fixture()).unwrap()).unwrap();
+    store
+}
+
+/// Runs a script and returns the text the golden file should hold.
+fn run_script(script: &str) -> String {
+    let store = fixture_store();
+    let mut out = String::new();
+    for line in script.lines() {
+        let (format, statement) = if let Some(s) = line.strip_prefix(">json ") {
+            (Format::Json, s)
+        } else if let Some(s) = line.strip_prefix("> ") {
+            (Format::Table, s)
+        } else {
+            continue;
+        };
+        out.push_str(line);
+        out.push('\n');
+        match query::run(&store, statement) {
+            Ok(output) => out.push_str(&render::render(&output, format, 0)),
+            Err(e) => {
+                out.push_str(&format!("error: {e}\n"));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn check(name: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.golden"));
+    let expected = std::fs::read_to_string(&path).unwrap();
+    let actual = run_script(&expected);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    if actual != expected {
+        let first = actual.lines().zip(expected.lines()).position(|(a, e)| a != e).unwrap_or(0);
+        panic!(
+            "{name}.golden differs from line {}:\n  expected: {}\n  actual:   {}\n(run with UPDATE_GOLDEN=1 to accept, then review the diff)",
+            first + 1,
+            expected.lines().nth(first).unwrap_or(""),
+            actual.lines().nth(first).unwrap_or("")
+        );
+    }
+}
+
+#[test]
+fn get_answers_match_the_golden_file() {
+    check("get");
+}
+
+#[test]
+fn history_answers_match_the_golden_file() {
+    check("history");
+}
+
+#[test]
+fn timeline_answers_match_the_golden_file() {
+    check("timeline");
+}
+
+#[test]
+fn diff_answers_match_the_golden_file() {
+    check("diff");
+}
+
+#[test]
+fn explain_answers_match_the_golden_file() {
+    check("explain");
+}
+
+#[test]
+fn catalog_answers_match_the_golden_file() {
+    check("catalog");
+}
+
+#[test]
+fn writing_statements_match_the_golden_file() {
+    check("writes");
+}
+
+#[test]
+fn every_error_class_matches_the_golden_file() {
+    check("errors");
+}
