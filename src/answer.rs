@@ -30,7 +30,10 @@ pub struct Selector {
 
 impl Selector {
     pub fn exact(subject: &str, attribute: &str) -> Selector {
-        Selector { subject: Some(subject.to_string()), attribute: AttributeMatch::Exact(attribute.to_string()) }
+        Selector {
+            subject: Some(subject.to_string()),
+            attribute: AttributeMatch::Exact(attribute.to_string()),
+        }
     }
 }
 
@@ -48,7 +51,12 @@ pub struct Get {
 
 impl Get {
     pub fn new(selector: Selector) -> Get {
-        Get { selector, valid: None, known: None, recorded: None }
+        Get {
+            selector,
+            valid: None,
+            known: None,
+            recorded: None,
+        }
     }
 }
 
@@ -99,7 +107,10 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(view: View<'a>) -> Reader<'a> {
-        Reader { view, published: HashMap::new() }
+        Reader {
+            view,
+            published: HashMap::new(),
+        }
     }
 
     pub fn record(&self, seq: u64) -> Result<Record> {
@@ -107,7 +118,11 @@ impl<'a> Reader<'a> {
             .view
             .storage
             .get(Table::Log, &log::key(seq))?
-            .ok_or_else(|| Error::Corrupt(format!("the projections name log record {seq}, which is missing")))?;
+            .ok_or_else(|| {
+                Error::Corrupt(format!(
+                    "the projections name log record {seq}, which is missing"
+                ))
+            })?;
         Ok(log::decode(seq, &bytes)?.record)
     }
 
@@ -130,7 +145,11 @@ impl<'a> Reader<'a> {
 
     /// Filters claims to those that count at known time `known` and marks the
     /// denied ones.
-    pub fn count(&mut self, claims: Vec<IndexedClaim>, known: Option<&Period>) -> Result<Vec<Counted>> {
+    pub fn count(
+        &mut self,
+        claims: Vec<IndexedClaim>,
+        known: Option<&Period>,
+    ) -> Result<Vec<Counted>> {
         let mut out = Vec::with_capacity(claims.len());
         for claim in claims {
             let targets = self.view.targets(claim.seq)?;
@@ -143,15 +162,26 @@ impl<'a> Reader<'a> {
             }
             let mut denied = false;
             for (actor, target) in &targets {
-                if let TargetEntry::Denied { known: deny_known, source } = target {
+                if let TargetEntry::Denied {
+                    known: deny_known,
+                    source,
+                } = target
+                {
                     let deny_known = self.effective_known(*deny_known, source)?;
-                    if known.is_none_or(|q| deny_known.known_by(q)) && !self.view.is_retracted(*actor)? {
+                    if known.is_none_or(|q| deny_known.known_by(q))
+                        && !self.view.is_retracted(*actor)?
+                    {
                         denied = true;
                         break;
                     }
                 }
             }
-            let candidate = Candidate { seq: claim.seq, known: claim_known, value: claim.entry.value.to_string(), denied };
+            let candidate = Candidate {
+                seq: claim.seq,
+                known: claim_known,
+                value: claim.entry.value.to_string(),
+                denied,
+            };
             out.push(Counted { claim, candidate });
         }
         Ok(out)
@@ -160,7 +190,11 @@ impl<'a> Reader<'a> {
     pub fn claim_view(&self, counted: &Counted) -> Result<ClaimView> {
         let record = self.record(counted.claim.seq)?;
         let Event::Assert(c) = record.event else {
-            return Err(Error::Corrupt(format!("the slot index names record {} as a claim, but it is a {}", record.seq, record.event.op())));
+            return Err(Error::Corrupt(format!(
+                "the slot index names record {} as a claim, but it is a {}",
+                record.seq,
+                record.event.op()
+            )));
         };
         Ok(ClaimView {
             event: c.id.unwrap_or_else(|| format!("e{}", record.seq)),
@@ -175,7 +209,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Resolves one slot of counting claims into a row.
-    pub fn row(&self, subject: &str, attribute: &str, valid: Period, slot: &[&Counted]) -> Result<Option<Row>> {
+    pub fn row(
+        &self,
+        subject: &str,
+        attribute: &str,
+        valid: Period,
+        slot: &[&Counted],
+    ) -> Result<Option<Row>> {
         let candidates: Vec<Candidate> = slot.iter().map(|c| c.candidate.clone()).collect();
         let Some(resolution) = resolve::resolve(&candidates) else {
             return Ok(None);
@@ -196,7 +236,14 @@ impl<'a> Reader<'a> {
     }
 
     /// The slots of one series over `period`, resolved.
-    pub fn series_rows(&mut self, subject: &str, attribute: &str, kind: Kind, period: &Period, known: Option<&Period>) -> Result<Vec<Row>> {
+    pub fn series_rows(
+        &mut self,
+        subject: &str,
+        attribute: &str,
+        kind: Kind,
+        period: &Period,
+        known: Option<&Period>,
+    ) -> Result<Vec<Row>> {
         let claims = self.view.claims(subject, attribute, period)?;
         let counted = self.count(claims, known)?;
         let mut rows = Vec::new();
@@ -234,11 +281,20 @@ pub fn get(view: View<'_>, question: &Get) -> Result<Vec<Row>> {
     let mut reader = Reader::new(view);
     let period = question.valid.unwrap_or(Period::ALL);
     let mut rows = Vec::new();
-    for (subject, attribute) in view.series(question.selector.subject.as_deref(), &question.selector.attribute)? {
+    for (subject, attribute) in view.series(
+        question.selector.subject.as_deref(),
+        &question.selector.attribute,
+    )? {
         let Some(kind) = view.kind(&attribute)? else {
             continue;
         };
-        rows.extend(reader.series_rows(&subject, &attribute, kind, &period, question.known.as_ref())?);
+        rows.extend(reader.series_rows(
+            &subject,
+            &attribute,
+            kind,
+            &period,
+            question.known.as_ref(),
+        )?);
     }
     Ok(rows)
 }

@@ -15,13 +15,22 @@ pub enum Error {
     /// A line of an import file is malformed or refused. The whole file is
     /// refused with it.
     #[error("{file}:{line}: {}{message}", field.as_ref().map(|f| format!("field '{f}': ")).unwrap_or_default())]
-    Import { file: String, line: usize, field: Option<String>, message: String },
+    Import {
+        file: String,
+        line: usize,
+        field: Option<String>,
+        message: String,
+    },
 
     /// An event of a batch breaks the rules of the log (unknown source,
     /// duplicate id, retracted target, …). `index` counts from 0 in the batch;
     /// nothing of the batch was written.
     #[error("event {} of the batch, field '{field}': {message}", index + 1)]
-    Rejected { index: usize, field: &'static str, message: String },
+    Rejected {
+        index: usize,
+        field: &'static str,
+        message: String,
+    },
 
     /// The stored data is corrupt or disagrees with itself.
     #[error("corrupt store: {0}")]
@@ -41,6 +50,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn rejected(index: usize, field: &'static str, message: impl Into<String>) -> Error {
-        Error::Rejected { index, field, message: message.into() }
+        Error::Rejected {
+            index,
+            field,
+            message: message.into(),
+        }
     }
 }

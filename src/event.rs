@@ -91,7 +91,12 @@ pub enum Modality {
 }
 
 impl Modality {
-    pub const ALL: [Modality; 4] = [Modality::Fact, Modality::Plan, Modality::Forecast, Modality::Considered];
+    pub const ALL: [Modality; 4] = [
+        Modality::Fact,
+        Modality::Plan,
+        Modality::Forecast,
+        Modality::Considered,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -103,7 +108,9 @@ impl Modality {
     }
 
     pub fn from_name(name: &str) -> Option<Modality> {
-        Modality::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(name))
+        Modality::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -187,7 +194,8 @@ pub enum NameKind {
 pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
     let snake = |s: &str| {
         !s.is_empty()
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !s.starts_with('_')
     };
     let ok = match kind {
@@ -196,7 +204,9 @@ pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
         NameKind::Id => {
             !name.is_empty()
                 && name.len() <= 200
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
                 && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         }
     };
@@ -204,7 +214,9 @@ pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(match kind {
-        NameKind::Subject => format!("'{name}' is not a subject: use lower-case snake case such as 'united_states'"),
+        NameKind::Subject => {
+            format!("'{name}' is not a subject: use lower-case snake case such as 'united_states'")
+        }
         NameKind::Attribute => {
             format!("'{name}' is not an attribute name: use lower-case snake case, with dots between parts (e.g. 'mining_tax.light')")
         }

@@ -27,8 +27,29 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 fn allowed_fields(op: &str) -> &'static [&'static str] {
     match op {
         "define" => &["op", "attribute", "kind", "unit", "doc"],
-        "source" => &["op", "id", "title", "publisher", "published", "url", "text", "note"],
-        "assert" => &["op", "id", "subject", "attribute", "valid", "value", "known", "source", "quote", "modality", "note"],
+        "source" => &[
+            "op",
+            "id",
+            "title",
+            "publisher",
+            "published",
+            "url",
+            "text",
+            "note",
+        ],
+        "assert" => &[
+            "op",
+            "id",
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "known",
+            "source",
+            "quote",
+            "modality",
+            "note",
+        ],
         "deny" => &["op", "id", "target", "known", "source", "quote"],
         "retract" => &["op", "id", "target", "reason"],
         _ => &[],
@@ -47,7 +68,11 @@ pub struct ParsedFile {
 
 /// Parses a whole import file. `name` is used in error messages.
 pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
-    let mut parsed = ParsedFile { name: name.to_string(), events: Vec::new(), lines: Vec::new() };
+    let mut parsed = ParsedFile {
+        name: name.to_string(),
+        events: Vec::new(),
+        lines: Vec::new(),
+    };
     for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let line_no = index + 1;
         let error = |field: Option<&str>, message: String| Error::Import {
@@ -57,10 +82,23 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
             message,
         };
         if raw.len() > MAX_LINE_BYTES {
-            return Err(error(None, format!("the line is {} bytes long; the limit is {MAX_LINE_BYTES}", raw.len())));
+            return Err(error(
+                None,
+                format!(
+                    "the line is {} bytes long; the limit is {MAX_LINE_BYTES}",
+                    raw.len()
+                ),
+            ));
         }
-        let line = std::str::from_utf8(raw)
-            .map_err(|e| error(None, format!("not valid UTF-8 (bad byte at column {})", e.valid_up_to() + 1)))?;
+        let line = std::str::from_utf8(raw).map_err(|e| {
+            error(
+                None,
+                format!(
+                    "not valid UTF-8 (bad byte at column {})",
+                    e.valid_up_to() + 1
+                ),
+            )
+        })?;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
@@ -68,7 +106,10 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
         let json: Json = serde_json::from_str(trimmed)
             .map_err(|e| error(None, format!("invalid JSON at column {}: {e}", e.column())))?;
         let Json::Object(object) = json else {
-            return Err(error(None, "expected a JSON object such as {\"op\":\"assert\", …}".to_string()));
+            return Err(error(
+                None,
+                "expected a JSON object such as {\"op\":\"assert\", …}".to_string(),
+            ));
         };
         let event = parse_object(&object).map_err(|(field, message)| error(field, message))?;
         parsed.events.push(event);
@@ -84,11 +125,20 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
     let op = fields.required("op")?;
     let allowed = allowed_fields(&op);
     if allowed.is_empty() {
-        return Err((Some("op"), format!("unknown op '{op}' (expected define, source, assert, deny or retract)")));
+        return Err((
+            Some("op"),
+            format!("unknown op '{op}' (expected define, source, assert, deny or retract)"),
+        ));
     }
     for key in object.keys() {
         if !allowed.contains(&key.as_str()) && !EXPORT_FIELDS.contains(&key.as_str()) {
-            return Err((None, format!("unknown field '{key}' for op '{op}' (expected one of: {})", allowed.join(", "))));
+            return Err((
+                None,
+                format!(
+                    "unknown field '{key}' for op '{op}' (expected one of: {})",
+                    allowed.join(", ")
+                ),
+            ));
         }
     }
     Ok(match op.as_str() {
@@ -96,7 +146,10 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
             attribute: fields.required("attribute")?,
             kind: match fields.optional("kind")? {
                 None => Kind::Period,
-                Some(k) => Kind::from_name(&k).ok_or((Some("kind"), format!("unknown kind '{k}' (expected period or state)")))?,
+                Some(k) => Kind::from_name(&k).ok_or((
+                    Some("kind"),
+                    format!("unknown kind '{k}' (expected period or state)"),
+                ))?,
             },
             unit: fields.optional("unit")?,
             doc: fields.optional("doc")?,
@@ -105,7 +158,9 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
             id: fields.required("id")?,
             title: fields.required("title")?,
             publisher: fields.required("publisher")?,
-            published: fields.period("published")?.ok_or((Some("published"), "missing".to_string()))?,
+            published: fields
+                .period("published")?
+                .ok_or((Some("published"), "missing".to_string()))?,
             url: fields.optional("url")?,
             text: fields.optional("text")?,
             note: fields.optional("note")?,
@@ -114,15 +169,19 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
             id: fields.optional("id")?,
             subject: fields.required("subject")?,
             attribute: fields.required("attribute")?,
-            valid: fields.period("valid")?.ok_or((Some("valid"), "missing".to_string()))?,
+            valid: fields
+                .period("valid")?
+                .ok_or((Some("valid"), "missing".to_string()))?,
             value: fields.value("value")?,
             known: fields.period("known")?,
             source: fields.required("source")?,
             quote: fields.optional("quote")?,
             modality: match fields.optional("modality")? {
                 None => Modality::Fact,
-                Some(m) => Modality::from_name(&m)
-                    .ok_or((Some("modality"), format!("unknown modality '{m}' (expected fact, plan, forecast or considered)")))?,
+                Some(m) => Modality::from_name(&m).ok_or((
+                    Some("modality"),
+                    format!("unknown modality '{m}' (expected fact, plan, forecast or considered)"),
+                ))?,
             },
             note: fields.optional("note")?,
         }),
@@ -154,7 +213,8 @@ impl Fields<'_> {
     }
 
     fn required(&self, field: &'static str) -> Result<String, FieldError> {
-        self.optional(field)?.ok_or((Some(field), "missing (this field is required)".to_string()))
+        self.optional(field)?
+            .ok_or((Some(field), "missing (this field is required)".to_string()))
     }
 
     /// A period field: a string of SPEC §3, or an integer year.
@@ -163,28 +223,51 @@ impl Fields<'_> {
             None | Some(Json::Null) => return Ok(None),
             Some(Json::String(s)) => s.clone(),
             Some(Json::Number(n)) if n.is_u64() => n.to_string(),
-            Some(other) => return Err((Some(field), format!("expected a period such as \"2010-10\", found {other}"))),
+            Some(other) => {
+                return Err((
+                    Some(field),
+                    format!("expected a period such as \"2010-10\", found {other}"),
+                ))
+            }
         };
-        text.parse::<Period>().map(Some).map_err(|m| (Some(field), m))
+        text.parse::<Period>()
+            .map(Some)
+            .map_err(|m| (Some(field), m))
     }
 
     /// A value field: a literal of SPEC §4, or a JSON number (unitless).
     fn value(&self, field: &'static str) -> Result<Value, FieldError> {
         match self.0.get(field) {
-            None | Some(Json::Null) => Err((Some(field), "missing (this field is required)".to_string())),
+            None | Some(Json::Null) => {
+                Err((Some(field), "missing (this field is required)".to_string()))
+            }
             Some(Json::String(s)) => s.parse::<Value>().map_err(|m| (Some(field), m)),
-            Some(Json::Number(n)) => n.as_f64().map(Value::number).ok_or((Some(field), format!("the number {n} is out of range"))),
+            Some(Json::Number(n)) => n
+                .as_f64()
+                .map(Value::number)
+                .ok_or((Some(field), format!("the number {n} is out of range"))),
             Some(Json::Bool(b)) => Ok(Value::Bool(*b)),
-            Some(other) => Err((Some(field), format!("expected a value such as \"24280 t\", found {other}"))),
+            Some(other) => Err((
+                Some(field),
+                format!("expected a value such as \"24280 t\", found {other}"),
+            )),
         }
     }
 }
 
 /// Appends a parsed file as one batch, naming the line of a refused event.
 pub fn append_file(store: &Store, parsed: ParsedFile) -> Result<Appended> {
-    let ParsedFile { name, events, lines } = parsed;
+    let ParsedFile {
+        name,
+        events,
+        lines,
+    } = parsed;
     store.append(events).map_err(|e| match e {
-        Error::Rejected { index, field, message } => Error::Import {
+        Error::Rejected {
+            index,
+            field,
+            message,
+        } => Error::Import {
             file: name.clone(),
             line: lines.get(index).copied().unwrap_or(0),
             field: Some(field.to_string()),

@@ -3,8 +3,8 @@
 
 pub mod answer;
 pub mod error;
-pub mod interchange;
 pub mod event;
+pub mod interchange;
 pub mod log;
 pub mod period;
 pub mod projection;

@@ -56,7 +56,9 @@ pub fn encode_value<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 pub fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
-    codec().deserialize(bytes).map_err(|e| Error::Corrupt(format!("{what} cannot be decoded: {e}")))
+    codec()
+        .deserialize(bytes)
+        .map_err(|e| Error::Corrupt(format!("{what} cannot be decoded: {e}")))
 }
 
 /// The key of a record: its seq, big-endian so keys sort in log order.
@@ -99,13 +101,19 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Result<Envelope> {
     hash.copy_from_slice(&bytes[33..65]);
     let body = &bytes[HEADER..];
     if chain_hash(&prev_hash, body) != hash {
-        return Err(corrupt("its hash does not match its contents (the record was modified)"));
+        return Err(corrupt(
+            "its hash does not match its contents (the record was modified)",
+        ));
     }
     let record: Record = decode_value(body, &format!("log record {seq}"))?;
     if record.seq != seq {
         return Err(corrupt(&format!("it says it is record {}", record.seq)));
     }
-    Ok(Envelope { record, prev_hash, hash })
+    Ok(Envelope {
+        record,
+        prev_hash,
+        hash,
+    })
 }
 
 pub fn hex(hash: &Hash) -> String {
@@ -121,7 +129,11 @@ mod tests {
         Record {
             seq,
             recorded: 1_700_000_000_000_000,
-            event: Event::Retract(Retraction { id: Some("r1".into()), target: "e1".into(), reason: "typo".into() }),
+            event: Event::Retract(Retraction {
+                id: Some("r1".into()),
+                target: "e1".into(),
+                reason: "typo".into(),
+            }),
         }
     }
 
@@ -140,7 +152,10 @@ mod tests {
         for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0x20;
-            assert!(decode(7, &damaged).is_err(), "flip at byte {i} went unnoticed");
+            assert!(
+                decode(7, &damaged).is_err(),
+                "flip at byte {i} went unnoticed"
+            );
         }
     }
 

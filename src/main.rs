@@ -69,7 +69,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 let (name, bytes) = read_input(&file)?;
                 let appended = interchange::import_file(&store, &name, &bytes)?;
                 let count = appended.last_seq + 1 - appended.first_seq;
-                eprintln!("{name}: imported {count} events (seq {}..{})", appended.first_seq, appended.last_seq);
+                eprintln!(
+                    "{name}: imported {count} events (seq {}..{})",
+                    appended.first_seq, appended.last_seq
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -81,12 +84,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Query { statement, file, format } => {
+        Command::Query {
+            statement,
+            file,
+            format,
+        } => {
             let store = Store::open(&cli.db)?;
             match (statement, file) {
                 (Some(text), _) => {
                     let output = query::run(&store, &text)?;
-                    print!("{}", render::render(&output, format.unwrap_or(Format::Table), 0));
+                    print!(
+                        "{}",
+                        render::render(&output, format.unwrap_or(Format::Table), 0)
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 (None, Some(file)) => query_file(&store, &file, format.unwrap_or(Format::Json)),
@@ -103,9 +113,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 "{} records, {} quotes checked: {}",
                 report.records,
                 report.quotes_checked,
-                if report.is_ok() { "ok".to_string() } else { format!("{} problems", report.problems.len()) }
+                if report.is_ok() {
+                    "ok".to_string()
+                } else {
+                    format!("{} problems", report.problems.len())
+                }
             );
-            Ok(if report.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }
@@ -115,7 +133,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
 /// exit code is 1 when any line failed.
 fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Error> {
     let (name, bytes) = read_input(file)?;
-    let text = String::from_utf8(bytes).map_err(|e| Error::InvalidInput(format!("{name}: not valid UTF-8: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::InvalidInput(format!("{name}: not valid UTF-8: {e}")))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
@@ -133,7 +152,11 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
         }
     }
     out.flush()?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Reads an import file, or stdin for '-'.
@@ -143,6 +166,7 @@ fn read_input(file: &str) -> Result<(String, Vec<u8>), Error> {
         std::io::stdin().read_to_end(&mut bytes)?;
         return Ok(("<stdin>".to_string(), bytes));
     }
-    let bytes = std::fs::read(file).map_err(|e| Error::InvalidInput(format!("{file}: cannot read: {e}")))?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::InvalidInput(format!("{file}: cannot read: {e}")))?;
     Ok((file.to_string(), bytes))
 }

@@ -50,7 +50,13 @@ impl Day {
                 "day {day} does not exist in {year:04}-{month:02} (it has {last} days)"
             ));
         }
-        Ok(Day::from_date(first.with().day(day as i8).build().map_err(|e| e.to_string())?))
+        Ok(Day::from_date(
+            first
+                .with()
+                .day(day as i8)
+                .build()
+                .map_err(|e| e.to_string())?,
+        ))
     }
 
     fn from_date(date: Date) -> Day {
@@ -61,7 +67,9 @@ impl Day {
 
     /// The calendar date of this day.
     pub fn date(self) -> Date {
-        EPOCH.checked_add(Span::new().days(self.0 as i64)).unwrap_or(EPOCH)
+        EPOCH
+            .checked_add(Span::new().days(self.0 as i64))
+            .unwrap_or(EPOCH)
     }
 
     /// `(year, month, day)`.
@@ -103,11 +111,17 @@ pub struct Period {
 impl Period {
     /// A bounded period; `start < end` is the caller's promise.
     pub fn new(start: Day, end: Day) -> Period {
-        Period { start: Some(start), end: Some(end) }
+        Period {
+            start: Some(start),
+            end: Some(end),
+        }
     }
 
     /// Everything: the period of a query without a `for` clause.
-    pub const ALL: Period = Period { start: None, end: None };
+    pub const ALL: Period = Period {
+        start: None,
+        end: None,
+    };
 
     pub fn day(day: Day) -> Period {
         Period::new(day, Day(day.0 + 1))
@@ -118,7 +132,10 @@ impl Period {
     }
 
     pub fn month(year: i32, month: i32) -> Period {
-        Period::new(Day::first_of_month(year, month, 0), Day::first_of_month(year, month, 1))
+        Period::new(
+            Day::first_of_month(year, month, 0),
+            Day::first_of_month(year, month, 1),
+        )
     }
 
     /// The start as a sortable integer, `i64::MIN` when unbounded.
@@ -145,8 +162,16 @@ impl Period {
         if !self.overlaps(other) {
             return None;
         }
-        let start = if self.start_key() >= other.start_key() { self.start } else { other.start };
-        let end = if self.end_key() <= other.end_key() { self.end } else { other.end };
+        let start = if self.start_key() >= other.start_key() {
+            self.start
+        } else {
+            other.start
+        };
+        let end = if self.end_key() <= other.end_key() {
+            self.end
+        } else {
+            other.end
+        };
         Some(Period { start, end })
     }
 
@@ -175,14 +200,20 @@ pub fn period(input: &str) -> PResult<'_, Period> {
     if let Some(after_dots) = rest.strip_prefix("..") {
         let (rest, second) = opt(point).parse(after_dots)?;
         if first.is_none() && second.is_none() {
-            return SyntaxError::fail(input, "a range needs at least one side ('2006..' or '..2012')");
+            return SyntaxError::fail(
+                input,
+                "a range needs at least one side ('2006..' or '..2012')",
+            );
         }
         let start = first.and_then(|p| p.start);
         let end = second.and_then(|p| p.end);
         if let (Some(s), Some(e)) = (start, end) {
             if e <= s {
                 let written = &input[..input.len() - rest.len()];
-                return SyntaxError::fail(input, format!("the range '{written}' ends before it starts"));
+                return SyntaxError::fail(
+                    input,
+                    format!("the range '{written}' ends before it starts"),
+                );
             }
         }
         return Ok((rest, Period { start, end }));
@@ -201,15 +232,25 @@ fn point(input: &str) -> PResult<'_, Period> {
 fn number(input: &str, max_digits: usize, what: &str) -> Result<(i32, usize), String> {
     let digits: String = input.chars().take_while(|c| c.is_ascii_digit()).collect();
     if digits.is_empty() || digits.len() > max_digits {
-        return Err(format!("expected a {what} of at most {max_digits} digits, found '{digits}'"));
+        return Err(format!(
+            "expected a {what} of at most {max_digits} digits, found '{digits}'"
+        ));
     }
-    Ok((digits.parse().map_err(|_| format!("bad {what} '{digits}'"))?, digits.len()))
+    Ok((
+        digits
+            .parse()
+            .map_err(|_| format!("bad {what} '{digits}'"))?,
+        digits.len(),
+    ))
 }
 
 fn year_digits(input: &str) -> PResult<'_, i32> {
     let (rest, digits) = digit1(input)?;
     if digits.len() > 4 {
-        return SyntaxError::fail(input, format!("year {digits} is out of range (expected 1 to 9999)"));
+        return SyntaxError::fail(
+            input,
+            format!("year {digits} is out of range (expected 1 to 9999)"),
+        );
     }
     let year: i32 = digits.parse().unwrap_or(0);
     if year == 0 {
@@ -226,9 +267,18 @@ fn numeric_point(input: &str) -> PResult<'_, Period> {
     if let Some(after) = rest.strip_prefix(['s', 'S']) {
         if !after.starts_with(is_word_char) {
             if year % 10 != 0 {
-                return SyntaxError::fail(input, format!("'{}' is not a decade: a decade starts at a year ending in 0", written(after)));
+                return SyntaxError::fail(
+                    input,
+                    format!(
+                        "'{}' is not a decade: a decade starts at a year ending in 0",
+                        written(after)
+                    ),
+                );
             }
-            return Ok((after, Period::new(Day::first_of_year(year), Day::first_of_month(year, 1, 120))));
+            return Ok((
+                after,
+                Period::new(Day::first_of_year(year), Day::first_of_month(year, 1, 120)),
+            ));
         }
     }
     let Some(after_dash) = rest.strip_prefix('-') else {
@@ -236,30 +286,60 @@ fn numeric_point(input: &str) -> PResult<'_, Period> {
         return Ok((rest, Period::year(year)));
     };
     // Half and quarter: `2010-H2`, `2010-Q3`.
-    if let Some(c) = after_dash.chars().next().filter(|c| matches!(c, 'h' | 'H' | 'q' | 'Q')) {
+    if let Some(c) = after_dash
+        .chars()
+        .next()
+        .filter(|c| matches!(c, 'h' | 'H' | 'q' | 'Q'))
+    {
         let after = &after_dash[1..];
-        let (n, len) = number(after, 1, "number").map_err(|m| nom::Err::Failure(SyntaxError::message(input, m)))?;
+        let (n, len) = number(after, 1, "number")
+            .map_err(|m| nom::Err::Failure(SyntaxError::message(input, m)))?;
         let after = &after[len..];
-        let (after, ()) = word_end(after).map_err(|_| nom::Err::Failure(SyntaxError::message(input, format!("'{}…' is not a half or quarter", written(after)))))?;
-        let (per_year, months) = if c.eq_ignore_ascii_case(&'h') { (2, 6) } else { (4, 3) };
+        let (after, ()) = word_end(after).map_err(|_| {
+            nom::Err::Failure(SyntaxError::message(
+                input,
+                format!("'{}…' is not a half or quarter", written(after)),
+            ))
+        })?;
+        let (per_year, months) = if c.eq_ignore_ascii_case(&'h') {
+            (2, 6)
+        } else {
+            (4, 3)
+        };
         if !(1..=per_year).contains(&n) {
-            let name = if per_year == 2 { "half (expected H1 or H2)" } else { "quarter (expected Q1 to Q4)" };
+            let name = if per_year == 2 {
+                "half (expected H1 or H2)"
+            } else {
+                "quarter (expected Q1 to Q4)"
+            };
             return SyntaxError::fail(input, format!("'{}' names no {name}", written(after)));
         }
         let start = Day::first_of_month(year, 1, (n - 1) * months);
-        return Ok((after, Period::new(start, Day::first_of_month(year, 1, n * months))));
+        return Ok((
+            after,
+            Period::new(start, Day::first_of_month(year, 1, n * months)),
+        ));
     }
     // Month and day: `2010-10`, `2010-10-19`.
     let (month, len) = match number(after_dash, 2, "month") {
         Ok(v) => v,
-        Err(_) => return Err(nom::Err::Error(SyntaxError::expected(after_dash, "a month, half or quarter"))),
+        Err(_) => {
+            return Err(nom::Err::Error(SyntaxError::expected(
+                after_dash,
+                "a month, half or quarter",
+            )))
+        }
     };
     if len != 2 {
-        return SyntaxError::fail(input, format!("'{}' needs a two-digit month", written(&after_dash[len..])));
+        return SyntaxError::fail(
+            input,
+            format!("'{}' needs a two-digit month", written(&after_dash[len..])),
+        );
     }
     let after_month = &after_dash[2..];
     if let Some(after_dash) = after_month.strip_prefix('-') {
-        let (day, len) = number(after_dash, 2, "day").map_err(|m| nom::Err::Failure(SyntaxError::message(input, m)))?;
+        let (day, len) = number(after_dash, 2, "day")
+            .map_err(|m| nom::Err::Failure(SyntaxError::message(input, m)))?;
         let after = &after_dash[len..];
         if len != 2 {
             return SyntaxError::fail(input, format!("'{}' needs a two-digit day", written(after)));
@@ -272,7 +352,13 @@ fn numeric_point(input: &str) -> PResult<'_, Period> {
     }
     let (after, ()) = word_end(after_month)?;
     if !(1..=12).contains(&month) {
-        return SyntaxError::fail(input, format!("'{}' is not a month: month {month} is out of range (expected 01 to 12)", written(after)));
+        return SyntaxError::fail(
+            input,
+            format!(
+                "'{}' is not a month: month {month} is out of range (expected 01 to 12)",
+                written(after)
+            ),
+        );
     }
     Ok((after, Period::month(year, month)))
 }
@@ -301,7 +387,10 @@ fn month_name(input: &str) -> PResult<'_, i32> {
             return Ok((&input[word.len()..], i as i32 + 1));
         }
     }
-    Err(nom::Err::Error(SyntaxError::expected(input, "a month name")))
+    Err(nom::Err::Error(SyntaxError::expected(
+        input,
+        "a month name",
+    )))
 }
 
 /// `oct 2010`, `October 2010`.
@@ -313,12 +402,23 @@ fn named_month(input: &str) -> PResult<'_, Period> {
 
 /// `19 oct 2010`.
 fn named_day(input: &str) -> PResult<'_, Period> {
-    let (rest, (day, _, month, _, year)) = (digit1, space1, month_name, space1, year_digits).parse(input)?;
+    let (rest, (day, _, month, _, year)) =
+        (digit1, space1, month_name, space1, year_digits).parse(input)?;
     let (rest, ()) = word_end(rest)?;
-    let day: i32 = if day.len() <= 2 { day.parse().unwrap_or(0) } else { 0 };
+    let day: i32 = if day.len() <= 2 {
+        day.parse().unwrap_or(0)
+    } else {
+        0
+    };
     match Day::from_ymd(year, month, day) {
         Ok(d) => Ok((rest, Period::day(d))),
-        Err(m) => SyntaxError::fail(input, format!("'{}' is not a date: {m}", &input[..input.len() - rest.len()])),
+        Err(m) => SyntaxError::fail(
+            input,
+            format!(
+                "'{}' is not a date: {m}",
+                &input[..input.len() - rest.len()]
+            ),
+        ),
     }
 }
 
@@ -419,7 +519,12 @@ mod tests {
 
     fn day(text: &str) -> Day {
         let mut parts = text.split('-').map(|p| p.parse::<i32>().unwrap());
-        Day::from_ymd(parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap()).unwrap()
+        Day::from_ymd(
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        )
+        .unwrap()
     }
 
     fn interval(start: &str, end: &str) -> Period {
@@ -444,10 +549,20 @@ mod tests {
             ("2010-10-19", "2010-10-19", "2010-10-20", "2010-10-19"),
             ("19 oct 2010", "2010-10-19", "2010-10-20", "2010-10-19"),
             ("2010..2012", "2010-01-01", "2013-01-01", "2010..2012"),
-            ("2010-07..2011-03", "2010-07-01", "2011-04-01", "2010-07..2011-03"),
+            (
+                "2010-07..2011-03",
+                "2010-07-01",
+                "2011-04-01",
+                "2010-07..2011-03",
+            ),
             ("2010..2019", "2010-01-01", "2020-01-01", "2010s"),
             ("2010-Q1..2010-Q2", "2010-01-01", "2010-07-01", "2010-H1"),
-            ("2012-02-28..2012-02-29", "2012-02-28", "2012-03-01", "2012-02-28..2012-02-29"),
+            (
+                "2012-02-28..2012-02-29",
+                "2012-02-28",
+                "2012-03-01",
+                "2012-02-28..2012-02-29",
+            ),
         ];
         for (text, start, end, printed) in table {
             let p = Period::parse(text).unwrap_or_else(|e| panic!("{text}: {}", e.describe(text)));
@@ -459,10 +574,22 @@ mod tests {
     #[test]
     fn open_ranges_are_unbounded_on_the_open_side() {
         let p = Period::parse("2006..").unwrap();
-        assert_eq!(p, Period { start: Some(day("2006-01-01")), end: None });
+        assert_eq!(
+            p,
+            Period {
+                start: Some(day("2006-01-01")),
+                end: None
+            }
+        );
         assert_eq!(p.to_string(), "2006..");
         let p = Period::parse("..2012").unwrap();
-        assert_eq!(p, Period { start: None, end: Some(day("2013-01-01")) });
+        assert_eq!(
+            p,
+            Period {
+                start: None,
+                end: Some(day("2013-01-01"))
+            }
+        );
         assert_eq!(p.to_string(), "..2012");
         assert_eq!(Period::parse("2011-03..").unwrap().to_string(), "2011-03..");
     }
@@ -484,7 +611,11 @@ mod tests {
             ("2010-04-01", "2010-10-01", "2010-04..2010-09"),
         ];
         for (start, end, printed) in table {
-            assert_eq!(interval(start, end).to_string(), printed, "[{start}, {end})");
+            assert_eq!(
+                interval(start, end).to_string(),
+                printed,
+                "[{start}, {end})"
+            );
         }
     }
 
@@ -509,7 +640,18 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for text in ["", "..", "oct", "2010-", "2010-1", "2010x", "20x0", "2010-10-1", "2010...2011", "0"] {
+        for text in [
+            "",
+            "..",
+            "oct",
+            "2010-",
+            "2010-1",
+            "2010x",
+            "20x0",
+            "2010-10-1",
+            "2010...2011",
+            "0",
+        ] {
             assert!(Period::parse(text).is_err(), "{text} should not parse");
         }
     }
@@ -520,13 +662,18 @@ mod tests {
         assert!(june.known_by(&Period::parse("2010-06").unwrap()));
         assert!(june.known_by(&Period::parse("2010").unwrap()));
         assert!(!june.known_by(&Period::parse("2010-06-15").unwrap()));
-        assert!(!Period::parse("2006..").unwrap().known_by(&Period::parse("2020").unwrap()));
+        assert!(!Period::parse("2006..")
+            .unwrap()
+            .known_by(&Period::parse("2020").unwrap()));
     }
 
     #[test]
     fn year_one_and_9999_are_the_limits() {
         assert_eq!(Period::parse("0001").unwrap().to_string(), "0001");
         assert_eq!(Period::parse("9999").unwrap().to_string(), "9999");
-        assert_eq!(Period::parse("9999-12-31").unwrap().to_string(), "9999-12-31");
+        assert_eq!(
+            Period::parse("9999-12-31").unwrap().to_string(),
+            "9999-12-31"
+        );
     }
 }

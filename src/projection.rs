@@ -30,7 +30,7 @@ use crate::error::Result;
 use crate::event::{Event, Kind};
 use crate::log::{decode_value, encode_value, Record};
 use crate::period::{Day, Period};
-use crate::storage::{scan_prefix, Storage, Table};
+use crate::storage::{scan_prefix, Batch, Storage, Table};
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -129,7 +129,10 @@ pub struct IndexedClaim {
 /// What an event did to another event (table `targets`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TargetEntry {
-    Denied { known: Option<Period>, source: String },
+    Denied {
+        known: Option<Period>,
+        source: String,
+    },
     Retracted,
 }
 
@@ -150,7 +153,7 @@ pub struct IdEntry {
 /// The writes that applying some records makes, grouped by table.
 #[derive(Default)]
 pub struct ProjectionWrites {
-    tables: BTreeMap<Table, Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+    tables: BTreeMap<Table, Batch>,
     /// Series masks as they will be after these writes.
     masks: BTreeMap<Vec<u8>, u8>,
     /// Ids registered by these writes, for targets later in the same chunk.
@@ -159,14 +162,21 @@ pub struct ProjectionWrites {
 
 impl ProjectionWrites {
     fn put(&mut self, table: Table, key: Vec<u8>, value: Vec<u8>) {
-        self.tables.entry(table).or_default().push((key, Some(value)));
+        self.tables
+            .entry(table)
+            .or_default()
+            .push((key, Some(value)));
     }
 
     /// The seq of an event id, from these writes or the stored projection.
     fn resolve_id(&self, storage: &dyn Storage, id: &str) -> Result<Option<IdEntry>> {
         match self.ids.get(id) {
             Some(entry) => Ok(Some(*entry)),
-            None => View { storage, position: u64::MAX }.id(id),
+            None => View {
+                storage,
+                position: u64::MAX,
+            }
+            .id(id),
         }
     }
 
@@ -175,36 +185,70 @@ impl ProjectionWrites {
         let seq = record.seq;
         match &record.event {
             Event::Define(d) => {
-                self.put(Table::Attributes, revision_key(&d.attribute, seq), encode_value(d));
+                self.put(
+                    Table::Attributes,
+                    revision_key(&d.attribute, seq),
+                    encode_value(d),
+                );
             }
             Event::Source(s) => {
-                self.put(Table::Sources, revision_key(&s.id, seq), encode_value(&s.published));
+                self.put(
+                    Table::Sources,
+                    revision_key(&s.id, seq),
+                    encode_value(&s.published),
+                );
             }
             Event::Assert(c) => {
                 let series = series_key(&c.subject, &c.attribute);
                 let (level, _) = bin_of(&c.valid);
                 let mask = match self.masks.get(&series) {
                     Some(m) => *m,
-                    None => storage.get(Table::Series, &series)?.and_then(|v| v.first().copied()).unwrap_or(0),
+                    None => storage
+                        .get(Table::Series, &series)?
+                        .and_then(|v| v.first().copied())
+                        .unwrap_or(0),
                 };
                 let mask = mask | (1 << level);
                 self.masks.insert(series.clone(), mask);
                 self.put(Table::Series, series.clone(), vec![mask]);
-                self.put(Table::SeriesByAttribute, series_key(&c.attribute, &c.subject), Vec::new());
-                let entry = ClaimEntry { known: c.known, source: c.source.clone(), value: c.value.clone() };
-                self.put(Table::Claims, claim_key(&series, &c.valid, seq), encode_value(&entry));
+                self.put(
+                    Table::SeriesByAttribute,
+                    series_key(&c.attribute, &c.subject),
+                    Vec::new(),
+                );
+                let entry = ClaimEntry {
+                    known: c.known,
+                    source: c.source.clone(),
+                    value: c.value.clone(),
+                };
+                self.put(
+                    Table::Claims,
+                    claim_key(&series, &c.valid, seq),
+                    encode_value(&entry),
+                );
                 self.put_id(record, IdOp::Assert);
             }
             Event::Deny(d) => {
                 if let Some(target) = self.resolve_id(storage, &d.target)? {
-                    let entry = TargetEntry::Denied { known: d.known, source: d.source.clone() };
-                    self.put(Table::Targets, target_key(target.seq, seq), encode_value(&entry));
+                    let entry = TargetEntry::Denied {
+                        known: d.known,
+                        source: d.source.clone(),
+                    };
+                    self.put(
+                        Table::Targets,
+                        target_key(target.seq, seq),
+                        encode_value(&entry),
+                    );
                 }
                 self.put_id(record, IdOp::Deny);
             }
             Event::Retract(r) => {
                 if let Some(target) = self.resolve_id(storage, &r.target)? {
-                    self.put(Table::Targets, target_key(target.seq, seq), encode_value(&TargetEntry::Retracted));
+                    self.put(
+                        Table::Targets,
+                        target_key(target.seq, seq),
+                        encode_value(&TargetEntry::Retracted),
+                    );
                 }
                 self.put_id(record, IdOp::Retract);
             }
@@ -214,7 +258,10 @@ impl ProjectionWrites {
 
     fn put_id(&mut self, record: &Record, op: IdOp) {
         if let Some(id) = record.event.event_id() {
-            let entry = IdEntry { seq: record.seq, op };
+            let entry = IdEntry {
+                seq: record.seq,
+                op,
+            };
             self.ids.insert(id.to_string(), entry);
             self.put(Table::Ids, id.as_bytes().to_vec(), encode_value(&entry));
         }
@@ -322,7 +369,10 @@ impl<'a> View<'a> {
 
     /// True when the event at `seq` is retracted at this position.
     pub fn is_retracted(&self, seq: u64) -> Result<bool> {
-        Ok(self.targets(seq)?.iter().any(|(_, t)| *t == TargetEntry::Retracted))
+        Ok(self
+            .targets(seq)?
+            .iter()
+            .any(|(_, t)| *t == TargetEntry::Retracted))
     }
 
     /// The kind of an attribute (fixed at its first definition).
@@ -331,7 +381,11 @@ impl<'a> View<'a> {
     }
 
     /// The series matching a selector: `(subject, attribute)` pairs in order.
-    pub fn series(&self, subject: Option<&str>, attribute: &AttributeMatch) -> Result<Vec<(String, String)>> {
+    pub fn series(
+        &self,
+        subject: Option<&str>,
+        attribute: &AttributeMatch,
+    ) -> Result<Vec<(String, String)>> {
         let split = |key: &[u8]| -> Option<(String, String)> {
             let text = std::str::from_utf8(key).ok()?;
             let mut parts = text.trim_end_matches('\0').splitn(2, '\0');
@@ -340,7 +394,11 @@ impl<'a> View<'a> {
         let mut out = Vec::new();
         match (subject, attribute) {
             (Some(s), AttributeMatch::Exact(a)) => {
-                if self.storage.get(Table::Series, &series_key(s, a))?.is_some() {
+                if self
+                    .storage
+                    .get(Table::Series, &series_key(s, a))?
+                    .is_some()
+                {
                     out.push((s.to_string(), a.clone()));
                 }
             }
@@ -381,7 +439,12 @@ impl<'a> View<'a> {
     /// The claims of a series whose valid period overlaps `period`, recorded
     /// at or before this position, in key order. Touches only the bins of the
     /// levels the series uses that `period` reaches.
-    pub fn claims(&self, subject: &str, attribute: &str, period: &Period) -> Result<Vec<IndexedClaim>> {
+    pub fn claims(
+        &self,
+        subject: &str,
+        attribute: &str,
+        period: &Period,
+    ) -> Result<Vec<IndexedClaim>> {
         let series = series_key(subject, attribute);
         let mask = match self.storage.get(Table::Series, &series)? {
             Some(v) => v.first().copied().unwrap_or(0),
@@ -398,7 +461,10 @@ impl<'a> View<'a> {
                 (0u32, 0u32)
             } else {
                 let bits = BITS[level as usize];
-                ((first >> bits).clamp(0, u32::MAX as i64) as u32, (last >> bits).clamp(0, u32::MAX as i64) as u32)
+                (
+                    (first >> bits).clamp(0, u32::MAX as i64) as u32,
+                    (last >> bits).clamp(0, u32::MAX as i64) as u32,
+                )
             };
             let mut start = series.clone();
             start.push(level);
@@ -406,7 +472,11 @@ impl<'a> View<'a> {
             let mut end = series.clone();
             end.push(level);
             end.extend_from_slice(&(high as u64 + 1).to_be_bytes()[4..]);
-            let end = if high == u32::MAX { crate::storage::prefix_end(&start[..series.len() + 1]) } else { Some(end) };
+            let end = if high == u32::MAX {
+                crate::storage::prefix_end(&start[..series.len() + 1])
+            } else {
+                Some(end)
+            };
             for entry in self.storage.scan(Table::Claims, &start, end.as_deref()) {
                 let (key, value) = entry?;
                 let at = series.len() + 5;
@@ -418,7 +488,11 @@ impl<'a> View<'a> {
                     end: (valid_end != i64::MAX).then_some(Day(valid_end as i32)),
                 };
                 if seq <= self.position && valid.overlaps(period) {
-                    out.push(IndexedClaim { seq, valid, entry: decode_value(&value, "a claim entry")? });
+                    out.push(IndexedClaim {
+                        seq,
+                        valid,
+                        entry: decode_value(&value, "a claim entry")?,
+                    });
                 }
             }
         }

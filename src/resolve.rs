@@ -130,7 +130,11 @@ pub fn resolve(candidates: &[Candidate]) -> Option<Resolution> {
         })
         .collect();
     others.sort_by_key(|(i, _)| candidates[*i].seq);
-    Some(Resolution { winner, status, others })
+    Some(Resolution {
+        winner,
+        status,
+        others,
+    })
 }
 
 /// Splits `period` into the maximal runs over which the same claims hold,
@@ -155,8 +159,12 @@ pub fn timeline(valids: &[Period], period: &Period) -> Vec<(Period, Vec<usize>)>
             start: (pair[0] != i64::MIN).then_some(crate::period::Day(pair[0] as i32)),
             end: (pair[1] != i64::MAX).then_some(crate::period::Day(pair[1] as i32)),
         };
-        let covering: Vec<usize> =
-            valids.iter().enumerate().filter(|(_, v)| v.overlaps(&piece)).map(|(i, _)| i).collect();
+        let covering: Vec<usize> = valids
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.overlaps(&piece))
+            .map(|(i, _)| i)
+            .collect();
         if !covering.is_empty() {
             runs.push((piece, covering));
         }
@@ -169,12 +177,20 @@ mod tests {
     use super::*;
 
     fn candidate(seq: u64, known: &str, value: &str, denied: bool) -> Candidate {
-        Candidate { seq, known: Period::parse(known).unwrap(), value: value.to_string(), denied }
+        Candidate {
+            seq,
+            known: Period::parse(known).unwrap(),
+            value: value.to_string(),
+            denied,
+        }
     }
 
     #[test]
     fn the_latest_known_claim_wins_and_earlier_ones_are_superseded() {
-        let c = [candidate(1, "2010-07", "30000 t", false), candidate(2, "2010-10", "24280 t", false)];
+        let c = [
+            candidate(1, "2010-07", "30000 t", false),
+            candidate(2, "2010-10", "24280 t", false),
+        ];
         let r = resolve(&c).unwrap();
         assert_eq!((r.winner, r.status), (1, Status::Current));
         assert_eq!(r.others, vec![(0, Standing::Superseded)]);
@@ -182,15 +198,25 @@ mod tests {
 
     #[test]
     fn overlapping_knowledge_with_different_values_is_contested() {
-        let c = [candidate(1, "2010", "30 %", false), candidate(2, "2010-10", "40 %", false)];
+        let c = [
+            candidate(1, "2010", "30 %", false),
+            candidate(2, "2010-10", "40 %", false),
+        ];
         let r = resolve(&c).unwrap();
-        assert_eq!((r.winner, r.status), (0, Status::Contested), "2010 ends after 2010-10");
+        assert_eq!(
+            (r.winner, r.status),
+            (0, Status::Contested),
+            "2010 ends after 2010-10"
+        );
         assert_eq!(r.others, vec![(1, Standing::Conflicting)]);
     }
 
     #[test]
     fn a_denied_claim_loses_to_an_undenied_one_and_wins_only_alone() {
-        let c = [candidate(1, "2010-09", "a", false), candidate(2, "2010-10", "b", true)];
+        let c = [
+            candidate(1, "2010-09", "a", false),
+            candidate(2, "2010-10", "b", true),
+        ];
         let r = resolve(&c).unwrap();
         assert_eq!((r.winner, r.status), (0, Status::Current));
         assert_eq!(r.others, vec![(1, Standing::Denied)]);
@@ -200,7 +226,10 @@ mod tests {
 
     #[test]
     fn equal_known_ends_are_broken_by_seq_and_same_values_agree() {
-        let c = [candidate(5, "2010", "1 t", false), candidate(3, "2010", "1 t", false)];
+        let c = [
+            candidate(5, "2010", "1 t", false),
+            candidate(3, "2010", "1 t", false),
+        ];
         let r = resolve(&c).unwrap();
         assert_eq!((r.winner, r.status), (0, Status::Current));
         assert_eq!(r.others, vec![(1, Standing::Agrees)]);
@@ -208,9 +237,19 @@ mod tests {
 
     #[test]
     fn timeline_cuts_at_every_boundary_inside_the_period() {
-        let valids = [Period::parse("2010..2011").unwrap(), Period::parse("2011").unwrap()];
+        let valids = [
+            Period::parse("2010..2011").unwrap(),
+            Period::parse("2011").unwrap(),
+        ];
         let runs = timeline(&valids, &Period::parse("2009..2012").unwrap());
-        let printed: Vec<(String, Vec<usize>)> = runs.into_iter().map(|(p, c)| (p.to_string(), c)).collect();
-        assert_eq!(printed, vec![("2010".to_string(), vec![0]), ("2011".to_string(), vec![0, 1])]);
+        let printed: Vec<(String, Vec<usize>)> =
+            runs.into_iter().map(|(p, c)| (p.to_string(), c)).collect();
+        assert_eq!(
+            printed,
+            vec![
+                ("2010".to_string(), vec![0]),
+                ("2011".to_string(), vec![0, 1])
+            ]
+        );
     }
 }

@@ -79,6 +79,9 @@ impl Table {
     }
 }
 
+/// Puts (`Some`) and removes (`None`) applied to one table at once.
+pub type Batch = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
 /// One key-value pair read from a table.
 pub type Entry = (Vec<u8>, Vec<u8>);
 
@@ -93,7 +96,7 @@ pub trait Storage: Send + Sync {
     fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_>;
 
     /// Applies all puts (`Some`) and removes (`None`) to one table atomically.
-    fn write(&self, table: Table, batch: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()>;
+    fn write(&self, table: Table, batch: Batch) -> Result<()>;
 
     /// Makes every write before it durable.
     fn flush(&self) -> Result<()>;
@@ -130,7 +133,9 @@ pub struct SledStorage {
 
 fn sled_error(e: sled::Error) -> Error {
     match e {
-        sled::Error::Corruption { .. } => Error::Corrupt(format!("the storage engine found damaged data: {e}")),
+        sled::Error::Corruption { .. } => {
+            Error::Corrupt(format!("the storage engine found damaged data: {e}"))
+        }
         other => Error::Storage(other.to_string()),
     }
 }
@@ -138,19 +143,26 @@ fn sled_error(e: sled::Error) -> Error {
 impl SledStorage {
     /// Opens (creating if needed) the sled database at `path`.
     pub fn open(path: &Path) -> Result<SledStorage> {
-        let config = sled::Config::new().path(path).cache_capacity(256 * 1024 * 1024);
+        let config = sled::Config::new()
+            .path(path)
+            .cache_capacity(256 * 1024 * 1024);
         Self::with_config(config, path)
     }
 
     /// A store in a temporary directory that is removed when dropped.
     pub fn temporary() -> Result<SledStorage> {
-        Self::with_config(sled::Config::new().temporary(true), Path::new("(temporary)"))
+        Self::with_config(
+            sled::Config::new().temporary(true),
+            Path::new("(temporary)"),
+        )
     }
 
     fn with_config(config: sled::Config, path: &Path) -> Result<SledStorage> {
         let db = config.open().map_err(|e| match e {
             sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                Error::Locked { path: path.to_path_buf() }
+                Error::Locked {
+                    path: path.to_path_buf(),
+                }
             }
             other => sled_error(other),
         })?;
@@ -168,11 +180,18 @@ impl SledStorage {
 
 impl Storage for SledStorage {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.tree(table).get(key).map_err(sled_error)?.map(|v| v.to_vec()))
+        Ok(self
+            .tree(table)
+            .get(key)
+            .map_err(sled_error)?
+            .map(|v| v.to_vec()))
     }
 
     fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
-        let range = (Bound::Included(start.to_vec()), end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())));
+        let range = (
+            Bound::Included(start.to_vec()),
+            end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())),
+        );
         Box::new(
             self.tree(table)
                 .range::<Vec<u8>, _>(range)
@@ -180,7 +199,7 @@ impl Storage for SledStorage {
         )
     }
 
-    fn write(&self, table: Table, batch: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
+    fn write(&self, table: Table, batch: Batch) -> Result<()> {
         let mut sled_batch = sled::Batch::default();
         for (key, value) in batch {
             match value {
@@ -200,10 +219,12 @@ impl Storage for SledStorage {
     }
 }
 
+type Tables = BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;
+
 /// An engine in memory: nothing is durable.
 #[derive(Default)]
 pub struct MemoryStorage {
-    tables: RwLock<BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>>,
+    tables: RwLock<Tables>,
 }
 
 impl MemoryStorage {
@@ -214,7 +235,10 @@ impl MemoryStorage {
     /// Every entry of a table, for comparisons in `verify` and tests.
     pub fn entries(&self, table: Table) -> Vec<Entry> {
         let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
-        tables.get(&table).map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+        tables
+            .get(&table)
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -227,17 +251,21 @@ impl Storage for MemoryStorage {
     fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
         // Copies the range out so the iterator does not hold the lock.
         let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
-        let range = (Bound::Included(start.to_vec()), end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())));
+        let range = (
+            Bound::Included(start.to_vec()),
+            end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())),
+        );
         let entries: Vec<Result<Entry>> = match tables.get(&table) {
-            Some(t) if end.is_none_or(|e| start < e) => {
-                t.range::<Vec<u8>, _>(range).map(|(k, v)| Ok((k.clone(), v.clone()))).collect()
-            }
+            Some(t) if end.is_none_or(|e| start < e) => t
+                .range::<Vec<u8>, _>(range)
+                .map(|(k, v)| Ok((k.clone(), v.clone())))
+                .collect(),
             _ => Vec::new(),
         };
         Box::new(entries.into_iter())
     }
 
-    fn write(&self, table: Table, batch: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
+    fn write(&self, table: Table, batch: Batch) -> Result<()> {
         let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
         let t = tables.entry(table).or_default();
         for (key, value) in batch {
@@ -260,15 +288,37 @@ mod tests {
 
     fn exercise(storage: &dyn Storage) {
         storage
-            .write(Table::Claims, vec![(b"a1".to_vec(), Some(b"1".to_vec())), (b"a2".to_vec(), Some(b"2".to_vec())), (b"b1".to_vec(), Some(b"3".to_vec()))])
+            .write(
+                Table::Claims,
+                vec![
+                    (b"a1".to_vec(), Some(b"1".to_vec())),
+                    (b"a2".to_vec(), Some(b"2".to_vec())),
+                    (b"b1".to_vec(), Some(b"3".to_vec())),
+                ],
+            )
             .unwrap();
-        assert_eq!(storage.get(Table::Claims, b"a2").unwrap(), Some(b"2".to_vec()));
-        assert_eq!(storage.get(Table::Ids, b"a2").unwrap(), None, "tables are separate");
-        let keys: Vec<Vec<u8>> = scan_prefix(storage, Table::Claims, b"a").map(|e| e.unwrap().0).collect();
+        assert_eq!(
+            storage.get(Table::Claims, b"a2").unwrap(),
+            Some(b"2".to_vec())
+        );
+        assert_eq!(
+            storage.get(Table::Ids, b"a2").unwrap(),
+            None,
+            "tables are separate"
+        );
+        let keys: Vec<Vec<u8>> = scan_prefix(storage, Table::Claims, b"a")
+            .map(|e| e.unwrap().0)
+            .collect();
         assert_eq!(keys, vec![b"a1".to_vec(), b"a2".to_vec()]);
-        let last = storage.scan(Table::Claims, b"", None).next_back().unwrap().unwrap();
+        let last = storage
+            .scan(Table::Claims, b"", None)
+            .next_back()
+            .unwrap()
+            .unwrap();
         assert_eq!(last.0, b"b1".to_vec());
-        storage.write(Table::Claims, vec![(b"a1".to_vec(), None)]).unwrap();
+        storage
+            .write(Table::Claims, vec![(b"a1".to_vec(), None)])
+            .unwrap();
         assert_eq!(storage.get(Table::Claims, b"a1").unwrap(), None);
         storage.flush().unwrap();
     }

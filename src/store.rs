@@ -83,10 +83,13 @@ impl Store {
         if head.seq > 0 {
             let envelope = read_envelope(storage.as_ref(), head.seq)?;
             if envelope.hash != head.hash {
-                return Err(Error::Corrupt(format!("the log head (seq {}) does not match its record's hash", head.seq)));
+                return Err(Error::Corrupt(format!(
+                    "the log head (seq {}) does not match its record's hash",
+                    head.seq
+                )));
             }
         }
-        let uncommitted: Vec<(Vec<u8>, Option<Vec<u8>>)> = storage
+        let uncommitted: crate::storage::Batch = storage
             .scan(Table::Log, &log::key(head.seq + 1), None)
             .map(|e| e.map(|(k, _)| (k, None)))
             .collect::<Result<_>>()?;
@@ -99,9 +102,16 @@ impl Store {
             None => 0,
         };
         if applied > head.seq {
-            return Err(Error::Corrupt(format!("the projections are at seq {applied}, past the log head {}", head.seq)));
+            return Err(Error::Corrupt(format!(
+                "the projections are at seq {applied}, past the log head {}",
+                head.seq
+            )));
         }
-        let store = Store { storage, writer: Mutex::new(head), applied: AtomicU64::new(applied) };
+        let store = Store {
+            storage,
+            writer: Mutex::new(head),
+            applied: AtomicU64::new(applied),
+        };
         store.catch_up(head)?;
         Ok(store)
     }
@@ -119,7 +129,10 @@ impl Store {
     /// A view of the projections at `recorded` (clamped to the position).
     pub fn view(&self, recorded: Option<u64>) -> View<'_> {
         let position = self.position();
-        View { storage: self.storage.as_ref(), position: recorded.map_or(position, |r| r.min(position)) }
+        View {
+            storage: self.storage.as_ref(),
+            position: recorded.map_or(position, |r| r.min(position)),
+        }
     }
 
     /// Appends one batch atomically: all its events or none.
@@ -128,10 +141,21 @@ impl Store {
         // Projections must be at the head before they can judge a batch.
         self.catch_up(*head)?;
         if batch.is_empty() {
-            return Ok(Appended { first_seq: head.seq + 1, last_seq: head.seq, ids: Vec::new() });
+            return Ok(Appended {
+                first_seq: head.seq + 1,
+                last_seq: head.seq,
+                ids: Vec::new(),
+            });
         }
         let first_seq = head.seq + 1;
-        validate::validate(&View { storage: self.storage.as_ref(), position: head.seq }, &mut batch, first_seq)?;
+        validate::validate(
+            &View {
+                storage: self.storage.as_ref(),
+                position: head.seq,
+            },
+            &mut batch,
+            first_seq,
+        )?;
         let recorded = jiff::Timestamp::now().as_microsecond();
         let mut hash = head.hash;
         let mut writes = Vec::with_capacity(batch.len());
@@ -139,21 +163,36 @@ impl Store {
         for (i, event) in batch.into_iter().enumerate() {
             let seq = first_seq + i as u64;
             ids.push(event.event_id().map(str::to_string));
-            let (bytes, next) = log::encode(&Record { seq, recorded, event }, &hash);
+            let (bytes, next) = log::encode(
+                &Record {
+                    seq,
+                    recorded,
+                    event,
+                },
+                &hash,
+            );
             hash = next;
             writes.push((log::key(seq).to_vec(), Some(bytes)));
         }
         let last_seq = first_seq + writes.len() as u64 - 1;
         self.storage.write(Table::Log, writes)?;
         self.storage.flush()?;
-        let new_head = Head { seq: last_seq, hash };
+        let new_head = Head {
+            seq: last_seq,
+            hash,
+        };
         let mut head_bytes = last_seq.to_be_bytes().to_vec();
         head_bytes.extend_from_slice(&hash);
-        self.storage.write(Table::Meta, vec![(HEAD_KEY.to_vec(), Some(head_bytes))])?;
+        self.storage
+            .write(Table::Meta, vec![(HEAD_KEY.to_vec(), Some(head_bytes))])?;
         self.storage.flush()?;
         *head = new_head;
         self.catch_up(new_head)?;
-        Ok(Appended { first_seq, last_seq, ids })
+        Ok(Appended {
+            first_seq,
+            last_seq,
+            ids,
+        })
     }
 
     /// Applies committed records the projections lack, up to `head`.
@@ -162,14 +201,21 @@ impl Store {
         while applied < head.seq {
             let until = head.seq.min(applied + REPLAY_CHUNK);
             let mut writes = ProjectionWrites::default();
-            for entry in self.storage.scan(Table::Log, &log::key(applied + 1), Some(&log::key(until + 1))) {
+            for entry in self.storage.scan(
+                Table::Log,
+                &log::key(applied + 1),
+                Some(&log::key(until + 1)),
+            ) {
                 let (key, bytes) = entry?;
                 let record = log::decode(seq_of_key(&key)?, &bytes)?.record;
                 writes.add(self.storage.as_ref(), &record)?;
             }
             writes.write(self.storage.as_ref())?;
             self.storage.flush()?;
-            self.storage.write(Table::Meta, vec![(APPLIED_KEY.to_vec(), Some(until.to_be_bytes().to_vec()))])?;
+            self.storage.write(
+                Table::Meta,
+                vec![(APPLIED_KEY.to_vec(), Some(until.to_be_bytes().to_vec()))],
+            )?;
             self.applied.store(until, Ordering::Release);
             applied = until;
         }
@@ -184,10 +230,12 @@ impl Store {
     /// Every committed record in log order, hashes checked.
     pub fn records(&self) -> impl Iterator<Item = Result<Envelope>> + '_ {
         let head = self.position();
-        self.storage.scan(Table::Log, &log::key(1), Some(&log::key(head + 1))).map(|entry| {
-            let (key, bytes) = entry?;
-            log::decode(seq_of_key(&key)?, &bytes)
-        })
+        self.storage
+            .scan(Table::Log, &log::key(1), Some(&log::key(head + 1)))
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                log::decode(seq_of_key(&key)?, &bytes)
+            })
     }
 
     /// Parses and answers one statement of the query language (a question
@@ -199,7 +247,10 @@ impl Store {
     /// Answers a typed `get`.
     pub fn get(&self, question: &Get) -> Result<Answer<Row>> {
         let view = self.view(question.recorded);
-        Ok(Answer { log_seq: view.position, rows: answer::get(view, question)? })
+        Ok(Answer {
+            log_seq: view.position,
+            rows: answer::get(view, question)?,
+        })
     }
 }
 
@@ -208,23 +259,34 @@ fn seq_of_key(key: &[u8]) -> Result<u64> {
 }
 
 fn read_u64_value(bytes: &[u8], what: &str) -> Result<u64> {
-    let array: [u8; 8] = bytes.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(|| Error::Corrupt(format!("{what} is damaged")))?;
+    let array: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Error::Corrupt(format!("{what} is damaged")))?;
     Ok(u64::from_be_bytes(array))
 }
 
 fn read_head(storage: &dyn Storage) -> Result<Head> {
     match storage.get(Table::Meta, HEAD_KEY)? {
-        None => Ok(Head { seq: 0, hash: [0; 32] }),
+        None => Ok(Head {
+            seq: 0,
+            hash: [0; 32],
+        }),
         Some(bytes) if bytes.len() == 40 => {
             let mut hash = [0u8; 32];
             hash.copy_from_slice(&bytes[8..]);
-            Ok(Head { seq: read_u64_value(&bytes, "the log head")?, hash })
+            Ok(Head {
+                seq: read_u64_value(&bytes, "the log head")?,
+                hash,
+            })
         }
         Some(_) => Err(Error::Corrupt("the log head is damaged".into())),
     }
 }
 
 fn read_envelope(storage: &dyn Storage, seq: u64) -> Result<Envelope> {
-    let bytes = storage.get(Table::Log, &log::key(seq))?.ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))?;
+    let bytes = storage
+        .get(Table::Log, &log::key(seq))?
+        .ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))?;
     log::decode(seq, &bytes)
 }

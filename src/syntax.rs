@@ -29,11 +29,19 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     pub fn expected(input: &str, what: impl Into<String>) -> Self {
-        SyntaxError { remaining: input.len(), expected: vec![what.into()], message: None }
+        SyntaxError {
+            remaining: input.len(),
+            expected: vec![what.into()],
+            message: None,
+        }
     }
 
     pub fn message(input: &str, message: impl Into<String>) -> Self {
-        SyntaxError { remaining: input.len(), expected: Vec::new(), message: Some(message.into()) }
+        SyntaxError {
+            remaining: input.len(),
+            expected: Vec::new(),
+            message: Some(message.into()),
+        }
     }
 
     /// A failure that stops backtracking: the text was recognisably meant to be
@@ -103,7 +111,11 @@ fn found_text(rest: &str) -> String {
     if rest.is_empty() {
         return "the end of the input".to_string();
     }
-    let word: String = rest.chars().take_while(|c| !c.is_whitespace()).take(24).collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(24)
+        .collect();
     format!("'{word}'")
 }
 
@@ -178,21 +190,31 @@ pub fn is_word_char(c: char) -> bool {
 /// Succeeds, consuming nothing, when the input does not continue a word.
 pub fn word_end(input: &str) -> PResult<'_, ()> {
     match input.chars().next() {
-        Some(c) if is_word_char(c) => Err(nom::Err::Error(SyntaxError::expected(input, "the end of a word"))),
+        Some(c) if is_word_char(c) => Err(nom::Err::Error(SyntaxError::expected(
+            input,
+            "the end of a word",
+        ))),
         _ => Ok((input, ())),
     }
 }
 
 /// A keyword, case-insensitive, ending at a word boundary.
-pub fn keyword<'a>(word: &'static str) -> impl nom::Parser<&'a str, Output = &'a str, Error = SyntaxError> {
+pub fn keyword<'a>(
+    word: &'static str,
+) -> impl nom::Parser<&'a str, Output = &'a str, Error = SyntaxError> {
     move |input: &'a str| {
         let len = word.len();
-        let matches = input.get(..len).is_some_and(|head| head.eq_ignore_ascii_case(word))
+        let matches = input
+            .get(..len)
+            .is_some_and(|head| head.eq_ignore_ascii_case(word))
             && !input[len..].starts_with(is_word_char);
         if matches {
             Ok((&input[len..], &input[..len]))
         } else {
-            Err(nom::Err::Error(SyntaxError::expected(input, format!("'{word}'"))))
+            Err(nom::Err::Error(SyntaxError::expected(
+                input,
+                format!("'{word}'"),
+            )))
         }
     }
 }
@@ -208,7 +230,12 @@ pub fn quoted_text(input: &str) -> PResult<'_, String> {
     let mut chars = input.char_indices();
     let delimiter = match chars.next() {
         Some((_, c @ ('\'' | '"'))) => c,
-        _ => return Err(nom::Err::Error(SyntaxError::expected(input, "a quoted text"))),
+        _ => {
+            return Err(nom::Err::Error(SyntaxError::expected(
+                input,
+                "a quoted text",
+            )))
+        }
     };
     let mut text = String::new();
     while let Some((i, c)) = chars.next() {
@@ -219,7 +246,8 @@ pub fn quoted_text(input: &str) -> PResult<'_, String> {
             }
         } else if c == delimiter {
             let after = &input[i + 1..];
-            let continues_word = delimiter == '\'' && after.chars().next().is_some_and(|n| n.is_alphanumeric());
+            let continues_word =
+                delimiter == '\'' && after.chars().next().is_some_and(|n| n.is_alphanumeric());
             if !continues_word {
                 return Ok((after, text));
             }
@@ -289,7 +317,14 @@ mod tests {
 
     #[test]
     fn quoted_text_round_trips_through_quote_text() {
-        for text in ["plain", "it's", "say \"no\"", "both ' and \" here", "back\\slash", "rock 'n' roll"] {
+        for text in [
+            "plain",
+            "it's",
+            "say \"no\"",
+            "both ' and \" here",
+            "back\\slash",
+            "rock 'n' roll",
+        ] {
             let printed = quote_text(text);
             let (rest, parsed) = quoted_text(&printed).unwrap();
             assert_eq!(parsed, text, "printed as {printed}");
@@ -312,7 +347,10 @@ mod tests {
         let error = SyntaxError::expected(&input[18..], "a period");
         assert_eq!(error.line_column(input), (2, 8));
         let report = error.locate(input);
-        assert!(report.contains("line 2, column 8: expected a period, found 'bad'"), "{report}");
+        assert!(
+            report.contains("line 2, column 8: expected a period, found 'bad'"),
+            "{report}"
+        );
         assert!(report.ends_with("  second bad\n         ^"), "{report}");
     }
 }

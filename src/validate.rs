@@ -34,7 +34,8 @@ pub fn validate(view: &View<'_>, batch: &mut [Event], first_seq: u64) -> Result<
                 *id = Some(format!("e{seq}"));
             }
         }
-        check(view, &mut pending, event, seq).map_err(|(field, message)| Error::rejected(index, field, message))?;
+        check(view, &mut pending, event, seq)
+            .map_err(|(field, message)| Error::rejected(index, field, message))?;
     }
     Ok(())
 }
@@ -46,7 +47,9 @@ fn storage_refusal(e: Error) -> Refusal {
 }
 
 fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Result<(), Refusal> {
-    let name = |kind: NameKind, field: &'static str, value: &str| check_name(kind, value).map_err(|m| (field, m));
+    let name = |kind: NameKind, field: &'static str, value: &str| {
+        check_name(kind, value).map_err(|m| (field, m))
+    };
     match event {
         Event::Define(d) => {
             name(NameKind::Attribute, "attribute", &d.attribute)?;
@@ -74,11 +77,19 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
             claim_id(view, pending, event, seq, IdOp::Assert)?;
             name(NameKind::Subject, "subject", &c.subject)?;
             name(NameKind::Attribute, "attribute", &c.attribute)?;
-            let defined = pending.kinds.contains_key(&c.attribute) || view.kind(&c.attribute).map_err(storage_refusal)?.is_some();
+            let defined = pending.kinds.contains_key(&c.attribute)
+                || view.kind(&c.attribute).map_err(storage_refusal)?.is_some();
             if !defined {
                 let mut known = view.names(Table::Attributes).map_err(storage_refusal)?;
                 known.extend(pending.kinds.keys().cloned());
-                return Err(("attribute", format!("attribute '{}' is not defined{}", c.attribute, did_you_mean(&c.attribute, &known))));
+                return Err((
+                    "attribute",
+                    format!(
+                        "attribute '{}' is not defined{}",
+                        c.attribute,
+                        did_you_mean(&c.attribute, &known)
+                    ),
+                ));
             }
             known_source(view, pending, &c.source)?;
         }
@@ -86,7 +97,14 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
             claim_id(view, pending, event, seq, IdOp::Deny)?;
             let target = live_target(view, pending, &d.target)?;
             if target.op != IdOp::Assert {
-                return Err(("target", format!("'{}' is a {} event; a denial targets an assert", d.target, op_name(target.op))));
+                return Err((
+                    "target",
+                    format!(
+                        "'{}' is a {} event; a denial targets an assert",
+                        d.target,
+                        op_name(target.op)
+                    ),
+                ));
             }
             known_source(view, pending, &d.source)?;
         }
@@ -94,7 +112,13 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
             claim_id(view, pending, event, seq, IdOp::Retract)?;
             let target = live_target(view, pending, &r.target)?;
             if target.op == IdOp::Retract {
-                return Err(("target", format!("'{}' is a retraction; a retraction targets an assert or a deny", r.target)));
+                return Err((
+                    "target",
+                    format!(
+                        "'{}' is a retraction; a retraction targets an assert or a deny",
+                        r.target
+                    ),
+                ));
             }
             if r.reason.trim().is_empty() {
                 return Err(("reason", "a retraction needs a reason".to_string()));
@@ -114,12 +138,28 @@ fn op_name(op: IdOp) -> &'static str {
 }
 
 /// Registers the event's id, refusing one that is already taken.
-fn claim_id(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64, op: IdOp) -> Result<(), Refusal> {
+fn claim_id(
+    view: &View<'_>,
+    pending: &mut Pending,
+    event: &Event,
+    seq: u64,
+    op: IdOp,
+) -> Result<(), Refusal> {
     let id = event.event_id().unwrap_or_default();
     check_name(NameKind::Id, id).map_err(|m| ("id", m))?;
-    let taken = pending.ids.get(id).copied().or(view.id(id).map_err(storage_refusal)?);
+    let taken = pending
+        .ids
+        .get(id)
+        .copied()
+        .or(view.id(id).map_err(storage_refusal)?);
     if let Some(other) = taken {
-        return Err(("id", format!("id '{id}' is already used by the event at seq {}", other.seq)));
+        return Err((
+            "id",
+            format!(
+                "id '{id}' is already used by the event at seq {}",
+                other.seq
+            ),
+        ));
     }
     pending.ids.insert(id.to_string(), IdEntry { seq, op });
     Ok(())
@@ -129,21 +169,37 @@ fn claim_id(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64, op:
 fn live_target(view: &View<'_>, pending: &Pending, target: &str) -> Result<IdEntry, Refusal> {
     let entry = match pending.ids.get(target) {
         Some(e) => *e,
-        None => view.id(target).map_err(storage_refusal)?.ok_or_else(|| ("target", format!("no event has the id '{target}'")))?,
+        None => view
+            .id(target)
+            .map_err(storage_refusal)?
+            .ok_or_else(|| ("target", format!("no event has the id '{target}'")))?,
     };
-    if pending.retracted.contains(&entry.seq) || view.is_retracted(entry.seq).map_err(storage_refusal)? {
+    if pending.retracted.contains(&entry.seq)
+        || view.is_retracted(entry.seq).map_err(storage_refusal)?
+    {
         return Err(("target", format!("the event '{target}' is retracted")));
     }
     Ok(entry)
 }
 
 fn known_source(view: &View<'_>, pending: &Pending, source: &str) -> Result<(), Refusal> {
-    if pending.sources.contains_key(source) || view.source_published(source).map_err(storage_refusal)?.is_some() {
+    if pending.sources.contains_key(source)
+        || view
+            .source_published(source)
+            .map_err(storage_refusal)?
+            .is_some()
+    {
         return Ok(());
     }
     let mut known = view.names(Table::Sources).map_err(storage_refusal)?;
     known.extend(pending.sources.keys().cloned());
-    Err(("source", format!("source '{source}' is not defined{}", did_you_mean(source, &known))))
+    Err((
+        "source",
+        format!(
+            "source '{source}' is not defined{}",
+            did_you_mean(source, &known)
+        ),
+    ))
 }
 
 /// ", did you mean 'x'?" for the closest known name, if one is close.
@@ -164,7 +220,10 @@ mod tests {
     #[test]
     fn did_you_mean_suggests_close_names_only() {
         let known = vec!["export_quota".to_string(), "production".to_string()];
-        assert_eq!(did_you_mean("export_qouta", &known), "; did you mean 'export_quota'?");
+        assert_eq!(
+            did_you_mean("export_qouta", &known),
+            "; did you mean 'export_quota'?"
+        );
         assert_eq!(did_you_mean("tax", &known), "");
     }
 }

@@ -51,13 +51,17 @@ pub enum Amount {
 /// Words that end a value in the query language, so `= 24280 for 2010` does
 /// not read `for` as a unit.
 const RESERVED: &[&str] = &[
-    "for", "from", "to", "known", "as", "source", "quote", "modality", "note", "id", "every", "because",
+    "for", "from", "to", "known", "as", "source", "quote", "modality", "note", "id", "every",
+    "because",
 ];
 
 impl Value {
     /// A plain number without unit, as a JSON number in an import file means.
     pub fn number(n: f64) -> Value {
-        Value::Quantity(Quantity { amount: Amount::Exact(n), unit: None })
+        Value::Quantity(Quantity {
+            amount: Amount::Exact(n),
+            unit: None,
+        })
     }
 
     /// Parses a whole value literal.
@@ -70,7 +74,10 @@ impl Value {
     pub fn magnitude(&self) -> Option<f64> {
         match self {
             Value::Quantity(q) => Some(match q.amount {
-                Amount::Exact(n) | Amount::Approximately(n) | Amount::AtMost(n) | Amount::AtLeast(n) => n,
+                Amount::Exact(n)
+                | Amount::Approximately(n)
+                | Amount::AtMost(n)
+                | Amount::AtLeast(n) => n,
                 Amount::Between(a, b) => (a + b) / 2.0,
             }),
             _ => None,
@@ -176,7 +183,10 @@ fn quantity(input: &str) -> PResult<'_, Quantity> {
             let (after, high) = number(after)?;
             if high < low {
                 let written = &input[..input.len() - after.len()];
-                return SyntaxError::fail(input, format!("the range '{written}' ends below its start"));
+                return SyntaxError::fail(
+                    input,
+                    format!("the range '{written}' ends below its start"),
+                );
             }
             (after, Amount::Between(low, high))
         }
@@ -184,7 +194,10 @@ fn quantity(input: &str) -> PResult<'_, Quantity> {
         (amount, None) => (rest, amount),
     };
     if rest.starts_with(|c: char| c.is_alphanumeric() || c == '.') {
-        return Err(nom::Err::Error(SyntaxError::expected(rest, "a space before the unit")));
+        return Err(nom::Err::Error(SyntaxError::expected(
+            rest,
+            "a space before the unit",
+        )));
     }
     let (rest, unit) = opt((space1, unit).map(|(_, u)| u)).parse(rest)?;
     Ok((rest, Quantity { amount, unit }))
@@ -193,7 +206,8 @@ fn quantity(input: &str) -> PResult<'_, Quantity> {
 /// A unit: one word that is not a keyword of the query language.
 fn unit(input: &str) -> PResult<'_, String> {
     let word: &str = &input[..input.find(char::is_whitespace).unwrap_or(input.len())];
-    let starts_badly = word.starts_with(['\'', '"', '-']) || word.starts_with(|c: char| c.is_ascii_digit());
+    let starts_badly =
+        word.starts_with(['\'', '"', '-']) || word.starts_with(|c: char| c.is_ascii_digit());
     if word.is_empty() || starts_badly || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word)) {
         return Err(nom::Err::Error(SyntaxError::expected(input, "a unit")));
     }
@@ -237,7 +251,17 @@ mod tests {
 
     #[test]
     fn bad_values_are_errors() {
-        for text in ["", "t", "24,280 t", "30..-10 %", "~30..40 %", "24280t", "24280 t extra", "'open", "1e999 t"] {
+        for text in [
+            "",
+            "t",
+            "24,280 t",
+            "30..-10 %",
+            "~30..40 %",
+            "24280t",
+            "24280 t extra",
+            "'open",
+            "1e999 t",
+        ] {
             assert!(Value::parse(text).is_err(), "{text} should not parse");
         }
     }

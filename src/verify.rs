@@ -49,7 +49,9 @@ pub fn verify(store: &Store) -> Result<Report> {
         let (key, bytes) = entry?;
         let seq = u64::from_be_bytes(key.as_slice().try_into().unwrap_or([0; 8]));
         if seq != expected_seq {
-            report.problems.push(format!("log record {expected_seq} is missing (the next one is {seq})"));
+            report.problems.push(format!(
+                "log record {expected_seq} is missing (the next one is {seq})"
+            ));
             prev = None;
         }
         expected_seq = seq + 1;
@@ -64,7 +66,10 @@ pub fn verify(store: &Store) -> Result<Report> {
         };
         if let Some(p) = prev {
             if envelope.prev_hash != p {
-                report.problems.push(format!("log record {seq}: its prev_hash does not match the hash of record {}", seq - 1));
+                report.problems.push(format!(
+                    "log record {seq}: its prev_hash does not match the hash of record {}",
+                    seq - 1
+                ));
             }
         }
         prev = Some(envelope.hash);
@@ -75,19 +80,30 @@ pub fn verify(store: &Store) -> Result<Report> {
             }
             Event::Assert(c) => {
                 if let Some(q) = &c.quote {
-                    quotes.push((c.id.clone().unwrap_or_default(), c.source.clone(), q.clone()));
+                    quotes.push((
+                        c.id.clone().unwrap_or_default(),
+                        c.source.clone(),
+                        q.clone(),
+                    ));
                 }
             }
             Event::Deny(d) => {
                 if let Some(q) = &d.quote {
-                    quotes.push((d.id.clone().unwrap_or_default(), d.source.clone(), q.clone()));
+                    quotes.push((
+                        d.id.clone().unwrap_or_default(),
+                        d.source.clone(),
+                        q.clone(),
+                    ));
                 }
             }
             _ => {}
         }
     }
     if expected_seq != head + 1 {
-        report.problems.push(format!("the log ends at record {} but its head is {head}", expected_seq - 1));
+        report.problems.push(format!(
+            "the log ends at record {} but its head is {head}",
+            expected_seq - 1
+        ));
     }
     writes.write(&rebuilt)?;
     compare_projections(storage, &rebuilt, &mut report)?;
@@ -95,7 +111,9 @@ pub fn verify(store: &Store) -> Result<Report> {
         if let Some(Some(text)) = source_texts.get(&source) {
             report.quotes_checked += 1;
             if !normalize(text).contains(&normalize(&quote)) {
-                report.problems.push(format!("event {event}: its quote is not in the text of source '{source}': '{quote}'"));
+                report.problems.push(format!(
+                    "event {event}: its quote is not in the text of source '{source}': '{quote}'"
+                ));
             }
         }
     }
@@ -107,13 +125,16 @@ pub fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn compare_projections(stored: &dyn Storage, rebuilt: &MemoryStorage, report: &mut Report) -> Result<()> {
+fn compare_projections(
+    stored: &dyn Storage,
+    rebuilt: &MemoryStorage,
+    report: &mut Report,
+) -> Result<()> {
     for table in Table::PROJECTIONS {
         let expected = rebuilt.entries(table);
         let mut actual = stored.scan(table, b"", None);
-        let mut index = 0;
         let mut reported = false;
-        for want in &expected {
+        for (index, want) in expected.iter().enumerate() {
             match actual.next().transpose()? {
                 Some(got) if &got == want => {}
                 Some(_) | None => {
@@ -125,10 +146,12 @@ fn compare_projections(stored: &dyn Storage, rebuilt: &MemoryStorage, report: &m
                     break;
                 }
             }
-            index += 1;
         }
         if !reported && actual.next().is_some() {
-            report.problems.push(format!("projection '{}' has entries the log does not explain", table.name()));
+            report.problems.push(format!(
+                "projection '{}' has entries the log does not explain",
+                table.name()
+            ));
         }
     }
     Ok(())

@@ -16,9 +16,17 @@ fn refused(bad: &str, expected: &[&str]) {
     let before = scratch.export();
     let path = scratch.file("bad.jsonl", bad.as_bytes());
     let run = scratch.run(&["import", path.to_str().unwrap()]);
-    assert_eq!(run.code, 1, "exit code for a refused import; stderr: {}", run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "exit code for a refused import; stderr: {}",
+        run.stderr
+    );
     for piece in expected {
-        assert!(run.stderr.contains(piece), "stderr should contain {piece:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(piece),
+            "stderr should contain {piece:?}: {}",
+            run.stderr
+        );
     }
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert_eq!(scratch.export(), before, "a refused file wrote something");
@@ -28,12 +36,18 @@ const GOOD_LINE: &str = r#"{"op":"assert","subject":"china","attribute":"export_
 
 #[test]
 fn malformed_json_names_its_line_and_column() {
-    refused(&format!("{GOOD_LINE}\n{{\"op\":\"assert\",\n"), &["bad.jsonl:2:", "invalid JSON"]);
+    refused(
+        &format!("{GOOD_LINE}\n{{\"op\":\"assert\",\n"),
+        &["bad.jsonl:2:", "invalid JSON"],
+    );
 }
 
 #[test]
 fn an_unknown_op_is_refused() {
-    refused(&format!("{GOOD_LINE}\n{{\"op\":\"update\"}}\n"), &["bad.jsonl:2:", "field 'op'", "unknown op 'update'"]);
+    refused(
+        &format!("{GOOD_LINE}\n{{\"op\":\"update\"}}\n"),
+        &["bad.jsonl:2:", "field 'op'", "unknown op 'update'"],
+    );
 }
 
 #[test]
@@ -45,29 +59,49 @@ fn an_unknown_field_is_refused_as_a_likely_typo() {
 #[test]
 fn an_invalid_date_names_the_field_and_the_text() {
     let line = GOOD_LINE.replace("\"2011\"", "\"2010-02-30\"");
-    refused(&format!("# comment\n\n{line}\n"), &["bad.jsonl:3:", "field 'valid'", "2010-02-30"]);
+    refused(
+        &format!("# comment\n\n{line}\n"),
+        &["bad.jsonl:3:", "field 'valid'", "2010-02-30"],
+    );
 }
 
 #[test]
 fn an_invalid_quarter_is_refused() {
-    refused(&GOOD_LINE.replace("\"2011\"", "\"2010-Q5\""), &["bad.jsonl:1:", "field 'valid'", "2010-Q5"]);
+    refused(
+        &GOOD_LINE.replace("\"2011\"", "\"2010-Q5\""),
+        &["bad.jsonl:1:", "field 'valid'", "2010-Q5"],
+    );
 }
 
 #[test]
 fn a_reversed_range_is_refused() {
-    refused(&GOOD_LINE.replace("\"2011\"", "\"2012..2010\""), &["field 'valid'", "ends before it starts"]);
+    refused(
+        &GOOD_LINE.replace("\"2011\"", "\"2012..2010\""),
+        &["field 'valid'", "ends before it starts"],
+    );
 }
 
 #[test]
 fn a_bad_value_is_refused() {
-    refused(&GOOD_LINE.replace("30184 t", "24,280 t"), &["bad.jsonl:1:", "field 'value'", "24,280 t"]);
+    refused(
+        &GOOD_LINE.replace("30184 t", "24,280 t"),
+        &["bad.jsonl:1:", "field 'value'", "24,280 t"],
+    );
 }
 
 #[test]
 fn an_unknown_source_is_refused_with_a_suggestion() {
     refused(
-        &format!("{GOOD_LINE}\n{}", GOOD_LINE.replace("mofcom-2010-10", "mofcom-2010-11")),
-        &["bad.jsonl:2:", "field 'source'", "'mofcom-2010-11' is not defined", "did you mean 'mofcom-2010-10'"],
+        &format!(
+            "{GOOD_LINE}\n{}",
+            GOOD_LINE.replace("mofcom-2010-10", "mofcom-2010-11")
+        ),
+        &[
+            "bad.jsonl:2:",
+            "field 'source'",
+            "'mofcom-2010-11' is not defined",
+            "did you mean 'mofcom-2010-10'",
+        ],
     );
 }
 
@@ -75,7 +109,11 @@ fn an_unknown_source_is_refused_with_a_suggestion() {
 fn an_undefined_attribute_is_refused_with_a_suggestion() {
     refused(
         &GOOD_LINE.replace("\"export_quota\"", "\"export_qouta\""),
-        &["bad.jsonl:1:", "field 'attribute'", "did you mean 'export_quota'"],
+        &[
+            "bad.jsonl:1:",
+            "field 'attribute'",
+            "did you mean 'export_quota'",
+        ],
     );
 }
 
@@ -83,7 +121,11 @@ fn an_undefined_attribute_is_refused_with_a_suggestion() {
 fn a_denial_of_an_unknown_event_is_refused() {
     refused(
         r#"{"op":"deny","target":"q-nope","source":"mofcom-2010-10"}"#,
-        &["bad.jsonl:1:", "field 'target'", "no event has the id 'q-nope'"],
+        &[
+            "bad.jsonl:1:",
+            "field 'target'",
+            "no event has the id 'q-nope'",
+        ],
     );
 }
 
@@ -97,13 +139,22 @@ fn a_denial_of_a_denial_is_refused_as_the_wrong_kind() {
 
 #[test]
 fn a_duplicate_id_is_refused() {
-    refused(&GOOD_LINE.replace("{\"op\":\"assert\",", "{\"op\":\"assert\",\"id\":\"q-late\","), &["bad.jsonl:1:", "field 'id'", "already used"]);
+    refused(
+        &GOOD_LINE.replace(
+            "{\"op\":\"assert\",",
+            "{\"op\":\"assert\",\"id\":\"q-late\",",
+        ),
+        &["bad.jsonl:1:", "field 'id'", "already used"],
+    );
 }
 
 #[test]
 fn a_duplicate_id_within_one_file_is_refused() {
     let line = GOOD_LINE.replace("{\"op\":\"assert\",", "{\"op\":\"assert\",\"id\":\"same\",");
-    refused(&format!("{line}\n{line}\n"), &["bad.jsonl:2:", "field 'id'", "already used"]);
+    refused(
+        &format!("{line}\n{line}\n"),
+        &["bad.jsonl:2:", "field 'id'", "already used"],
+    );
 }
 
 #[test]
@@ -116,7 +167,10 @@ fn a_retracted_target_is_refused() {
 
 #[test]
 fn a_missing_required_field_is_refused() {
-    refused(&GOOD_LINE.replace(",\"source\":\"mofcom-2010-10\"", ""), &["bad.jsonl:1:", "field 'source'", "missing"]);
+    refused(
+        &GOOD_LINE.replace(",\"source\":\"mofcom-2010-10\"", ""),
+        &["bad.jsonl:1:", "field 'source'", "missing"],
+    );
 }
 
 #[test]
@@ -127,7 +181,11 @@ fn non_utf8_bytes_are_refused_with_their_line() {
     let path = scratch.file("bad.jsonl", &bytes);
     let run = scratch.run(&["import", path.to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("bad.jsonl:2:") && run.stderr.contains("not valid UTF-8"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bad.jsonl:2:") && run.stderr.contains("not valid UTF-8"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -137,7 +195,11 @@ fn a_refused_second_file_keeps_the_first() {
     let bad = scratch.file("bad.jsonl", b"{\"op\":\"nope\"}\n");
     let run = scratch.run(&["import", base.to_str().unwrap(), bad.to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("base.jsonl: imported 7 events"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("base.jsonl: imported 7 events"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(scratch.export().lines().count(), 7);
 }
 

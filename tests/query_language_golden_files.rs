@@ -14,7 +14,12 @@ use std::path::Path;
 
 fn fixture_store() -> Store {
     let store = Store::temporary().unwrap();
-    interchange::import_file(&store, "rare-earths.jsonl", &std::fs::read(common::fixture()).unwrap()).unwrap();
+    interchange::import_file(
+        &store,
+        "rare-earths.jsonl",
+        &std::fs::read(common::fixture()).unwrap(),
+    )
+    .unwrap();
     store
 }
 
@@ -44,7 +49,9 @@ fn run_script(script: &str) -> String {
 }
 
 fn check(name: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.golden"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.golden"));
     let expected = std::fs::read_to_string(&path).unwrap();
     let actual = run_script(&expected);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -52,7 +59,11 @@ fn check(name: &str) {
         return;
     }
     if actual != expected {
-        let first = actual.lines().zip(expected.lines()).position(|(a, e)| a != e).unwrap_or(0);
+        let first = actual
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, e)| a != e)
+            .unwrap_or(0);
         panic!(
             "{name}.golden differs from line {}:\n  expected: {}\n  actual:   {}\n(run with UPDATE_GOLDEN=1 to accept, then review the diff)",
             first + 1,

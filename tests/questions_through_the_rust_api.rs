@@ -17,7 +17,12 @@ fn store() -> Store {
 }
 
 fn get(selector: Selector, valid: Option<&str>, known: Option<&str>, recorded: Option<u64>) -> Get {
-    Get { selector, valid: valid.map(|p| Period::parse(p).unwrap()), known: known.map(|p| Period::parse(p).unwrap()), recorded }
+    Get {
+        selector,
+        valid: valid.map(|p| Period::parse(p).unwrap()),
+        known: known.map(|p| Period::parse(p).unwrap()),
+        recorded,
+    }
 }
 
 fn quota() -> Selector {
@@ -27,25 +32,40 @@ fn quota() -> Selector {
 #[test]
 fn the_later_source_supersedes_the_earlier_one_once_it_is_known() {
     let store = store();
-    let july = store.get(&get(quota(), Some("2010"), Some("2010-08"), None)).unwrap();
+    let july = store
+        .get(&get(quota(), Some("2010"), Some("2010-08"), None))
+        .unwrap();
     assert_eq!(july.rows.len(), 1);
     assert_eq!(july.rows[0].winner.event, "q-early");
     assert_eq!(july.rows[0].winner.value.to_string(), "~30000 t");
     assert!(july.rows[0].others.is_empty());
 
-    let november = store.get(&get(quota(), Some("2010"), Some("nov 2010"), None)).unwrap();
+    let november = store
+        .get(&get(quota(), Some("2010"), Some("nov 2010"), None))
+        .unwrap();
     let row = &november.rows[0];
-    assert_eq!((row.winner.event.as_str(), row.status), ("q-late", Status::Current));
+    assert_eq!(
+        (row.winner.event.as_str(), row.status),
+        ("q-late", Status::Current)
+    );
     assert_eq!(row.winner.known.to_string(), "2010-10-19");
     assert_eq!(row.others.len(), 1);
-    assert_eq!((row.others[0].0.event.as_str(), row.others[0].1), ("q-early", Standing::Superseded));
+    assert_eq!(
+        (row.others[0].0.event.as_str(), row.others[0].1),
+        ("q-early", Standing::Superseded)
+    );
 }
 
 #[test]
 fn a_source_known_only_as_a_month_does_not_count_mid_month() {
     let store = store();
-    let answer = store.get(&get(quota(), None, Some("2010-07-15"), None)).unwrap();
-    assert!(answer.rows.is_empty(), "published 2010-07 is known by the end of July only");
+    let answer = store
+        .get(&get(quota(), None, Some("2010-07-15"), None))
+        .unwrap();
+    assert!(
+        answer.rows.is_empty(),
+        "published 2010-07 is known by the end of July only"
+    );
 }
 
 #[test]
@@ -61,22 +81,48 @@ fn a_denial_demotes_the_winner_and_a_retraction_undoes_the_denial() {
     let appended = store.append(vec![denial]).unwrap();
     assert_eq!(appended.ids, vec![Some("d1".to_string())]);
 
-    let row = &store.get(&get(quota(), None, Some("2010-12"), None)).unwrap().rows[0];
-    assert_eq!((row.winner.event.as_str(), row.status), ("q-early", Status::Current));
+    let row = &store
+        .get(&get(quota(), None, Some("2010-12"), None))
+        .unwrap()
+        .rows[0];
+    assert_eq!(
+        (row.winner.event.as_str(), row.status),
+        ("q-early", Status::Current)
+    );
     assert_eq!(row.others[0].1, Standing::Denied);
 
     // Before the denial was known, the denied claim still wins.
-    let row = &store.get(&get(quota(), None, Some("2010-10"), None)).unwrap().rows[0];
+    let row = &store
+        .get(&get(quota(), None, Some("2010-10"), None))
+        .unwrap()
+        .rows[0];
     assert_eq!(row.winner.event, "q-late");
 
-    let retraction = Event::Retract(Retraction { id: None, target: "d1".into(), reason: "wrong source".into() });
+    let retraction = Event::Retract(Retraction {
+        id: None,
+        target: "d1".into(),
+        reason: "wrong source".into(),
+    });
     let appended = store.append(vec![retraction]).unwrap();
     assert_eq!(appended.ids, vec![Some(format!("e{}", appended.first_seq))]);
-    let row = &store.get(&get(quota(), None, Some("2010-12"), None)).unwrap().rows[0];
-    assert_eq!((row.winner.event.as_str(), row.status), ("q-late", Status::Current));
+    let row = &store
+        .get(&get(quota(), None, Some("2010-12"), None))
+        .unwrap()
+        .rows[0];
+    assert_eq!(
+        (row.winner.event.as_str(), row.status),
+        ("q-late", Status::Current)
+    );
 
     // As recorded before the retraction, the denial still stands.
-    let earlier = store.get(&get(quota(), None, Some("2010-12"), Some(appended.first_seq - 1))).unwrap();
+    let earlier = store
+        .get(&get(
+            quota(),
+            None,
+            Some("2010-12"),
+            Some(appended.first_seq - 1),
+        ))
+        .unwrap();
     assert_eq!(earlier.log_seq, appended.first_seq - 1);
     assert_eq!(earlier.rows[0].winner.event, "q-early");
 }
@@ -85,11 +131,22 @@ fn a_denial_demotes_the_winner_and_a_retraction_undoes_the_denial() {
 fn every_claim_denied_leaves_the_latest_as_a_denied_winner() {
     let store = store();
     let deny = |id: &str, target: &str| {
-        Event::Deny(Denial { id: Some(id.into()), target: target.into(), known: None, source: "mofcom-2010-10".into(), quote: None })
+        Event::Deny(Denial {
+            id: Some(id.into()),
+            target: target.into(),
+            known: None,
+            source: "mofcom-2010-10".into(),
+            quote: None,
+        })
     };
-    store.append(vec![deny("d1", "q-early"), deny("d2", "q-late")]).unwrap();
+    store
+        .append(vec![deny("d1", "q-early"), deny("d2", "q-late")])
+        .unwrap();
     let row = &store.get(&get(quota(), None, None, None)).unwrap().rows[0];
-    assert_eq!((row.winner.event.as_str(), row.status), ("q-late", Status::Denied));
+    assert_eq!(
+        (row.winner.event.as_str(), row.status),
+        ("q-late", Status::Denied)
+    );
     assert_eq!(row.others[0].1, Standing::Denied);
 }
 
@@ -100,17 +157,36 @@ fn a_state_attribute_answers_with_a_timeline_clipped_to_the_question() {
 {"op":"assert","id":"r-2012","subject":"china","attribute":"share_of_world_reserves","valid":"2012..","value":"~23 %","source":"wp-2012"}"#;
     interchange::import_file(&store, "later.jsonl", later.as_bytes()).unwrap();
     let selector = Selector::exact("china", "share_of_world_reserves");
-    let rows = store.get(&get(selector.clone(), Some("2011..2013"), None, None)).unwrap().rows;
-    let shape: Vec<(String, String, Status)> =
-        rows.iter().map(|r| (r.valid.to_string(), r.winner.value.to_string(), r.status)).collect();
+    let rows = store
+        .get(&get(selector.clone(), Some("2011..2013"), None, None))
+        .unwrap()
+        .rows;
+    let shape: Vec<(String, String, Status)> = rows
+        .iter()
+        .map(|r| (r.valid.to_string(), r.winner.value.to_string(), r.status))
+        .collect();
     assert_eq!(
         shape,
-        vec![("2011".to_string(), "~30 %".to_string(), Status::Current), ("2012..2013".to_string(), "~23 %".to_string(), Status::Current)]
+        vec![
+            ("2011".to_string(), "~30 %".to_string(), Status::Current),
+            (
+                "2012..2013".to_string(),
+                "~23 %".to_string(),
+                Status::Current
+            )
+        ]
     );
-    assert_eq!(rows[1].others[0].1, Standing::Superseded, "2010-07 ended before 2012-06 began");
+    assert_eq!(
+        rows[1].others[0].1,
+        Standing::Superseded,
+        "2010-07 ended before 2012-06 began"
+    );
 
     // As known in 2011, only the first claim exists, over the whole question.
-    let rows = store.get(&get(selector, Some("2011..2013"), Some("2011"), None)).unwrap().rows;
+    let rows = store
+        .get(&get(selector, Some("2011..2013"), Some("2011"), None))
+        .unwrap()
+        .rows;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].valid.to_string(), "2011..2013");
 }
@@ -122,26 +198,55 @@ fn a_source_revision_moves_the_default_known_date() {
     let revision = r#"{"op":"source","id":"reuters-2010-07","title":"Quota cut","publisher":"Reuters","published":"2010-12"}"#;
     interchange::import_file(&store, "revision.jsonl", revision.as_bytes()).unwrap();
     let row = &store.get(&get(quota(), None, None, None)).unwrap().rows[0];
-    assert_eq!(row.winner.event, "q-early", "now published after the MOFCOM figure");
-    assert_eq!(row.status, Status::Current, "2010-10-19 ended before 2010-12 began");
-    let row = &store.get(&get(quota(), None, None, Some(before))).unwrap().rows[0];
-    assert_eq!(row.winner.event, "q-late", "as recorded before the revision");
+    assert_eq!(
+        row.winner.event, "q-early",
+        "now published after the MOFCOM figure"
+    );
+    assert_eq!(
+        row.status,
+        Status::Current,
+        "2010-10-19 ended before 2010-12 began"
+    );
+    let row = &store
+        .get(&get(quota(), None, None, Some(before)))
+        .unwrap()
+        .rows[0];
+    assert_eq!(
+        row.winner.event, "q-late",
+        "as recorded before the revision"
+    );
 }
 
 #[test]
 fn wildcard_selectors_find_every_matching_series_in_order() {
     let store = store();
-    let all = Selector { subject: None, attribute: annals::projection::AttributeMatch::Any };
+    let all = Selector {
+        subject: None,
+        attribute: annals::projection::AttributeMatch::Any,
+    };
     let rows = store.get(&get(all, Some("2010"), None, None)).unwrap().rows;
-    let names: Vec<String> = rows.iter().map(|r| format!("{}.{}", r.subject, r.attribute)).collect();
-    assert_eq!(names, vec!["china.export_quota", "china.share_of_world_reserves"]);
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}.{}", r.subject, r.attribute))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["china.export_quota", "china.share_of_world_reserves"]
+    );
 }
 
 #[test]
 fn a_kind_cannot_change_in_a_revision() {
     let store = store();
-    let err = interchange::import_file(&store, "k.jsonl", br#"{"op":"define","attribute":"export_quota","kind":"state"}"#)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("k.jsonl:1: field 'kind'") && err.contains("already defined as kind period"), "{err}");
+    let err = interchange::import_file(
+        &store,
+        "k.jsonl",
+        br#"{"op":"define","attribute":"export_quota","kind":"state"}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("k.jsonl:1: field 'kind'") && err.contains("already defined as kind period"),
+        "{err}"
+    );
 }

@@ -62,10 +62,26 @@ impl Rng {
 /// One event of the generated log, as the model sees it.
 #[derive(Debug, Clone)]
 enum Op {
-    Source { id: usize, published: Period },
-    Assert { subject: usize, attribute: usize, valid: Period, value: usize, known: Option<Period>, source: usize },
-    Deny { target: u64, known: Option<Period>, source: usize },
-    Retract { target: u64 },
+    Source {
+        id: usize,
+        published: Period,
+    },
+    Assert {
+        subject: usize,
+        attribute: usize,
+        valid: Period,
+        value: usize,
+        known: Option<Period>,
+        source: usize,
+    },
+    Deny {
+        target: u64,
+        known: Option<Period>,
+        source: usize,
+    },
+    Retract {
+        target: u64,
+    },
 }
 
 fn to_event(op: &Op) -> Event {
@@ -79,7 +95,14 @@ fn to_event(op: &Op) -> Event {
             text: None,
             note: None,
         }),
-        Op::Assert { subject, attribute, valid, value, known, source } => Event::Assert(Claim {
+        Op::Assert {
+            subject,
+            attribute,
+            valid,
+            value,
+            known,
+            source,
+        } => Event::Assert(Claim {
             id: None,
             subject: SUBJECTS[*subject].into(),
             attribute: ATTRIBUTES[*attribute].0.into(),
@@ -91,10 +114,22 @@ fn to_event(op: &Op) -> Event {
             modality: Modality::Fact,
             note: None,
         }),
-        Op::Deny { target, known, source } => {
-            Event::Deny(Denial { id: None, target: format!("e{target}"), known: *known, source: SOURCES[*source].into(), quote: None })
-        }
-        Op::Retract { target } => Event::Retract(Retraction { id: None, target: format!("e{target}"), reason: "test".into() }),
+        Op::Deny {
+            target,
+            known,
+            source,
+        } => Event::Deny(Denial {
+            id: None,
+            target: format!("e{target}"),
+            known: *known,
+            source: SOURCES[*source].into(),
+            quote: None,
+        }),
+        Op::Retract { target } => Event::Retract(Retraction {
+            id: None,
+            target: format!("e{target}"),
+            reason: "test".into(),
+        }),
     }
 }
 
@@ -102,7 +137,12 @@ fn to_event(op: &Op) -> Event {
 /// and split into batches.
 fn generate(seed: u64, n: usize) -> (Vec<Op>, Vec<usize>) {
     let mut rng = Rng(seed | 1);
-    let mut ops: Vec<Op> = (0..SOURCES.len()).map(|id| Op::Source { id, published: rng.period(false) }).collect();
+    let mut ops: Vec<Op> = (0..SOURCES.len())
+        .map(|id| Op::Source {
+            id,
+            published: rng.period(false),
+        })
+        .collect();
     // seq of op i is i + 3 (two definitions come first).
     let seq_of = |i: usize| i as u64 + 3;
     let mut live_asserts: Vec<u64> = Vec::new();
@@ -110,7 +150,13 @@ fn generate(seed: u64, n: usize) -> (Vec<Op>, Vec<usize>) {
     while ops.len() < n + SOURCES.len() {
         let seq = seq_of(ops.len());
         let roll = rng.below(100);
-        let known = |rng: &mut Rng| if rng.chance(50) { Some(rng.period(true)) } else { None };
+        let known = |rng: &mut Rng| {
+            if rng.chance(50) {
+                Some(rng.period(true))
+            } else {
+                None
+            }
+        };
         if roll < 55 || live_asserts.is_empty() {
             let valid = rng.period(true);
             let op = Op::Assert {
@@ -126,18 +172,29 @@ fn generate(seed: u64, n: usize) -> (Vec<Op>, Vec<usize>) {
         } else if roll < 75 {
             let target = live_asserts[rng.below(live_asserts.len())];
             let known = known(&mut rng);
-            ops.push(Op::Deny { target, known, source: rng.below(SOURCES.len()) });
+            ops.push(Op::Deny {
+                target,
+                known,
+                source: rng.below(SOURCES.len()),
+            });
             live_denials.push(seq);
         } else if roll < 88 {
             let pick_denial = !live_denials.is_empty() && rng.chance(40);
-            let list = if pick_denial { &mut live_denials } else { &mut live_asserts };
+            let list = if pick_denial {
+                &mut live_denials
+            } else {
+                &mut live_asserts
+            };
             let target = list.remove(rng.below(list.len()));
             ops.push(Op::Retract { target });
             if !pick_denial && live_asserts.is_empty() {
                 continue;
             }
         } else {
-            ops.push(Op::Source { id: rng.below(SOURCES.len()), published: rng.period(false) });
+            ops.push(Op::Source {
+                id: rng.below(SOURCES.len()),
+                published: rng.period(false),
+            });
         }
     }
     // Denials of a retracted claim stay in the log; they are harmless. But a
@@ -164,24 +221,60 @@ struct Question {
 
 fn question(rng: &mut Rng, head: u64) -> Question {
     Question {
-        subject: if rng.chance(70) { Some(rng.below(SUBJECTS.len())) } else { None },
-        attribute: if rng.chance(70) { Some(rng.below(ATTRIBUTES.len())) } else { None },
-        valid: if rng.chance(70) { Some(rng.period(true)) } else { None },
-        known: if rng.chance(70) { Some(rng.period(true)) } else { None },
-        recorded: if rng.chance(40) { Some(rng.below(head as usize + 1) as u64) } else { None },
+        subject: if rng.chance(70) {
+            Some(rng.below(SUBJECTS.len()))
+        } else {
+            None
+        },
+        attribute: if rng.chance(70) {
+            Some(rng.below(ATTRIBUTES.len()))
+        } else {
+            None
+        },
+        valid: if rng.chance(70) {
+            Some(rng.period(true))
+        } else {
+            None
+        },
+        known: if rng.chance(70) {
+            Some(rng.period(true))
+        } else {
+            None
+        },
+        recorded: if rng.chance(40) {
+            Some(rng.below(head as usize + 1) as u64)
+        } else {
+            None
+        },
     }
 }
 
 /// A row reduced to what is compared: subject, attribute, valid (clipped to
 /// the model's domain), winner, status, and the others with their standing.
-type Shape = (String, String, String, String, String, Vec<(String, String)>);
+type Shape = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<(String, String)>,
+);
 
 /// The naive model: a whole-log walk per question.
 fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
     let head = ops.len() as u64 + 2;
     let r = q.recorded.unwrap_or(head).min(head);
-    let visible: Vec<(u64, &Op)> = ops.iter().enumerate().map(|(i, op)| (i as u64 + 3, op)).filter(|(s, _)| *s <= r).collect();
-    let retracted = |seq: u64| visible.iter().any(|(_, op)| matches!(op, Op::Retract { target } if *target == seq));
+    let visible: Vec<(u64, &Op)> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (i as u64 + 3, op))
+        .filter(|(s, _)| *s <= r)
+        .collect();
+    let retracted = |seq: u64| {
+        visible
+            .iter()
+            .any(|(_, op)| matches!(op, Op::Retract { target } if *target == seq))
+    };
     let published = |source: usize| {
         visible
             .iter()
@@ -196,23 +289,45 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
     // (seq, subject, attribute, valid, value, known, denied)
     let mut claims = Vec::new();
     for (seq, op) in &visible {
-        if let Op::Assert { subject, attribute, valid, value, known, source } = op {
+        if let Op::Assert {
+            subject,
+            attribute,
+            valid,
+            value,
+            known,
+            source,
+        } = op
+        {
             let known = known.unwrap_or_else(|| published(*source));
             if retracted(*seq) || !counts(&known) {
                 continue;
             }
             let denied = visible.iter().any(|(dseq, dop)| match dop {
-                Op::Deny { target, known, source } => {
-                    *target == *seq && !retracted(*dseq) && counts(&known.unwrap_or_else(|| published(*source)))
+                Op::Deny {
+                    target,
+                    known,
+                    source,
+                } => {
+                    *target == *seq
+                        && !retracted(*dseq)
+                        && counts(&known.unwrap_or_else(|| published(*source)))
                 }
                 _ => false,
             });
-            claims.push((*seq, *subject, *attribute, *valid, VALUES[*value], known, denied));
+            claims.push((
+                *seq,
+                *subject,
+                *attribute,
+                *valid,
+                VALUES[*value],
+                known,
+                denied,
+            ));
         }
     }
     let asked = q.valid.unwrap_or(Period::ALL);
     let mut rows = Vec::new();
-    for s in 0..SUBJECTS.len() {
+    for (s, subject_name) in SUBJECTS.iter().enumerate() {
         for (a, (attribute, kind)) in ATTRIBUTES.iter().enumerate() {
             if q.subject.is_some_and(|x| x != s) || q.attribute.is_some_and(|x| x != a) {
                 continue;
@@ -239,13 +354,20 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
                         if !asked.contains_day(day) {
                             continue;
                         }
-                        let members: Vec<_> = mine.iter().filter(|c| c.3.contains_day(day)).map(|c| **c).collect();
+                        let members: Vec<_> = mine
+                            .iter()
+                            .filter(|c| c.3.contains_day(day))
+                            .map(|c| **c)
+                            .collect();
                         if members.is_empty() {
                             continue;
                         }
                         let seqs: Vec<u64> = members.iter().map(|c| c.0).collect();
                         match slots.last_mut() {
-                            Some((p, prev)) if p.end == Some(day) && prev.iter().map(|c| c.0).collect::<Vec<_>>() == seqs => {
+                            Some((p, prev))
+                                if p.end == Some(day)
+                                    && prev.iter().map(|c| c.0).collect::<Vec<_>>() == seqs =>
+                            {
                                 p.end = Some(Day(day.0 + 1));
                             }
                             _ => slots.push((Period::day(day), members)),
@@ -255,17 +377,23 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
             }
             for (valid, mut members) in slots {
                 members.sort_by_key(|c| c.0);
-                let rank = |c: &(u64, usize, usize, Period, &str, Period, bool)| (c.5.end_key(), c.0);
+                let rank =
+                    |c: &(u64, usize, usize, Period, &str, Period, bool)| (c.5.end_key(), c.0);
                 let undenied: Vec<_> = members.iter().filter(|c| !c.6).collect();
                 let winner = if undenied.is_empty() {
                     *members.iter().max_by_key(|c| rank(c)).unwrap()
                 } else {
                     **undenied.iter().max_by_key(|c| rank(c)).unwrap()
                 };
-                let earlier = |c: &(u64, usize, usize, Period, &str, Period, bool)| c.5.end_key() <= winner.5.start_key();
+                let earlier = |c: &(u64, usize, usize, Period, &str, Period, bool)| {
+                    c.5.end_key() <= winner.5.start_key()
+                };
                 let status = if winner.6 {
                     "denied"
-                } else if members.iter().any(|c| c.0 != winner.0 && !c.6 && c.4 != winner.4 && !earlier(c)) {
+                } else if members
+                    .iter()
+                    .any(|c| c.0 != winner.0 && !c.6 && c.4 != winner.4 && !earlier(c))
+                {
                     "contested"
                 } else {
                     "current"
@@ -287,9 +415,13 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
                     })
                     .collect();
                 rows.push((
-                    SUBJECTS[s].to_string(),
+                    subject_name.to_string(),
                     attribute.to_string(),
-                    if *kind == Kind::State { clip(&valid) } else { valid.to_string() },
+                    if *kind == Kind::State {
+                        clip(&valid)
+                    } else {
+                        valid.to_string()
+                    },
                     format!("e{}", winner.0),
                     status.to_string(),
                     others,
@@ -303,23 +435,47 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
 /// A valid period as compared: clipped to the model's domain for state rows.
 fn clip(p: &Period) -> String {
     let domain = Period::new(Day(base() + DOMAIN.0), Day(base() + DOMAIN.1));
-    p.intersect(&domain).map(|x| x.to_string()).unwrap_or_else(|| "outside".into())
+    p.intersect(&domain)
+        .map(|x| x.to_string())
+        .unwrap_or_else(|| "outside".into())
 }
 
 fn store_answer(store: &Store, q: &Question) -> Vec<Shape> {
     let selector = Selector {
         subject: q.subject.map(|s| SUBJECTS[s].to_string()),
-        attribute: q.attribute.map_or(AttributeMatch::Any, |a| AttributeMatch::Exact(ATTRIBUTES[a].0.to_string())),
+        attribute: q.attribute.map_or(AttributeMatch::Any, |a| {
+            AttributeMatch::Exact(ATTRIBUTES[a].0.to_string())
+        }),
     };
-    let get = Get { selector, valid: q.valid, known: q.known, recorded: q.recorded };
+    let get = Get {
+        selector,
+        valid: q.valid,
+        known: q.known,
+        recorded: q.recorded,
+    };
     let answer = store.get(&get).unwrap();
     answer
         .rows
         .into_iter()
         .map(|row| {
-            let valid = if row.attribute == "level" { clip(&row.valid) } else { row.valid.to_string() };
-            let others = row.others.iter().map(|(c, s)| (c.event.clone(), s.name().to_string())).collect();
-            (row.subject, row.attribute, valid, row.winner.event, row.status.name().to_string(), others)
+            let valid = if row.attribute == "level" {
+                clip(&row.valid)
+            } else {
+                row.valid.to_string()
+            };
+            let others = row
+                .others
+                .iter()
+                .map(|(c, s)| (c.event.clone(), s.name().to_string()))
+                .collect();
+            (
+                row.subject,
+                row.attribute,
+                valid,
+                row.winner.event,
+                row.status.name().to_string(),
+                others,
+            )
         })
         .collect()
 }
@@ -327,14 +483,23 @@ fn store_answer(store: &Store, q: &Question) -> Vec<Shape> {
 fn check(store: Store, seed: u64, n: usize, questions: usize) {
     let definitions = ATTRIBUTES
         .iter()
-        .map(|(a, kind)| Event::Define(Definition { attribute: a.to_string(), kind: *kind, unit: None, doc: None }))
+        .map(|(a, kind)| {
+            Event::Define(Definition {
+                attribute: a.to_string(),
+                kind: *kind,
+                unit: None,
+                doc: None,
+            })
+        })
         .collect();
     store.append(definitions).unwrap();
     let (ops, batches) = generate(seed, n);
     let mut next = 0;
     for size in batches {
         let events = ops[next..next + size].iter().map(to_event).collect();
-        store.append(events).unwrap_or_else(|e| panic!("seed {seed}: batch at op {next} refused: {e}\n{ops:#?}"));
+        store
+            .append(events)
+            .unwrap_or_else(|e| panic!("seed {seed}: batch at op {next} refused: {e}\n{ops:#?}"));
         next += size;
     }
     let mut rng = Rng(seed.wrapping_mul(31) | 1);
@@ -342,7 +507,10 @@ fn check(store: Store, seed: u64, n: usize, questions: usize) {
         let q = question(&mut rng, store.position());
         let expected = model(&ops, &q);
         let actual = store_answer(&store, &q);
-        assert_eq!(actual, expected, "seed {seed}, question {q:?}\nlog: {ops:#?}");
+        assert_eq!(
+            actual, expected,
+            "seed {seed}, question {q:?}\nlog: {ops:#?}"
+        );
     }
 }
 

@@ -11,16 +11,29 @@ use common::{fixture, Scratch, BASE};
 
 fn every_answer(store: &Store) -> Vec<String> {
     let mut out = Vec::new();
-    let knowns = [None, Some("2010-06"), Some("2010-10"), Some("2011"), Some("2013"), Some("2019")];
+    let knowns = [
+        None,
+        Some("2010-06"),
+        Some("2010-10"),
+        Some("2011"),
+        Some("2013"),
+        Some("2019"),
+    ];
     for known in knowns {
         let get = Get {
-            selector: Selector { subject: None, attribute: AttributeMatch::Any },
+            selector: Selector {
+                subject: None,
+                attribute: AttributeMatch::Any,
+            },
             valid: None,
             known: known.map(|k| Period::parse(k).unwrap()),
             recorded: None,
         };
         let answer = store.get(&get).unwrap();
-        out.push(format!("{known:?} at {}: {:?}", answer.log_seq, answer.rows));
+        out.push(format!(
+            "{known:?} at {}: {:?}",
+            answer.log_seq, answer.rows
+        ));
     }
     out
 }
@@ -28,15 +41,26 @@ fn every_answer(store: &Store) -> Vec<String> {
 #[test]
 fn an_export_imported_into_an_empty_store_gives_identical_answers() {
     let original = Store::temporary().unwrap();
-    interchange::import_file(&original, "rare-earths.jsonl", &std::fs::read(fixture()).unwrap()).unwrap();
+    interchange::import_file(
+        &original,
+        "rare-earths.jsonl",
+        &std::fs::read(fixture()).unwrap(),
+    )
+    .unwrap();
     let mut exported = Vec::new();
     interchange::export(&original, &mut exported).unwrap();
 
     let copy = Store::temporary().unwrap();
     interchange::import_file(&copy, "export.jsonl", &exported).unwrap();
     let answers = every_answer(&original);
-    assert!(answers[0].matches("Row {").count() > 100, "the whole fixture answers with many rows");
-    assert!(answers[1].matches("Row {").count() < answers[0].matches("Row {").count(), "less was known in mid-2010");
+    assert!(
+        answers[0].matches("Row {").count() > 100,
+        "the whole fixture answers with many rows"
+    );
+    assert!(
+        answers[1].matches("Row {").count() < answers[0].matches("Row {").count(),
+        "less was known in mid-2010"
+    );
     assert_eq!(every_answer(&copy), answers);
 
     // The copy's own export carries the same events (times and hashes differ).
@@ -46,7 +70,8 @@ fn an_export_imported_into_an_empty_store_gives_identical_answers() {
         String::from_utf8_lossy(bytes)
             .lines()
             .map(|l| {
-                let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(l).unwrap();
+                let mut v: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(l).unwrap();
                 v.remove("recorded");
                 v.remove("hash");
                 serde_json::Value::Object(v).to_string()
@@ -63,7 +88,11 @@ fn verify_passes_on_the_bundled_data_set_through_the_binary() {
     assert_eq!(import.code, 0, "{}", import.stderr);
     let verify = scratch.run(&["verify"]);
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
-    assert!(verify.stdout.contains("quotes checked: ok"), "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains("quotes checked: ok"),
+        "{}",
+        verify.stdout
+    );
 }
 
 /// Rewrites one stored log record with a single byte flipped, bypassing the
@@ -74,7 +103,9 @@ fn flip_a_byte(db: &std::path::Path, seq: u64, at: usize) {
     let mut bytes = storage.get(Table::Log, &key).unwrap().unwrap();
     let at = at.min(bytes.len() - 1);
     bytes[at] ^= 0x01;
-    storage.write(Table::Log, vec![(key.to_vec(), Some(bytes))]).unwrap();
+    storage
+        .write(Table::Log, vec![(key.to_vec(), Some(bytes))])
+        .unwrap();
     storage.flush().unwrap();
 }
 
@@ -87,12 +118,19 @@ fn verify_detects_a_modified_record_and_reads_refuse_it() {
     flip_a_byte(&scratch.db(), 6, 80);
     let verify = scratch.run(&["verify"]);
     assert_eq!(verify.code, 1, "{}", verify.stdout);
-    assert!(verify.stdout.contains("log record 6") && verify.stdout.contains("was modified"), "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains("log record 6") && verify.stdout.contains("was modified"),
+        "{}",
+        verify.stdout
+    );
 
     let store = Store::open(scratch.db()).unwrap();
     let get = Get::new(Selector::exact("china", "export_quota"));
     let err = store.get(&get).unwrap_err().to_string();
-    assert!(err.contains("corrupt store") && err.contains("log record 6"), "{err}");
+    assert!(
+        err.contains("corrupt store") && err.contains("log record 6"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -103,7 +141,11 @@ fn a_modified_head_record_is_refused_at_open() {
     flip_a_byte(&scratch.db(), 7, 40);
     let run = scratch.run(&["export"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("corrupt store") && run.stderr.contains("log record 7"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("corrupt store") && run.stderr.contains("log record 7"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -113,10 +155,21 @@ fn a_store_held_by_another_process_is_refused_with_a_clear_message() {
     let started = std::time::Instant::now();
     let run = scratch.run(&["export"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("in use by another process"), "{}", run.stderr);
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "refusing must not wait for the lock");
+    assert!(
+        run.stderr.contains("in use by another process"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "refusing must not wait for the lock"
+    );
     drop(held);
-    assert_eq!(scratch.run(&["export"]).code, 0, "free again once the holder closes");
+    assert_eq!(
+        scratch.run(&["export"]).code,
+        0,
+        "free again once the holder closes"
+    );
 }
 
 #[test]
@@ -128,6 +181,14 @@ fn the_db_flag_falls_back_to_the_environment() {
         .env("ANNALS_DB", scratch.db())
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(scratch.export().lines().count(), 7, "ANNALS_DB named the same store as --db");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        scratch.export().lines().count(),
+        7,
+        "ANNALS_DB named the same store as --db"
+    );
 }

@@ -20,29 +20,58 @@ pub enum Statement {
     /// `history china.export_quota_change for 2011`
     History(Reading),
     /// `timeline prices.ndpr_oxide from 2010 to 2012 every month avg`
-    Timeline { reading: Reading, every: Option<(Unit, Aggregate)> },
+    Timeline {
+        reading: Reading,
+        every: Option<(Unit, Aggregate)>,
+    },
     /// `diff china.* between oct 2010 and 2019`
-    Diff { selector: SelectorSyntax, valid: Option<Period>, before: Moment, after: Moment },
+    Diff {
+        selector: SelectorSyntax,
+        valid: Option<Period>,
+        before: Moment,
+        after: Moment,
+    },
     /// `explain china.export_quota_change for 2011 as known nov 2010`
     Explain(Reading),
     /// `contested as known 2011`, `contested china.* as known 2011`
-    Contested { selector: Option<SelectorSyntax>, known: Option<Period>, recorded: Option<u64> },
+    Contested {
+        selector: Option<SelectorSyntax>,
+        known: Option<Period>,
+        recorded: Option<u64>,
+    },
     /// `sources`, `sources of china.export_quota`
-    Sources { of: Option<SelectorSyntax> },
+    Sources {
+        of: Option<SelectorSyntax>,
+    },
     /// `source wsj-2010-10-19`
     ShowSource(String),
     Subjects,
     Attributes,
     /// `define attribute export_quota kind period unit t doc '…'`
-    Define { attribute: String, kind: Kind, unit: Option<String>, doc: Option<String> },
+    Define {
+        attribute: String,
+        kind: Kind,
+        unit: Option<String>,
+        doc: Option<String>,
+    },
     /// `source ID published P title '…' publisher '…' [url '…'] [text '…'] [note '…']`
     Source(SourceSyntax),
     /// `assert china.export_quota = 24280 t for 2010 …`
     Assert(AssertSyntax),
     /// `deny e17 known 2010-10-20 source … quote '…'`
-    Deny { target: String, known: Option<Period>, source: String, quote: Option<String>, id: Option<String> },
+    Deny {
+        target: String,
+        known: Option<Period>,
+        source: String,
+        quote: Option<String>,
+        id: Option<String>,
+    },
     /// `retract e17 because 'wrong source'`
-    Retract { target: String, reason: String, id: Option<String> },
+    Retract {
+        target: String,
+        reason: String,
+        id: Option<String>,
+    },
 }
 
 /// `subject.attribute` with `*` for a whole segment and `.*` for a prefix.
@@ -138,7 +167,11 @@ impl Unit {
     ];
 
     pub fn name(self) -> &'static str {
-        Unit::ALL.iter().find(|(u, _)| *u == self).map(|(_, n)| *n).unwrap_or("day")
+        Unit::ALL
+            .iter()
+            .find(|(u, _)| *u == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("day")
     }
 }
 
@@ -153,7 +186,11 @@ impl Aggregate {
     ];
 
     pub fn name(self) -> &'static str {
-        Aggregate::ALL.iter().find(|(a, _)| *a == self).map(|(_, n)| *n).unwrap_or("count")
+        Aggregate::ALL
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("count")
     }
 }
 
@@ -213,14 +250,23 @@ impl fmt::Display for Statement {
                 }
                 Ok(())
             }
-            Statement::Diff { selector, valid, before, after } => {
+            Statement::Diff {
+                selector,
+                valid,
+                before,
+                after,
+            } => {
                 write!(f, "diff {selector}")?;
                 if let Some(v) = valid {
                     write!(f, " for {v}")?;
                 }
                 write!(f, " between {before} and {after}")
             }
-            Statement::Contested { selector, known, recorded } => {
+            Statement::Contested {
+                selector,
+                known,
+                recorded,
+            } => {
                 f.write_str("contested")?;
                 if let Some(s) = selector {
                     write!(f, " {s}")?;
@@ -240,7 +286,12 @@ impl fmt::Display for Statement {
             Statement::ShowSource(id) => write!(f, "source {id}"),
             Statement::Subjects => f.write_str("subjects"),
             Statement::Attributes => f.write_str("attributes"),
-            Statement::Define { attribute, kind, unit, doc } => {
+            Statement::Define {
+                attribute,
+                kind,
+                unit,
+                doc,
+            } => {
                 write!(f, "define attribute {attribute} kind {}", kind.name())?;
                 if let Some(u) = unit {
                     write!(f, " unit {u}")?;
@@ -248,13 +299,24 @@ impl fmt::Display for Statement {
                 optional(f, "doc", doc)
             }
             Statement::Source(s) => {
-                write!(f, "source {} published {} title {} publisher {}", s.id, s.published, quote_text(&s.title), quote_text(&s.publisher))?;
+                write!(
+                    f,
+                    "source {} published {} title {} publisher {}",
+                    s.id,
+                    s.published,
+                    quote_text(&s.title),
+                    quote_text(&s.publisher)
+                )?;
                 optional(f, "url", &s.url)?;
                 optional(f, "text", &s.text)?;
                 optional(f, "note", &s.note)
             }
             Statement::Assert(a) => {
-                write!(f, "assert {}.{} = {} for {}", a.subject, a.attribute, a.value, a.valid)?;
+                write!(
+                    f,
+                    "assert {}.{} = {} for {}",
+                    a.subject, a.attribute, a.value, a.valid
+                )?;
                 if let Some(k) = a.known {
                     write!(f, " known {k}")?;
                 }
@@ -269,7 +331,13 @@ impl fmt::Display for Statement {
                 }
                 Ok(())
             }
-            Statement::Deny { target, known, source, quote, id } => {
+            Statement::Deny {
+                target,
+                known,
+                source,
+                quote,
+                id,
+            } => {
                 write!(f, "deny {target}")?;
                 if let Some(k) = known {
                     write!(f, " known {k}")?;

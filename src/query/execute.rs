@@ -38,9 +38,18 @@ pub fn execute(store: &Store, statement: &Statement) -> Result<Output> {
         Statement::Get(r) => get(store, r),
         Statement::History(r) => history(store, r),
         Statement::Timeline { reading, every } => timeline(store, reading, *every),
-        Statement::Diff { selector, valid, before, after } => diff(store, selector, *valid, *before, *after),
+        Statement::Diff {
+            selector,
+            valid,
+            before,
+            after,
+        } => diff(store, selector, *valid, *before, *after),
         Statement::Explain(r) => explain(store, r),
-        Statement::Contested { selector, known, recorded } => contested(store, selector.as_ref(), *known, *recorded),
+        Statement::Contested {
+            selector,
+            known,
+            recorded,
+        } => contested(store, selector.as_ref(), *known, *recorded),
         Statement::Sources { of } => sources(store, of.as_ref()),
         Statement::ShowSource(id) => show_source(store, id),
         Statement::Subjects => subjects(store),
@@ -49,31 +58,54 @@ pub fn execute(store: &Store, statement: &Statement) -> Result<Output> {
     }
 }
 
-const GET_COLUMNS: [&str; 9] = ["subject", "attribute", "valid", "value", "status", "known", "source", "event", "others"];
+const GET_COLUMNS: [&str; 9] = [
+    "subject",
+    "attribute",
+    "valid",
+    "value",
+    "status",
+    "known",
+    "source",
+    "event",
+    "others",
+];
 
 fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selector> {
     if let Some(subject) = &syntax.subject {
         let known = subject_names(view)?;
         if !known.contains(subject) {
-            return Err(Error::InvalidInput(format!("unknown subject '{subject}'{}", did_you_mean(subject, &known))));
+            return Err(Error::InvalidInput(format!(
+                "unknown subject '{subject}'{}",
+                did_you_mean(subject, &known)
+            )));
         }
     }
     let attribute = match &syntax.attribute {
         AttributeSyntax::Exact(a) => {
             if view.kind(a)?.is_none() {
                 let known = view.names(Table::Attributes)?;
-                return Err(Error::InvalidInput(format!("unknown attribute '{a}'{}", did_you_mean(a, &known))));
+                return Err(Error::InvalidInput(format!(
+                    "unknown attribute '{a}'{}",
+                    did_you_mean(a, &known)
+                )));
             }
             AttributeMatch::Exact(a.clone())
         }
         AttributeSyntax::Under(a) => AttributeMatch::Prefix(format!("{a}.")),
         AttributeSyntax::Any => AttributeMatch::Any,
     };
-    Ok(Selector { subject: syntax.subject.clone(), attribute })
+    Ok(Selector {
+        subject: syntax.subject.clone(),
+        attribute,
+    })
 }
 
 fn subject_names(view: &View<'_>) -> Result<Vec<String>> {
-    let mut names: Vec<String> = view.series(None, &AttributeMatch::Any)?.into_iter().map(|(s, _)| s).collect();
+    let mut names: Vec<String> = view
+        .series(None, &AttributeMatch::Any)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     names.sort();
     names.dedup();
     Ok(names)
@@ -109,7 +141,12 @@ pub fn row_json(row: &Row) -> Map<String, Json> {
             o.insert("status".into(), json!(standing.name()));
             // Keep the documented key order: event, value, status, known, source.
             let order = ["event", "value", "status", "known", "source"];
-            Json::Object(order.iter().filter_map(|k| o.get(*k).map(|v| (k.to_string(), v.clone()))).collect())
+            Json::Object(
+                order
+                    .iter()
+                    .filter_map(|k| o.get(*k).map(|v| (k.to_string(), v.clone())))
+                    .collect(),
+            )
         })
         .collect();
     m.insert("others".into(), Json::Array(others));
@@ -117,26 +154,63 @@ pub fn row_json(row: &Row) -> Map<String, Json> {
 }
 
 fn rows_for(store: &Store, view: &View<'_>, r: &Reading) -> Result<Vec<Row>> {
-    let question = Get { selector: selector(view, &r.selector)?, valid: r.valid, known: r.known, recorded: Some(view.position) };
+    let question = Get {
+        selector: selector(view, &r.selector)?,
+        valid: r.valid,
+        known: r.known,
+        recorded: Some(view.position),
+    };
     Ok(store.get(&question)?.rows)
 }
 
-fn output(log_seq: u64, kind: &'static str, columns: &[&'static str], rows: Vec<Map<String, Json>>) -> Output {
-    Output { log_seq, kind, columns: columns.to_vec(), rows }
+fn output(
+    log_seq: u64,
+    kind: &'static str,
+    columns: &[&'static str],
+    rows: Vec<Map<String, Json>>,
+) -> Output {
+    Output {
+        log_seq,
+        kind,
+        columns: columns.to_vec(),
+        rows,
+    }
 }
 
 fn get(store: &Store, r: &Reading) -> Result<Output> {
     let view = store.view(r.recorded);
     let rows = rows_for(store, &view, r)?;
-    Ok(output(view.position, "get", &GET_COLUMNS, rows.iter().map(row_json).collect()))
+    Ok(output(
+        view.position,
+        "get",
+        &GET_COLUMNS,
+        rows.iter().map(row_json).collect(),
+    ))
 }
 
-fn contested(store: &Store, selector_syntax: Option<&SelectorSyntax>, known: Option<Period>, recorded: Option<u64>) -> Result<Output> {
+fn contested(
+    store: &Store,
+    selector_syntax: Option<&SelectorSyntax>,
+    known: Option<Period>,
+    recorded: Option<u64>,
+) -> Result<Output> {
     let view = store.view(recorded);
-    let everything = SelectorSyntax { subject: None, attribute: AttributeSyntax::Any };
-    let reading = Reading { selector: selector_syntax.cloned().unwrap_or(everything), valid: None, known, recorded };
+    let everything = SelectorSyntax {
+        subject: None,
+        attribute: AttributeSyntax::Any,
+    };
+    let reading = Reading {
+        selector: selector_syntax.cloned().unwrap_or(everything),
+        valid: None,
+        known,
+        recorded,
+    };
     let rows = rows_for(store, &view, &reading)?;
-    let rows = rows.iter().filter(|r| r.status == Status::Contested).map(row_json).collect();
+    let rows = rows
+        .iter()
+        .filter(|r| r.status == Status::Contested)
+        .map(row_json)
+        .collect();
     Ok(output(view.position, "contested", &GET_COLUMNS, rows))
 }
 
@@ -151,13 +225,31 @@ fn history(store: &Store, r: &Reading) -> Result<Output> {
     let mut events: Vec<(u64, u64, String, String, Period)> = Vec::new();
     for (subject, attribute) in view.series(sel.subject.as_deref(), &sel.attribute)? {
         for claim in view.claims(&subject, &attribute, &period)? {
-            events.push((claim.seq, claim.seq, subject.clone(), attribute.clone(), claim.valid));
+            events.push((
+                claim.seq,
+                claim.seq,
+                subject.clone(),
+                attribute.clone(),
+                claim.valid,
+            ));
             for (actor, _) in view.targets(claim.seq)? {
-                events.push((actor, claim.seq, subject.clone(), attribute.clone(), claim.valid));
+                events.push((
+                    actor,
+                    claim.seq,
+                    subject.clone(),
+                    attribute.clone(),
+                    claim.valid,
+                ));
                 // A retraction of a denial changes the claim's standing too.
                 for (second, target) in view.targets(actor)? {
                     if target == TargetEntry::Retracted {
-                        events.push((second, claim.seq, subject.clone(), attribute.clone(), claim.valid));
+                        events.push((
+                            second,
+                            claim.seq,
+                            subject.clone(),
+                            attribute.clone(),
+                            claim.valid,
+                        ));
                     }
                 }
             }
@@ -169,8 +261,15 @@ fn history(store: &Store, r: &Reading) -> Result<Output> {
     for (seq, claim_seq, subject, attribute, valid) in events {
         let record = reader.record(seq)?;
         let claim_record = reader.record(claim_seq)?;
-        let Event::Assert(claim) = &claim_record.event else { continue };
-        let question = Get { selector: Selector::exact(&subject, &attribute), valid: Some(valid), known: r.known, recorded: Some(seq) };
+        let Event::Assert(claim) = &claim_record.event else {
+            continue;
+        };
+        let question = Get {
+            selector: Selector::exact(&subject, &attribute),
+            valid: Some(valid),
+            known: r.known,
+            recorded: Some(seq),
+        };
         let answer = store.get(&question)?;
         let claim_id = claim.id.clone().unwrap_or_default();
         let mut standings: Vec<String> = Vec::new();
@@ -192,11 +291,18 @@ fn history(store: &Store, r: &Reading) -> Result<Output> {
         }
         if standings.is_empty() {
             let retracted = store.view(Some(seq)).is_retracted(claim_seq)?;
-            standings.push(if retracted { "retracted".into() } else { "not yet known".into() });
+            standings.push(if retracted {
+                "retracted".into()
+            } else {
+                "not yet known".into()
+            });
         }
         let mut m = Map::new();
         m.insert("seq".into(), json!(seq));
-        m.insert("event".into(), json!(record.event.event_id().unwrap_or_default()));
+        m.insert(
+            "event".into(),
+            json!(record.event.event_id().unwrap_or_default()),
+        );
         m.insert("op".into(), json!(record.event.op()));
         m.insert("subject".into(), json!(subject));
         m.insert("attribute".into(), json!(attribute));
@@ -208,14 +314,31 @@ fn history(store: &Store, r: &Reading) -> Result<Output> {
             Event::Deny(d) => (d.known, d.source.clone()),
             _ => (None, String::new()),
         };
-        let known = if source.is_empty() { None } else { Some(Reader::new(store.view(Some(seq))).effective_known(known, &source)?) };
+        let known = if source.is_empty() {
+            None
+        } else {
+            Some(Reader::new(store.view(Some(seq))).effective_known(known, &source)?)
+        };
         m.insert("known".into(), json!(known.map(|k| k.to_string())));
         m.insert("source".into(), json!(source));
         m.insert("standing".into(), json!(standings.join("; ")));
         m.insert("winner".into(), json!(winner));
         rows.push(m);
     }
-    let columns = ["seq", "event", "op", "subject", "attribute", "valid", "claim", "value", "known", "source", "standing", "winner"];
+    let columns = [
+        "seq",
+        "event",
+        "op",
+        "subject",
+        "attribute",
+        "valid",
+        "claim",
+        "value",
+        "known",
+        "source",
+        "standing",
+        "winner",
+    ];
     Ok(output(view.position, "history", &columns, rows))
 }
 
@@ -223,19 +346,41 @@ fn timeline(store: &Store, r: &Reading, every: Option<(Unit, Aggregate)>) -> Res
     let view = store.view(r.recorded);
     let rows = rows_for(store, &view, r)?;
     let Some((unit, aggregate)) = every else {
-        let columns = ["subject", "attribute", "valid", "value", "status", "known", "source", "event", "others"];
-        return Ok(output(view.position, "timeline", &columns, rows.iter().map(row_json).collect()));
+        let columns = [
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "status",
+            "known",
+            "source",
+            "event",
+            "others",
+        ];
+        return Ok(output(
+            view.position,
+            "timeline",
+            &columns,
+            rows.iter().map(row_json).collect(),
+        ));
     };
     let mut out = Vec::new();
     let mut start = 0;
     while start < rows.len() {
-        let series_end = rows[start..].iter().position(|x| x.subject != rows[start].subject || x.attribute != rows[start].attribute).map_or(rows.len(), |i| start + i);
+        let series_end = rows[start..]
+            .iter()
+            .position(|x| x.subject != rows[start].subject || x.attribute != rows[start].attribute)
+            .map_or(rows.len(), |i| start + i);
         let series = &rows[start..series_end];
         start = series_end;
         let kind = view.kind(&series[0].attribute)?.unwrap_or(Kind::Period);
         let span = r.valid.unwrap_or(Period::ALL);
-        let first = span.start.or_else(|| series.iter().filter_map(|x| x.valid.start).min());
-        let last = span.end.or_else(|| series.iter().filter_map(|x| x.valid.end).max());
+        let first = span
+            .start
+            .or_else(|| series.iter().filter_map(|x| x.valid.start).min());
+        let last = span
+            .end
+            .or_else(|| series.iter().filter_map(|x| x.valid.end).max());
         let (Some(first), Some(last)) = (first, last) else {
             return Err(Error::InvalidInput(format!(
                 "the timeline of {}.{} is unbounded; give it a period with 'from … to …'",
@@ -243,12 +388,19 @@ fn timeline(store: &Store, r: &Reading, every: Option<(Unit, Aggregate)>) -> Res
             )));
         };
         for bucket in buckets(first, last, unit) {
-            let inside: Vec<(&Row, Period)> = series.iter().filter_map(|x| x.valid.intersect(&bucket).map(|p| (x, p))).collect();
+            let inside: Vec<(&Row, Period)> = series
+                .iter()
+                .filter_map(|x| x.valid.intersect(&bucket).map(|p| (x, p)))
+                .collect();
             if inside.is_empty() {
                 continue;
             }
-            let value = aggregate_value(&inside, aggregate, kind)
-                .map_err(|m| Error::InvalidInput(format!("{}.{} in {bucket}: {m}", series[0].subject, series[0].attribute)))?;
+            let value = aggregate_value(&inside, aggregate, kind).map_err(|m| {
+                Error::InvalidInput(format!(
+                    "{}.{} in {bucket}: {m}",
+                    series[0].subject, series[0].attribute
+                ))
+            })?;
             let mut m = Map::new();
             m.insert("subject".into(), json!(series[0].subject));
             m.insert("attribute".into(), json!(series[0].attribute));
@@ -259,7 +411,14 @@ fn timeline(store: &Store, r: &Reading, every: Option<(Unit, Aggregate)>) -> Res
             out.push(m);
         }
     }
-    let columns = ["subject", "attribute", "period", "aggregate", "value", "claims"];
+    let columns = [
+        "subject",
+        "attribute",
+        "period",
+        "aggregate",
+        "value",
+        "claims",
+    ];
     Ok(output(view.position, "timeline", &columns, out))
 }
 
@@ -287,8 +446,14 @@ fn buckets(first: Day, last: Day, unit: Unit) -> Vec<Period> {
     index -= index.rem_euclid(months);
     while out.len() < 100_000 {
         let (sy, sm) = (index.div_euclid(12), index.rem_euclid(12) + 1);
-        let (ey, em) = ((index + months).div_euclid(12), (index + months).rem_euclid(12) + 1);
-        let (Ok(start), Ok(end)) = (Day::from_ymd(sy, sm, 1), Day::from_ymd(ey.min(9999), if ey > 9999 { 12 } else { em }, 1)) else {
+        let (ey, em) = (
+            (index + months).div_euclid(12),
+            (index + months).rem_euclid(12) + 1,
+        );
+        let (Ok(start), Ok(end)) = (
+            Day::from_ymd(sy, sm, 1),
+            Day::from_ymd(ey.min(9999), if ey > 9999 { 12 } else { em }, 1),
+        ) else {
             break;
         };
         if start >= last {
@@ -300,7 +465,11 @@ fn buckets(first: Day, last: Day, unit: Unit) -> Vec<Period> {
     out
 }
 
-fn aggregate_value(inside: &[(&Row, Period)], aggregate: Aggregate, kind: Kind) -> Result<String, String> {
+fn aggregate_value(
+    inside: &[(&Row, Period)],
+    aggregate: Aggregate,
+    kind: Kind,
+) -> Result<String, String> {
     match aggregate {
         Aggregate::Count => return Ok(inside.len().to_string()),
         Aggregate::First => return Ok(inside[0].0.winner.value.to_string()),
@@ -311,29 +480,50 @@ fn aggregate_value(inside: &[(&Row, Period)], aggregate: Aggregate, kind: Kind) 
     let mut numbers = Vec::new();
     for (row, part) in inside {
         let v = &row.winner.value;
-        let n = v.magnitude().ok_or_else(|| format!("{} is not a number, so it has no {}", v, aggregate.name()))?;
+        let n = v
+            .magnitude()
+            .ok_or_else(|| format!("{} is not a number, so it has no {}", v, aggregate.name()))?;
         if v.unit() != unit.as_deref() {
-            return Err(format!("values in different units ({} and {}) cannot be combined", unit.as_deref().unwrap_or("none"), v.unit().unwrap_or("none")));
+            return Err(format!(
+                "values in different units ({} and {}) cannot be combined",
+                unit.as_deref().unwrap_or("none"),
+                v.unit().unwrap_or("none")
+            ));
         }
         let days = (part.end_key() - part.start_key()) as f64;
         numbers.push((n, days));
     }
     let result = match aggregate {
         Aggregate::Min => numbers.iter().map(|x| x.0).fold(f64::INFINITY, f64::min),
-        Aggregate::Max => numbers.iter().map(|x| x.0).fold(f64::NEG_INFINITY, f64::max),
+        Aggregate::Max => numbers
+            .iter()
+            .map(|x| x.0)
+            .fold(f64::NEG_INFINITY, f64::max),
         _ => match kind {
             // A state holds for days: weigh each value by how long it held.
-            Kind::State => numbers.iter().map(|(n, d)| n * d).sum::<f64>() / numbers.iter().map(|x| x.1).sum::<f64>(),
+            Kind::State => {
+                numbers.iter().map(|(n, d)| n * d).sum::<f64>()
+                    / numbers.iter().map(|x| x.1).sum::<f64>()
+            }
             Kind::Period => numbers.iter().map(|x| x.0).sum::<f64>() / numbers.len() as f64,
         },
     };
-    let value = crate::value::Value::Quantity(crate::value::Quantity { amount: crate::value::Amount::Exact(result), unit });
+    let value = crate::value::Value::Quantity(crate::value::Quantity {
+        amount: crate::value::Amount::Exact(result),
+        unit,
+    });
     Ok(value.to_string())
 }
 
 /// What changed between two moments: slots that are new, changed, denied,
 /// gone (retracted), or whose status changed.
-fn diff(store: &Store, syntax: &SelectorSyntax, valid: Option<Period>, before: Moment, after: Moment) -> Result<Output> {
+fn diff(
+    store: &Store,
+    syntax: &SelectorSyntax,
+    valid: Option<Period>,
+    before: Moment,
+    after: Moment,
+) -> Result<Output> {
     let view = store.view(None);
     let sel = selector(&view, syntax)?;
     let at = |m: Moment| -> Result<Vec<Row>> {
@@ -341,22 +531,41 @@ fn diff(store: &Store, syntax: &SelectorSyntax, valid: Option<Period>, before: M
             Moment::Known(p) => (Some(p), None),
             Moment::Seq(n) => (None, Some(n)),
         };
-        Ok(store.get(&Get { selector: sel.clone(), valid, known, recorded })?.rows)
+        Ok(store
+            .get(&Get {
+                selector: sel.clone(),
+                valid,
+                known,
+                recorded,
+            })?
+            .rows)
     };
     let (old, new) = (at(before)?, at(after)?);
-    let mut series: Vec<(String, String)> = old.iter().chain(new.iter()).map(|r| (r.subject.clone(), r.attribute.clone())).collect();
+    let mut series: Vec<(String, String)> = old
+        .iter()
+        .chain(new.iter())
+        .map(|r| (r.subject.clone(), r.attribute.clone()))
+        .collect();
     series.sort();
     series.dedup();
     let mut rows = Vec::new();
     for (subject, attribute) in series {
-        let pick = |rows: &[Row]| -> Vec<Row> { rows.iter().filter(|r| r.subject == subject && r.attribute == attribute).cloned().collect() };
+        let pick = |rows: &[Row]| -> Vec<Row> {
+            rows.iter()
+                .filter(|r| r.subject == subject && r.attribute == attribute)
+                .cloned()
+                .collect()
+        };
         let (a, b) = (pick(&old), pick(&new));
         // Compare on the pieces cut by every boundary of either answer, so
         // that period slots compare exactly and state runs compare by day.
         let valids: Vec<Period> = a.iter().chain(b.iter()).map(|r| r.valid).collect();
         let kind = view.kind(&attribute)?.unwrap_or(Kind::Period);
         let pieces: Vec<Period> = match kind {
-            Kind::State => resolve::timeline(&valids, &Period::ALL).into_iter().map(|(p, _)| p).collect(),
+            Kind::State => resolve::timeline(&valids, &Period::ALL)
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect(),
             Kind::Period => {
                 let mut v = valids.clone();
                 v.sort_by_key(|p| (p.start_key(), p.end_key()));
@@ -366,11 +575,18 @@ fn diff(store: &Store, syntax: &SelectorSyntax, valid: Option<Period>, before: M
         };
         let find = |rows: &[Row], piece: &Period| -> Option<Row> {
             rows.iter()
-                .find(|r| if kind == Kind::State { r.valid.intersect(piece) == Some(*piece) } else { r.valid == *piece })
+                .find(|r| {
+                    if kind == Kind::State {
+                        r.valid.intersect(piece) == Some(*piece)
+                    } else {
+                        r.valid == *piece
+                    }
+                })
                 .cloned()
         };
         let mut last: Option<(Period, Option<String>, Option<String>, &'static str)> = None;
-        let flush = |entry: Option<(Period, Option<String>, Option<String>, &'static str)>, rows: &mut Vec<Map<String, Json>>| {
+        let flush = |entry: Option<(Period, Option<String>, Option<String>, &'static str)>,
+                     rows: &mut Vec<Map<String, Json>>| {
             if let Some((p, before, after, change)) = entry {
                 let mut m = Map::new();
                 m.insert("change".into(), json!(change));
@@ -384,7 +600,10 @@ fn diff(store: &Store, syntax: &SelectorSyntax, valid: Option<Period>, before: M
         };
         for piece in pieces {
             let (x, y) = (find(&a, &piece), find(&b, &piece));
-            let describe = |r: &Option<Row>| r.as_ref().map(|r| format!("{} ({}, {})", r.winner.value, r.status, r.winner.event));
+            let describe = |r: &Option<Row>| {
+                r.as_ref()
+                    .map(|r| format!("{} ({}, {})", r.winner.value, r.status, r.winner.event))
+            };
             let change = match (&x, &y) {
                 (None, None) => None,
                 (None, Some(_)) => Some("new"),
@@ -407,7 +626,9 @@ fn diff(store: &Store, syntax: &SelectorSyntax, valid: Option<Period>, before: M
             };
             let (bx, by) = (describe(&x), describe(&y));
             match &mut last {
-                Some((p, lb, la, lc)) if *lc == change && *lb == bx && *la == by && p.end == piece.start => {
+                Some((p, lb, la, lc))
+                    if *lc == change && *lb == bx && *la == by && p.end == piece.start =>
+                {
                     p.end = piece.end;
                 }
                 _ => {
@@ -418,7 +639,12 @@ fn diff(store: &Store, syntax: &SelectorSyntax, valid: Option<Period>, before: M
         }
         flush(last.take(), &mut rows);
     }
-    Ok(output(view.position, "diff", &["change", "subject", "attribute", "valid", "before", "after"], rows))
+    Ok(output(
+        view.position,
+        "diff",
+        &["change", "subject", "attribute", "valid", "before", "after"],
+        rows,
+    ))
 }
 
 /// Every candidate of every slot, counted or not, and why it won or lost.
@@ -435,7 +661,10 @@ fn explain(store: &Store, r: &Reading) -> Result<Output> {
     }
     for (subject, attribute) in series {
         let all = view.claims(&subject, &attribute, &period)?;
-        let slots: Vec<&Row> = rows.iter().filter(|x| x.subject == subject && x.attribute == attribute).collect();
+        let slots: Vec<&Row> = rows
+            .iter()
+            .filter(|x| x.subject == subject && x.attribute == attribute)
+            .collect();
         // Slots: the answer's rows, plus the valid periods of claims that
         // did not count anywhere (so a not-yet-known claim is explained too).
         let mut keys: Vec<Period> = slots.iter().map(|x| x.valid).collect();
@@ -448,11 +677,17 @@ fn explain(store: &Store, r: &Reading) -> Result<Output> {
         keys.dedup();
         for key in keys {
             let row = slots.iter().find(|x| x.valid == key);
-            for c in all.iter().filter(|c| c.valid.overlaps(&key) && (row.is_some() || c.valid == key)) {
+            for c in all
+                .iter()
+                .filter(|c| c.valid.overlaps(&key) && (row.is_some() || c.valid == key))
+            {
                 let record = reader.record(c.seq)?;
-                let Event::Assert(claim) = &record.event else { continue };
+                let Event::Assert(claim) = &record.event else {
+                    continue;
+                };
                 let known = reader.effective_known(c.entry.known, &c.entry.source)?;
-                let (verdict, reason) = verdict(&mut reader, c.seq, &known, r.known.as_ref(), row.copied())?;
+                let (verdict, reason) =
+                    verdict(&mut reader, c.seq, &known, r.known.as_ref(), row.copied())?;
                 let mut m = Map::new();
                 m.insert("subject".into(), json!(subject));
                 m.insert("attribute".into(), json!(attribute));
@@ -467,26 +702,60 @@ fn explain(store: &Store, r: &Reading) -> Result<Output> {
             }
         }
     }
-    let columns = ["subject", "attribute", "valid", "event", "value", "known", "source", "verdict", "reason"];
+    let columns = [
+        "subject",
+        "attribute",
+        "valid",
+        "event",
+        "value",
+        "known",
+        "source",
+        "verdict",
+        "reason",
+    ];
     Ok(output(view.position, "explain", &columns, out))
 }
 
-fn verdict(reader: &mut Reader<'_>, seq: u64, known: &Period, asked: Option<&Period>, row: Option<&Row>) -> Result<(String, String)> {
+fn verdict(
+    reader: &mut Reader<'_>,
+    seq: u64,
+    known: &Period,
+    asked: Option<&Period>,
+    row: Option<&Row>,
+) -> Result<(String, String)> {
     for (actor, t) in reader.view.targets(seq)? {
         if t == TargetEntry::Retracted {
-            let id = reader.record(actor)?.event.event_id().unwrap_or_default().to_string();
-            return Ok(("retracted".into(), format!("retracted by {id} at seq {actor}: the recording was wrong")));
+            let id = reader
+                .record(actor)?
+                .event
+                .event_id()
+                .unwrap_or_default()
+                .to_string();
+            return Ok((
+                "retracted".into(),
+                format!("retracted by {id} at seq {actor}: the recording was wrong"),
+            ));
         }
     }
     if let Some(q) = asked {
         if !known.known_by(q) {
-            return Ok(("not yet known".into(), format!("known {known} ends after the question's {q}")));
+            return Ok((
+                "not yet known".into(),
+                format!("known {known} ends after the question's {q}"),
+            ));
         }
     }
     let Some(row) = row else {
-        return Ok(("not counted".into(), "no slot of the answer holds it".into()));
+        return Ok((
+            "not counted".into(),
+            "no slot of the answer holds it".into(),
+        ));
     };
-    let winner_rank = format!("known until {}, seq {}", end_text(&row.winner.known), row.winner.seq);
+    let winner_rank = format!(
+        "known until {}, seq {}",
+        end_text(&row.winner.known),
+        row.winner.seq
+    );
     if row.winner.seq == seq {
         let how = match row.status {
             Status::Denied => "every claim of the slot is denied; the latest known of them stands, denied".to_string(),
@@ -505,7 +774,10 @@ fn verdict(reader: &mut Reader<'_>, seq: u64, known: &Period, asked: Option<&Per
                 if let TargetEntry::Denied { known, source } = t {
                     let k = reader.effective_known(known, &source)?;
                     if asked.is_none_or(|q| k.known_by(q)) && !reader.view.is_retracted(actor)? {
-                        by.push(format!("{} ({source}, known {k})", reader.record(actor)?.event.event_id().unwrap_or_default()));
+                        by.push(format!(
+                            "{} ({source}, known {k})",
+                            reader.record(actor)?.event.event_id().unwrap_or_default()
+                        ));
                     }
                 }
             }
@@ -513,15 +785,22 @@ fn verdict(reader: &mut Reader<'_>, seq: u64, known: &Period, asked: Option<&Per
         }
         resolve::Standing::Agrees => format!("same value as the winner {}", row.winner.event),
         resolve::Standing::Superseded => {
-            format!("known {known} ended before the winner's {} began", row.winner.known)
+            format!(
+                "known {known} ended before the winner's {} began",
+                row.winner.known
+            )
         }
-        resolve::Standing::Conflicting => format!("a different value, known as late as the winner {} ({winner_rank})", row.winner.event),
+        resolve::Standing::Conflicting => format!(
+            "a different value, known as late as the winner {} ({winner_rank})",
+            row.winner.event
+        ),
     };
     Ok((standing.name().to_string(), reason))
 }
 
 fn end_text(p: &Period) -> String {
-    p.end.map_or("never".to_string(), |d| Day(d.0 - 1).to_string())
+    p.end
+        .map_or("never".to_string(), |d| Day(d.0 - 1).to_string())
 }
 
 fn sources(store: &Store, of: Option<&SelectorSyntax>) -> Result<Output> {
@@ -529,7 +808,10 @@ fn sources(store: &Store, of: Option<&SelectorSyntax>) -> Result<Output> {
     let mut cited: std::collections::BTreeMap<String, usize> = Default::default();
     let sel = match of {
         Some(s) => selector(&view, s)?,
-        None => Selector { subject: None, attribute: AttributeMatch::Any },
+        None => Selector {
+            subject: None,
+            attribute: AttributeMatch::Any,
+        },
     };
     for (subject, attribute) in view.series(sel.subject.as_deref(), &sel.attribute)? {
         for c in view.claims(&subject, &attribute, &Period::ALL)? {
@@ -543,8 +825,12 @@ fn sources(store: &Store, of: Option<&SelectorSyntax>) -> Result<Output> {
         if of.is_some() && count == 0 {
             continue;
         }
-        let Some(seq) = view.source_seq(&id)? else { continue };
-        let Event::Source(s) = reader.record(seq)?.event else { continue };
+        let Some(seq) = view.source_seq(&id)? else {
+            continue;
+        };
+        let Event::Source(s) = reader.record(seq)?.event else {
+            continue;
+        };
         let mut m = Map::new();
         m.insert("id".into(), json!(s.id));
         m.insert("published".into(), json!(s.published.to_string()));
@@ -553,17 +839,27 @@ fn sources(store: &Store, of: Option<&SelectorSyntax>) -> Result<Output> {
         m.insert("claims".into(), json!(count));
         rows.push(m);
     }
-    Ok(output(view.position, "sources", &["id", "published", "publisher", "title", "claims"], rows))
+    Ok(output(
+        view.position,
+        "sources",
+        &["id", "published", "publisher", "title", "claims"],
+        rows,
+    ))
 }
 
 fn show_source(store: &Store, id: &str) -> Result<Output> {
     let view = store.view(None);
     let Some(seq) = view.source_seq(id)? else {
         let known = view.names(Table::Sources)?;
-        return Err(Error::InvalidInput(format!("unknown source '{id}'{}", did_you_mean(id, &known))));
+        return Err(Error::InvalidInput(format!(
+            "unknown source '{id}'{}",
+            did_you_mean(id, &known)
+        )));
     };
     let Event::Source(s) = Reader::new(view).record(seq)?.event else {
-        return Err(Error::Corrupt(format!("the source index names record {seq}, which is not a source")));
+        return Err(Error::Corrupt(format!(
+            "the source index names record {seq}, which is not a source"
+        )));
     };
     let mut m = Map::new();
     m.insert("id".into(), json!(s.id));
@@ -572,16 +868,35 @@ fn show_source(store: &Store, id: &str) -> Result<Output> {
     m.insert("published".into(), json!(s.published.to_string()));
     m.insert("url".into(), json!(s.url));
     m.insert("note".into(), json!(s.note));
+    // Tables show the start of the text; JSON carries all of it.
+    let excerpt = s.text.as_deref().map(|t| {
+        let flat = crate::verify::normalize(t);
+        match flat.char_indices().nth(160) {
+            Some((i, _)) => format!("{}…", &flat[..i]),
+            None => flat,
+        }
+    });
     m.insert("text".into(), json!(s.text));
+    m.insert("excerpt".into(), json!(excerpt));
     m.insert("revised_at_seq".into(), json!(seq));
-    Ok(output(view.position, "source", &["id", "title", "publisher", "published", "url", "note", "text"], vec![m]))
+    Ok(output(
+        view.position,
+        "source",
+        &["id", "title", "publisher", "published", "url", "excerpt"],
+        vec![m],
+    ))
 }
 
 fn subjects(store: &Store) -> Result<Output> {
     let view = store.view(None);
     let mut rows: Vec<Map<String, Json>> = Vec::new();
     for (subject, attribute) in view.series(None, &AttributeMatch::Any)? {
-        if rows.last().and_then(|m| m.get("subject")).and_then(Json::as_str) != Some(subject.as_str()) {
+        if rows
+            .last()
+            .and_then(|m| m.get("subject"))
+            .and_then(Json::as_str)
+            != Some(subject.as_str())
+        {
             let mut m = Map::new();
             m.insert("subject".into(), json!(subject));
             m.insert("attributes".into(), json!([]));
@@ -591,20 +906,31 @@ fn subjects(store: &Store) -> Result<Output> {
             list.push(json!(attribute));
         }
     }
-    rows.sort_by(|a, b| a.get("subject").and_then(Json::as_str).cmp(&b.get("subject").and_then(Json::as_str)));
+    rows.sort_by(|a, b| {
+        a.get("subject")
+            .and_then(Json::as_str)
+            .cmp(&b.get("subject").and_then(Json::as_str))
+    });
     // Series come ordered by attribute first; merge subjects split apart.
     let mut merged: Vec<Map<String, Json>> = Vec::new();
     for row in rows {
         match merged.last_mut() {
             Some(last) if last.get("subject") == row.get("subject") => {
-                if let (Some(Json::Array(a)), Some(Json::Array(b))) = (last.get_mut("attributes"), row.get("attributes")) {
+                if let (Some(Json::Array(a)), Some(Json::Array(b))) =
+                    (last.get_mut("attributes"), row.get("attributes"))
+                {
                     a.extend(b.iter().cloned());
                 }
             }
             _ => merged.push(row),
         }
     }
-    Ok(output(view.position, "subjects", &["subject", "attributes"], merged))
+    Ok(output(
+        view.position,
+        "subjects",
+        &["subject", "attributes"],
+        merged,
+    ))
 }
 
 fn attributes(store: &Store) -> Result<Output> {
@@ -612,22 +938,42 @@ fn attributes(store: &Store) -> Result<Output> {
     let series = view.series(None, &AttributeMatch::Any)?;
     let mut rows = Vec::new();
     for name in view.names(Table::Attributes)? {
-        let Some(d) = view.definition(&name)? else { continue };
+        let Some(d) = view.definition(&name)? else {
+            continue;
+        };
         let mut m = Map::new();
         m.insert("attribute".into(), json!(d.attribute));
         m.insert("kind".into(), json!(d.kind.name()));
         m.insert("unit".into(), json!(d.unit));
-        m.insert("subjects".into(), json!(series.iter().filter(|(_, a)| *a == name).count()));
+        m.insert(
+            "subjects".into(),
+            json!(series.iter().filter(|(_, a)| *a == name).count()),
+        );
         m.insert("doc".into(), json!(d.doc));
         rows.push(m);
     }
-    Ok(output(view.position, "attributes", &["attribute", "kind", "unit", "subjects", "doc"], rows))
+    Ok(output(
+        view.position,
+        "attributes",
+        &["attribute", "kind", "unit", "subjects", "doc"],
+        rows,
+    ))
 }
 
 /// Turns a writing statement into its event.
 pub fn to_event(statement: &Statement) -> Option<Event> {
     Some(match statement.clone() {
-        Statement::Define { attribute, kind, unit, doc } => Event::Define(Definition { attribute, kind, unit, doc }),
+        Statement::Define {
+            attribute,
+            kind,
+            unit,
+            doc,
+        } => Event::Define(Definition {
+            attribute,
+            kind,
+            unit,
+            doc,
+        }),
         Statement::Source(s) => Event::Source(Source {
             id: s.id,
             title: s.title,
@@ -649,22 +995,47 @@ pub fn to_event(statement: &Statement) -> Option<Event> {
             modality: a.modality.unwrap_or(Modality::Fact),
             note: a.note,
         }),
-        Statement::Deny { target, known, source, quote, id } => Event::Deny(Denial { id, target, known, source, quote }),
-        Statement::Retract { target, reason, id } => Event::Retract(Retraction { id, target, reason }),
+        Statement::Deny {
+            target,
+            known,
+            source,
+            quote,
+            id,
+        } => Event::Deny(Denial {
+            id,
+            target,
+            known,
+            source,
+            quote,
+        }),
+        Statement::Retract { target, reason, id } => {
+            Event::Retract(Retraction { id, target, reason })
+        }
         _ => return None,
     })
 }
 
 fn append(store: &Store, statement: &Statement) -> Result<Output> {
-    let event = to_event(statement).ok_or_else(|| Error::InvalidInput("not a writing statement".into()))?;
+    let event =
+        to_event(statement).ok_or_else(|| Error::InvalidInput("not a writing statement".into()))?;
     let op = event.op();
     let appended = store.append(vec![event]).map_err(|e| match e {
-        Error::Rejected { field, message, .. } => Error::InvalidInput(format!("{op} refused, '{field}': {message}")),
+        Error::Rejected { field, message, .. } => {
+            Error::InvalidInput(format!("{op} refused, '{field}': {message}"))
+        }
         other => other,
     })?;
     let mut m = Map::new();
     m.insert("seq".into(), json!(appended.last_seq));
     m.insert("op".into(), json!(op));
-    m.insert("event".into(), json!(appended.ids.first().cloned().flatten()));
-    Ok(output(appended.last_seq, "write", &["seq", "op", "event"], vec![m]))
+    m.insert(
+        "event".into(),
+        json!(appended.ids.first().cloned().flatten()),
+    );
+    Ok(output(
+        appended.last_seq,
+        "write",
+        &["seq", "op", "event"],
+        vec![m],
+    ))
 }

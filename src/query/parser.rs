@@ -51,7 +51,9 @@ fn skip(mut input: &str) -> (&str, ()) {
 }
 
 /// `p` after optional whitespace.
-fn ws<'a, T>(mut p: impl Parser<&'a str, Output = T, Error = SyntaxError>) -> impl FnMut(&'a str) -> PResult<'a, T> {
+fn ws<'a, T>(
+    mut p: impl Parser<&'a str, Output = T, Error = SyntaxError>,
+) -> impl FnMut(&'a str) -> PResult<'a, T> {
     move |input: &'a str| p.parse(skip(input).0)
 }
 
@@ -62,7 +64,9 @@ fn kw<'a>(word: &'static str) -> impl FnMut(&'a str) -> PResult<'a, &'a str> {
 
 /// Turns a recoverable error into a failure: used once a keyword has
 /// committed the parser to one construct, so the message names it.
-fn cut<'a, T>(mut p: impl FnMut(&'a str) -> PResult<'a, T>) -> impl FnMut(&'a str) -> PResult<'a, T> {
+fn cut<'a, T>(
+    mut p: impl FnMut(&'a str) -> PResult<'a, T>,
+) -> impl FnMut(&'a str) -> PResult<'a, T> {
     move |input| match p(input) {
         Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
         other => other,
@@ -72,7 +76,9 @@ fn cut<'a, T>(mut p: impl FnMut(&'a str) -> PResult<'a, T>) -> impl FnMut(&'a st
 /// A word of the language: letters, digits and `_`.
 fn word(input: &str) -> PResult<'_, &str> {
     let input = skip(input).0;
-    let end = input.find(|c: char| !is_word_char(c)).unwrap_or(input.len());
+    let end = input
+        .find(|c: char| !is_word_char(c))
+        .unwrap_or(input.len());
     if end == 0 {
         return Err(nom::Err::Error(SyntaxError::expected(input, "a word")));
     }
@@ -85,7 +91,9 @@ fn name<'a>(what: &'static str) -> impl FnMut(&'a str) -> PResult<'a, String> {
         let input = skip(input).0;
         let end = input
             .char_indices()
-            .find(|(i, c)| !(is_word_char(*c) || (*c == '.' && input[i + 1..].starts_with(is_word_char))))
+            .find(|(i, c)| {
+                !(is_word_char(*c) || (*c == '.' && input[i + 1..].starts_with(is_word_char)))
+            })
             .map_or(input.len(), |(i, _)| i);
         if end == 0 {
             return Err(nom::Err::Error(SyntaxError::expected(input, what)));
@@ -97,62 +105,109 @@ fn name<'a>(what: &'static str) -> impl FnMut(&'a str) -> PResult<'a, String> {
 /// An event or source id: letters, digits and `-_.:/`.
 fn id(input: &str) -> PResult<'_, String> {
     let input = skip(input).0;
-    let end = input.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.:/".contains(c))).unwrap_or(input.len());
+    let end = input
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.:/".contains(c)))
+        .unwrap_or(input.len());
     if end == 0 || !input.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Err(nom::Err::Error(SyntaxError::expected(input, "an id such as e17 or wsj-2010-10-19")));
+        return Err(nom::Err::Error(SyntaxError::expected(
+            input,
+            "an id such as e17 or wsj-2010-10-19",
+        )));
     }
     Ok((&input[end..], input[..end].to_string()))
 }
 
 fn text(input: &str) -> PResult<'_, String> {
     ws(quoted_text).parse(input).map_err(|e| match e {
-        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(skip(input).0, "a quoted text such as 'under consideration'")),
+        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
+            skip(input).0,
+            "a quoted text such as 'under consideration'",
+        )),
         other => other,
     })
 }
 
 fn a_period(input: &str) -> PResult<'_, Period> {
     ws(period).parse(input).map_err(|e| match e {
-        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(skip(input).0, "a period such as 2010, 2010-10 or oct 2010")),
+        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
+            skip(input).0,
+            "a period such as 2010, 2010-10 or oct 2010",
+        )),
         other => other,
     })
 }
 
 fn number(input: &str) -> PResult<'_, u64> {
     let input = skip(input).0;
-    let end = input.find(|c: char| !c.is_ascii_digit()).unwrap_or(input.len());
+    let end = input
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(input.len());
     match input[..end].parse::<u64>() {
         Ok(n) if !input[end..].starts_with(is_word_char) => Ok((&input[end..], n)),
-        _ => Err(nom::Err::Error(SyntaxError::expected(input, "a log position (a whole number)"))),
+        _ => Err(nom::Err::Error(SyntaxError::expected(
+            input,
+            "a log position (a whole number)",
+        ))),
     }
 }
 
 /// `china.export_quota`, `china.*`, `*.share_of_world_reserves`, `china.mining_tax.*`.
 pub fn selector(input: &str) -> PResult<'_, SelectorSyntax> {
     let input = skip(input).0;
-    let expected = || nom::Err::Error(SyntaxError::expected(input, "a selector such as china.export_quota or china.*"));
+    let expected = || {
+        nom::Err::Error(SyntaxError::expected(
+            input,
+            "a selector such as china.export_quota or china.*",
+        ))
+    };
     let (rest, subject) = if let Some(rest) = input.strip_prefix('*') {
         (rest, None)
     } else {
-        let end = input.find(|c: char| !is_word_char(c)).unwrap_or(input.len());
+        let end = input
+            .find(|c: char| !is_word_char(c))
+            .unwrap_or(input.len());
         if end == 0 {
             return Err(expected());
         }
         (&input[end..], Some(input[..end].to_string()))
     };
     let Some(rest) = rest.strip_prefix('.') else {
-        return Err(nom::Err::Failure(SyntaxError::expected(rest, "'.' and an attribute (a selector is subject.attribute)")));
+        return Err(nom::Err::Failure(SyntaxError::expected(
+            rest,
+            "'.' and an attribute (a selector is subject.attribute)",
+        )));
     };
     if let Some(after) = rest.strip_prefix('*') {
-        return Ok((after, SelectorSyntax { subject, attribute: AttributeSyntax::Any }));
+        return Ok((
+            after,
+            SelectorSyntax {
+                subject,
+                attribute: AttributeSyntax::Any,
+            },
+        ));
     }
     let (after, attribute) = name("an attribute or *")(rest).map_err(|_| {
-        nom::Err::Failure(SyntaxError::expected(rest, "an attribute or * after the '.'"))
+        nom::Err::Failure(SyntaxError::expected(
+            rest,
+            "an attribute or * after the '.'",
+        ))
     })?;
     if let Some(after_star) = after.strip_prefix(".*") {
-        return Ok((after_star, SelectorSyntax { subject, attribute: AttributeSyntax::Under(attribute) }));
+        return Ok((
+            after_star,
+            SelectorSyntax {
+                subject,
+                attribute: AttributeSyntax::Under(attribute),
+            },
+        ));
     }
-    Ok((after, SelectorSyntax { subject, attribute: AttributeSyntax::Exact(attribute) }))
+    Ok((
+        after,
+        SelectorSyntax {
+            subject,
+            attribute: AttributeSyntax::Exact(attribute),
+        },
+    ))
 }
 
 /// The clauses a reading statement may take, and where they go.
@@ -175,14 +230,25 @@ struct Clauses {
 
 /// The clauses after a selector, in any order, each at most once.
 fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
-    let mut c = Clauses { valid: None, known: None, recorded: None, every: None, between: None };
+    let mut c = Clauses {
+        valid: None,
+        known: None,
+        recorded: None,
+        every: None,
+        between: None,
+    };
     loop {
         let (rest, _) = skip(input);
         if rest.is_empty() || rest.starts_with(';') {
             return Ok((rest, c));
         }
         let before = rest;
-        let duplicate = |what: &str| nom::Err::Failure(SyntaxError::message(before, format!("the {what} clause is given twice")));
+        let duplicate = |what: &str| {
+            nom::Err::Failure(SyntaxError::message(
+                before,
+                format!("the {what} clause is given twice"),
+            ))
+        };
         if allow.contains(&Allow::Valid) && kw("for")(rest).is_ok() {
             if c.valid.is_some() {
                 return Err(duplicate("for/from"));
@@ -198,13 +264,21 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             let (rest, _) = cut(kw("to"))(rest)?;
             let (rest, to) = cut(a_period)(rest)?;
             if to.end_key() <= from.start_key() {
-                return Err(nom::Err::Failure(SyntaxError::message(before, format!("'from {from} to {to}' ends before it starts"))));
+                return Err(nom::Err::Failure(SyntaxError::message(
+                    before,
+                    format!("'from {from} to {to}' ends before it starts"),
+                )));
             }
-            c.valid = Some(Period { start: from.start, end: to.end });
+            c.valid = Some(Period {
+                start: from.start,
+                end: to.end,
+            });
             input = rest;
         } else if kw("as")(rest).is_ok() {
             let (after_as, _) = kw("as")(rest)?;
-            if allow.contains(&Allow::Known) && (kw("known")(after_as).is_ok() || kw("of")(after_as).is_ok()) {
+            if allow.contains(&Allow::Known)
+                && (kw("known")(after_as).is_ok() || kw("of")(after_as).is_ok())
+            {
                 if c.known.is_some() {
                     return Err(duplicate("as known"));
                 }
@@ -226,15 +300,24 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
                 c.recorded = Some(n);
                 input = rest;
             } else {
-                return Err(nom::Err::Failure(SyntaxError::expected(skip(after_as).0, "'known', 'of' or 'recorded' after 'as'")));
+                return Err(nom::Err::Failure(SyntaxError::expected(
+                    skip(after_as).0,
+                    "'known', 'of' or 'recorded' after 'as'",
+                )));
             }
         } else if allow.contains(&Allow::Every) && kw("every")(rest).is_ok() {
             if c.every.is_some() {
                 return Err(duplicate("every"));
             }
             let (rest, _) = kw("every")(rest)?;
-            let (rest, unit) = cut(choice(&Unit::ALL, "a unit: decade, year, half, quarter, month or day"))(rest)?;
-            let (rest, aggregate) = cut(choice(&Aggregate::ALL, "an aggregate: first, last, min, max, avg or count"))(rest)?;
+            let (rest, unit) = cut(choice(
+                &Unit::ALL,
+                "a unit: decade, year, half, quarter, month or day",
+            ))(rest)?;
+            let (rest, aggregate) = cut(choice(
+                &Aggregate::ALL,
+                "an aggregate: first, last, min, max, avg or count",
+            ))(rest)?;
             c.every = Some((unit, aggregate));
             input = rest;
         } else if allow.contains(&Allow::Between) && kw("between")(rest).is_ok() {
@@ -270,9 +353,13 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
     }
 }
 
-fn choice<'a, T: Copy>(options: &'static [(T, &'static str)], what: &'static str) -> impl FnMut(&'a str) -> PResult<'a, T> {
+fn choice<'a, T: Copy>(
+    options: &'static [(T, &'static str)],
+    what: &'static str,
+) -> impl FnMut(&'a str) -> PResult<'a, T> {
     move |input: &'a str| {
-        let (rest, w) = word(input).map_err(|_| nom::Err::Error(SyntaxError::expected(skip(input).0, what)))?;
+        let (rest, w) =
+            word(input).map_err(|_| nom::Err::Error(SyntaxError::expected(skip(input).0, what)))?;
         match options.iter().find(|(_, n)| n.eq_ignore_ascii_case(w)) {
             Some((t, _)) => Ok((rest, *t)),
             None => Err(nom::Err::Error(SyntaxError::expected(skip(input).0, what))),
@@ -293,14 +380,27 @@ fn moment(input: &str) -> PResult<'_, Moment> {
 fn reading<'a>(input: &'a str, allow: &[Allow]) -> PResult<'a, (Reading, Clauses)> {
     let (rest, selector) = selector(input)?;
     let (rest, c) = clauses(rest, allow)?;
-    Ok((rest, (Reading { selector, valid: c.valid, known: c.known, recorded: c.recorded }, c)))
+    Ok((
+        rest,
+        (
+            Reading {
+                selector,
+                valid: c.valid,
+                known: c.known,
+                recorded: c.recorded,
+            },
+            c,
+        ),
+    ))
 }
 
 const READ: &[Allow] = &[Allow::Valid, Allow::Known, Allow::Recorded];
 
 fn statement(input: &str) -> PResult<'_, Statement> {
     let start = skip(input).0;
-    let first = word(start).map(|(_, w)| w.to_ascii_lowercase()).unwrap_or_default();
+    let first = word(start)
+        .map(|(_, w)| w.to_ascii_lowercase())
+        .unwrap_or_default();
     let after = || word(start).map(|(r, _)| r).unwrap_or(start);
     // A statement word followed by '.' is a subject of that name.
     let is_subject = word(start).is_ok_and(|(r, _)| r.starts_with('.'));
@@ -312,26 +412,57 @@ fn statement(input: &str) -> PResult<'_, Statement> {
         "history" => reading(after(), READ).map(|(rest, (r, _))| (rest, Statement::History(r))),
         "explain" => reading(after(), READ).map(|(rest, (r, _))| (rest, Statement::Explain(r))),
         "timeline" => {
-            let (rest, (r, c)) = reading(after(), &[Allow::Valid, Allow::Known, Allow::Recorded, Allow::Every])?;
-            Ok((rest, Statement::Timeline { reading: r, every: c.every }))
+            let (rest, (r, c)) = reading(
+                after(),
+                &[Allow::Valid, Allow::Known, Allow::Recorded, Allow::Every],
+            )?;
+            Ok((
+                rest,
+                Statement::Timeline {
+                    reading: r,
+                    every: c.every,
+                },
+            ))
         }
         "diff" => {
             let (rest, selector) = cut(selector)(after())?;
             let (rest, c) = clauses(rest, &[Allow::Valid, Allow::Between])?;
             let Some((before, after)) = c.between else {
-                return Err(nom::Err::Failure(SyntaxError::expected(rest, "'between A and B'")));
+                return Err(nom::Err::Failure(SyntaxError::expected(
+                    rest,
+                    "'between A and B'",
+                )));
             };
-            Ok((rest, Statement::Diff { selector, valid: c.valid, before, after }))
+            Ok((
+                rest,
+                Statement::Diff {
+                    selector,
+                    valid: c.valid,
+                    before,
+                    after,
+                },
+            ))
         }
         "contested" => {
             let rest = after();
-            let (rest, selector) = match selector(rest) {
-                Ok((r, s)) => (r, Some(s)),
-                Err(nom::Err::Error(_)) => (rest, None),
-                Err(e) => return Err(e),
+            // A selector is present when the next word is followed by '.'.
+            let next = skip(rest).0;
+            let has_selector =
+                next.starts_with('*') || word(next).is_ok_and(|(r, _)| r.starts_with('.'));
+            let (rest, selector) = if has_selector {
+                cut(selector)(rest).map(|(r, s)| (r, Some(s)))?
+            } else {
+                (rest, None)
             };
             let (rest, c) = clauses(rest, &[Allow::Known, Allow::Recorded])?;
-            Ok((rest, Statement::Contested { selector, known: c.known, recorded: c.recorded }))
+            Ok((
+                rest,
+                Statement::Contested {
+                    selector,
+                    known: c.known,
+                    recorded: c.recorded,
+                },
+            ))
         }
         "sources" => {
             let rest = after();
@@ -377,12 +508,19 @@ fn keyed<'a>(
         }
         let Some(key) = keys.iter().copied().find(|k| kw(k)(rest).is_ok()) else {
             let mut e = SyntaxError::expected(rest, "");
-            e.expected = keys.iter().filter(|k| !seen.contains(k)).map(|k| format!("'{k}'")).collect();
+            e.expected = keys
+                .iter()
+                .filter(|k| !seen.contains(k))
+                .map(|k| format!("'{k}'"))
+                .collect();
             e.expected.push("the end of the statement".into());
             return Err(nom::Err::Failure(e));
         };
         if seen.contains(&key) {
-            return Err(nom::Err::Failure(SyntaxError::message(rest, format!("'{key}' is given twice"))));
+            return Err(nom::Err::Failure(SyntaxError::message(
+                rest,
+                format!("'{key}' is given twice"),
+            )));
         }
         seen.push(key);
         let (after, _) = kw(key)(rest)?;
@@ -391,7 +529,12 @@ fn keyed<'a>(
 }
 
 fn required<T>(value: Option<T>, input: &str, what: &str) -> Result<T, nom::Err<SyntaxError>> {
-    value.ok_or_else(|| nom::Err::Failure(SyntaxError::message(input, format!("missing '{what}' clause"))))
+    value.ok_or_else(|| {
+        nom::Err::Failure(SyntaxError::message(
+            input,
+            format!("missing '{what}' clause"),
+        ))
+    })
 }
 
 fn source(input: &str) -> PResult<'_, Statement> {
@@ -400,17 +543,20 @@ fn source(input: &str) -> PResult<'_, Statement> {
     if end.is_empty() || end.starts_with(';') {
         return Ok((end, Statement::ShowSource(source_id)));
     }
-    let (mut published, mut title, mut publisher, mut url, mut text_, mut note) = (None, None, None, None, None, None);
-    let (rest, _) = keyed(rest, &["published", "title", "publisher", "url", "text", "note"], |key, i| {
-        match key {
+    let (mut published, mut title, mut publisher, mut url, mut text_, mut note) =
+        (None, None, None, None, None, None);
+    let (rest, _) = keyed(
+        rest,
+        &["published", "title", "publisher", "url", "text", "note"],
+        |key, i| match key {
             "published" => a_period(i).map(|(r, p)| (r, published = Some(p))),
             "title" => text(i).map(|(r, t)| (r, title = Some(t))),
             "publisher" => text(i).map(|(r, t)| (r, publisher = Some(t))),
             "url" => text(i).map(|(r, t)| (r, url = Some(t))),
             "text" => text(i).map(|(r, t)| (r, text_ = Some(t))),
             _ => text(i).map(|(r, t)| (r, note = Some(t))),
-        }
-    })?;
+        },
+    )?;
     let s = SourceSyntax {
         id: source_id,
         published: required(published, rest, "published")?,
@@ -428,40 +574,69 @@ fn define(input: &str) -> PResult<'_, Statement> {
     let (rest, attribute) = cut(name("an attribute name"))(rest)?;
     let (mut kind, mut unit, mut doc) = (None, None, None);
     let (rest, _) = keyed(rest, &["kind", "unit", "doc"], |key, i| match key {
-        "kind" => choice(&[(Kind::Period, "period"), (Kind::State, "state")], "a kind: period or state")(i).map(|(r, k)| (r, kind = Some(k))),
+        "kind" => choice(
+            &[(Kind::Period, "period"), (Kind::State, "state")],
+            "a kind: period or state",
+        )(i)
+        .map(|(r, k)| (r, kind = Some(k))),
         "unit" => {
             let i = skip(i).0;
             let end = i.find(char::is_whitespace).unwrap_or(i.len());
             if end == 0 {
-                return Err(nom::Err::Error(SyntaxError::expected(i, "a unit such as t or %")));
+                return Err(nom::Err::Error(SyntaxError::expected(
+                    i,
+                    "a unit such as t or %",
+                )));
             }
             unit = Some(i[..end].to_string());
             Ok((&i[end..], ()))
         }
         _ => text(i).map(|(r, t)| (r, doc = Some(t))),
     })?;
-    Ok((rest, Statement::Define { attribute, kind: kind.unwrap_or(Kind::Period), unit, doc }))
+    Ok((
+        rest,
+        Statement::Define {
+            attribute,
+            kind: kind.unwrap_or(Kind::Period),
+            unit,
+            doc,
+        },
+    ))
 }
 
 fn assert(input: &str) -> PResult<'_, Statement> {
     let (rest, sel) = cut(selector)(input)?;
     let (subject, attribute) = match (sel.subject, sel.attribute) {
         (Some(s), AttributeSyntax::Exact(a)) => (s, a),
-        _ => return Err(nom::Err::Failure(SyntaxError::message(input, "an assert names one subject and one attribute, without *"))),
+        _ => {
+            return Err(nom::Err::Failure(SyntaxError::message(
+                input,
+                "an assert names one subject and one attribute, without *",
+            )))
+        }
     };
     let (rest, _) = cut(ws(nom::character::complete::char('=')))(rest)
         .map_err(|_| nom::Err::Failure(SyntaxError::expected(skip(rest).0, "'=' and a value")))?;
     let (rest, v) = cut(ws(value))(rest)?;
-    let (mut valid, mut known, mut source, mut quote, mut modality, mut note, mut event_id) = (None, None, None, None, None, None, None);
-    let (rest, _) = keyed(rest, &["for", "known", "source", "quote", "modality", "note", "id"], |key, i| match key {
-        "for" => a_period(i).map(|(r, p)| (r, valid = Some(p))),
-        "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
-        "source" => id(i).map(|(r, s)| (r, source = Some(s))),
-        "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
-        "modality" => choice(&MODALITIES, "a modality: fact, plan, forecast or considered")(i).map(|(r, m)| (r, modality = Some(m))),
-        "note" => text(i).map(|(r, t)| (r, note = Some(t))),
-        _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
-    })?;
+    let (mut valid, mut known, mut source, mut quote, mut modality, mut note, mut event_id) =
+        (None, None, None, None, None, None, None);
+    let (rest, _) = keyed(
+        rest,
+        &["for", "known", "source", "quote", "modality", "note", "id"],
+        |key, i| match key {
+            "for" => a_period(i).map(|(r, p)| (r, valid = Some(p))),
+            "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+            "source" => id(i).map(|(r, s)| (r, source = Some(s))),
+            "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
+            "modality" => choice(
+                &MODALITIES,
+                "a modality: fact, plan, forecast or considered",
+            )(i)
+            .map(|(r, m)| (r, modality = Some(m))),
+            "note" => text(i).map(|(r, t)| (r, note = Some(t))),
+            _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+        },
+    )?;
     Ok((
         rest,
         Statement::Assert(AssertSyntax {
@@ -479,19 +654,36 @@ fn assert(input: &str) -> PResult<'_, Statement> {
     ))
 }
 
-const MODALITIES: [(Modality, &str); 4] =
-    [(Modality::Fact, "fact"), (Modality::Plan, "plan"), (Modality::Forecast, "forecast"), (Modality::Considered, "considered")];
+const MODALITIES: [(Modality, &str); 4] = [
+    (Modality::Fact, "fact"),
+    (Modality::Plan, "plan"),
+    (Modality::Forecast, "forecast"),
+    (Modality::Considered, "considered"),
+];
 
 fn deny(input: &str) -> PResult<'_, Statement> {
     let (rest, target) = cut(id)(input)?;
     let (mut known, mut source, mut quote, mut event_id) = (None, None, None, None);
-    let (rest, _) = keyed(rest, &["known", "source", "quote", "id"], |key, i| match key {
-        "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
-        "source" => id(i).map(|(r, s)| (r, source = Some(s))),
-        "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
-        _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
-    })?;
-    Ok((rest, Statement::Deny { target, known, source: required(source, rest, "source")?, quote, id: event_id }))
+    let (rest, _) = keyed(
+        rest,
+        &["known", "source", "quote", "id"],
+        |key, i| match key {
+            "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+            "source" => id(i).map(|(r, s)| (r, source = Some(s))),
+            "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
+            _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+        },
+    )?;
+    Ok((
+        rest,
+        Statement::Deny {
+            target,
+            known,
+            source: required(source, rest, "source")?,
+            quote,
+            id: event_id,
+        },
+    ))
 }
 
 fn retract(input: &str) -> PResult<'_, Statement> {
@@ -501,7 +693,14 @@ fn retract(input: &str) -> PResult<'_, Statement> {
         "because" => text(i).map(|(r, t)| (r, reason = Some(t))),
         _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
     })?;
-    Ok((rest, Statement::Retract { target, reason: required(reason, rest, "because")?, id: event_id }))
+    Ok((
+        rest,
+        Statement::Retract {
+            target,
+            reason: required(reason, rest, "because")?,
+            id: event_id,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -525,13 +724,23 @@ mod tests {
         let s = |t: &str| selector(t).unwrap().1;
         assert_eq!(s("china.*").attribute, AttributeSyntax::Any);
         assert_eq!(s("*.export_quota").subject, None);
-        assert_eq!(s("china.mining_tax.light").attribute, AttributeSyntax::Exact("mining_tax.light".into()));
-        assert_eq!(s("china.mining_tax.*").attribute, AttributeSyntax::Under("mining_tax".into()));
+        assert_eq!(
+            s("china.mining_tax.light").attribute,
+            AttributeSyntax::Exact("mining_tax.light".into())
+        );
+        assert_eq!(
+            s("china.mining_tax.*").attribute,
+            AttributeSyntax::Under("mining_tax".into())
+        );
     }
 
     #[test]
     fn from_to_is_the_span_of_both_periods() {
-        let Statement::Timeline { reading, .. } = ok("timeline china.export_quota from 2005 to 2015 as known 2012") else { panic!() };
+        let Statement::Timeline { reading, .. } =
+            ok("timeline china.export_quota from 2005 to 2015 as known 2012")
+        else {
+            panic!()
+        };
         assert_eq!(reading.valid.unwrap().to_string(), "2005..2015");
     }
 
@@ -540,7 +749,10 @@ mod tests {
         let Statement::Assert(a) = ok("assert china.export_quota = 24280 t for 2010 known 2010-10 source reuters-2010-10 quote 'This year's export quota is 24,280 tons'") else {
             panic!()
         };
-        assert_eq!(a.quote.as_deref(), Some("This year's export quota is 24,280 tons"));
+        assert_eq!(
+            a.quote.as_deref(),
+            Some("This year's export quota is 24,280 tons")
+        );
         assert_eq!(a.value.to_string(), "24280 t");
     }
 
@@ -557,12 +769,19 @@ mod tests {
         ];
         for (input, message) in cases {
             let e = parse(input).expect_err(input);
-            assert!(e.describe(input).contains(message), "{input}: {}", e.describe(input));
+            assert!(
+                e.describe(input).contains(message),
+                "{input}: {}",
+                e.describe(input)
+            );
         }
     }
 
     #[test]
     fn a_comment_and_a_semicolon_may_end_a_statement() {
-        assert_eq!(ok("history china.export_quota_change -- every event"), ok("history china.export_quota_change;"));
+        assert_eq!(
+            ok("history china.export_quota_change -- every event"),
+            ok("history china.export_quota_change;")
+        );
     }
 }

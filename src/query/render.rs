@@ -33,9 +33,11 @@ pub fn cell_text(value: Option<&Json>) -> String {
     match value {
         None | Some(Json::Null) => String::new(),
         Some(Json::String(s)) => s.clone(),
-        Some(Json::Array(items)) if !items.is_empty() && items.iter().all(Json::is_string) => {
-            items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(", ")
-        }
+        Some(Json::Array(items)) if !items.is_empty() && items.iter().all(Json::is_string) => items
+            .iter()
+            .filter_map(Json::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(Json::Array(items)) => items.len().to_string(),
         Some(other) => other.to_string(),
     }
@@ -70,12 +72,21 @@ pub fn table(output: &Output, width: u16) -> String {
     if width > 0 {
         table.set_width(width);
     }
-    table.set_header(output.columns.iter().map(|c| Cell::new(c)));
+    table.set_header(output.columns.iter().map(Cell::new));
     for row in &output.rows {
-        table.add_row(output.columns.iter().map(|c| Cell::new(cell_text(row.get(*c)))));
+        table.add_row(
+            output
+                .columns
+                .iter()
+                .map(|c| Cell::new(cell_text(row.get(*c)))),
+        );
     }
     let count = output.rows.len();
-    format!("{table}\n{count} row{}; log_seq {}\n", if count == 1 { "" } else { "s" }, output.log_seq)
+    format!(
+        "{table}\n{count} row{}; log_seq {}\n",
+        if count == 1 { "" } else { "s" },
+        output.log_seq
+    )
 }
 
 /// Prints in the chosen format.

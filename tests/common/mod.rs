@@ -20,7 +20,9 @@ pub struct Run {
 
 impl Scratch {
     pub fn new() -> Scratch {
-        Scratch { dir: tempfile::tempdir().expect("a temporary directory") }
+        Scratch {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -41,13 +43,27 @@ impl Scratch {
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_annals"));
-        command.arg("--db").arg(self.db()).args(args).env_remove("ANNALS_DB").env("NO_COLOR", "1");
-        command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        command
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .env_remove("ANNALS_DB")
+            .env("NO_COLOR", "1");
+        command.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = command.spawn().expect("spawn annals");
         if let Some(input) = stdin {
             use std::io::Write;
-            child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input)
+                .expect("write stdin");
         }
         finish(child.wait_with_output().expect("wait for annals"))
     }
@@ -70,7 +86,9 @@ pub fn finish(output: Output) -> Run {
 
 /// The bundled data set.
 pub fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("rare-earths.jsonl")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("rare-earths.jsonl")
 }
 
 /// A small valid log: two attributes, two sources, three claims.
