@@ -2,9 +2,11 @@
 //! three kinds of time. Start at [`Store`]; ARCHITECTURE.md has the map.
 
 pub mod answer;
+pub mod demo;
 pub mod error;
 pub mod event;
 pub mod interchange;
+pub mod lint;
 pub mod log;
 pub mod period;
 pub mod projection;

@@ -2,9 +2,9 @@
 //! one command against the store. Exit codes: 0 success, 1 a query or data
 //! error, 2 a usage error (clap's own).
 
-use annals::interchange;
 use annals::query::{self, render, Format};
 use annals::verify;
+use annals::{demo, interchange, lint};
 use annals::{Error, Store};
 use clap::{Parser, Subcommand};
 use std::io::{Read, Write};
@@ -34,6 +34,12 @@ enum Command {
     Export,
     /// Check the hash chain, the projections against the log, and quotes against source texts.
     Verify,
+    /// Report data-quality findings: anachronisms, unquoted claims, quotes not in
+    /// their source, contested slots, uncited sources, unused attributes.
+    Lint,
+    /// The bundled rare-earth data set in a temporary store: the REPL on a
+    /// terminal, a guided tour otherwise.
+    Demo,
     /// Answer one statement of the query language, or each line of a file.
     #[command(arg_required_else_help = true)]
     Query {
@@ -102,6 +108,24 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 (None, Some(file)) => query_file(&store, &file, format.unwrap_or(Format::Json)),
                 (None, None) => Err(Error::InvalidInput("give a statement or -f FILE".into())),
             }
+        }
+        Command::Lint => {
+            let store = Store::open(&cli.db)?;
+            let findings = lint::lint(&store)?;
+            print!("{}", lint::report(&findings));
+            let errors = findings.iter().any(|f| f.severity == lint::Severity::Error);
+            Ok(if errors {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Demo => {
+            let store = demo::store()?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            demo::tour(&store, &mut out, 0)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Verify => {
             let store = Store::open(&cli.db)?;

@@ -1,0 +1,232 @@
+//! `lint`: data-quality findings about what the log says, as opposed to
+//! `verify`, which checks that the store is intact.
+//!
+//! Findings are errors (the data is wrong as it stands) or warnings (worth a
+//! historian's look). Anachronisms are judged twice: against the source as
+//! it stood when the claim was recorded, and as it stands now. A claim that
+//! was anachronistic when recorded but is no longer, because the source was
+//! later revised (the white paper headed June 2010 that reports 2012
+//! events), is reported as a warning that names the correcting revision;
+//! one that is still anachronistic is an error.
+
+use crate::error::Result;
+use crate::event::{Event, Modality};
+use crate::period::Period;
+use crate::query::parser::parse;
+use crate::store::Store;
+use crate::verify::normalize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding: what kind, how bad, about which event or name, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub check: &'static str,
+    pub subject: String,
+    pub message: String,
+}
+
+/// Every revision of a source: (seq, published, text).
+type Revisions = Vec<(u64, Period, Option<String>)>;
+
+/// Runs every check over the whole log.
+pub fn lint(store: &Store) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    let mut sources: BTreeMap<String, Revisions> = BTreeMap::new();
+    let mut defined: BTreeSet<String> = BTreeSet::new();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut cited: BTreeSet<String> = BTreeSet::new();
+    let mut claims = Vec::new();
+    for envelope in store.records() {
+        let record = envelope?.record;
+        match record.event {
+            Event::Source(s) => {
+                sources
+                    .entry(s.id)
+                    .or_default()
+                    .push((record.seq, s.published, s.text))
+            }
+            Event::Define(d) => {
+                defined.insert(d.attribute);
+            }
+            Event::Assert(c) => {
+                used.insert(c.attribute.clone());
+                cited.insert(c.source.clone());
+                claims.push((record.seq, c));
+            }
+            Event::Deny(d) => {
+                cited.insert(d.source.clone());
+            }
+            Event::Retract(_) => {}
+        }
+    }
+    let retracted = retracted_claims(store)?;
+    for (seq, claim) in &claims {
+        let id = claim.id.clone().unwrap_or_default();
+        if retracted.contains(seq) {
+            continue;
+        }
+        let Some(revisions) = sources.get(&claim.source) else {
+            continue;
+        };
+        let then = revisions
+            .iter()
+            .rev()
+            .find(|r| r.0 <= *seq)
+            .unwrap_or(&revisions[0]);
+        let now = revisions.last().unwrap_or(then);
+        if claim.modality == Modality::Fact {
+            let anachronistic = |published: &Period| {
+                let known = claim.known.unwrap_or(*published);
+                claim.valid.start_key() >= known.end_key()
+            };
+            let known_now = claim.known.unwrap_or(now.1);
+            if anachronistic(&now.1) {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    check: "anachronism",
+                    subject: id.clone(),
+                    message: format!(
+                        "a fact valid from {} is known from {known_now} (source '{}'), before it happened",
+                        claim.valid, claim.source
+                    ),
+                });
+            } else if anachronistic(&then.1) {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    check: "anachronism",
+                    subject: id.clone(),
+                    message: format!(
+                        "a fact valid from {} was recorded as known from {} (source '{}' as published then); corrected by the source revision at seq {} (published {})",
+                        claim.valid,
+                        claim.known.unwrap_or(then.1),
+                        claim.source,
+                        now.0,
+                        now.1
+                    ),
+                });
+            }
+        }
+        match (&claim.quote, &now.2) {
+            (None, _) => findings.push(Finding {
+                severity: Severity::Warning,
+                check: "unquoted",
+                subject: id.clone(),
+                message: format!(
+                    "the claim {}.{} = {} cites '{}' without a quote",
+                    claim.subject, claim.attribute, claim.value, claim.source
+                ),
+            }),
+            (Some(q), Some(text)) if !normalize(text).contains(&normalize(q)) => {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    check: "quote-not-in-source",
+                    subject: id.clone(),
+                    message: format!("the quote is not in the text of '{}': '{q}'", claim.source),
+                })
+            }
+            _ => {}
+        }
+    }
+    for (id, revisions) in &sources {
+        if !cited.contains(id) {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                check: "uncited-source",
+                subject: id.clone(),
+                message: "no claim or denial cites this source".into(),
+            });
+        }
+        if revisions.last().is_some_and(|r| r.2.is_none()) {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                check: "source-without-text",
+                subject: id.clone(),
+                message: "the source has no text, so its quotes cannot be verified".into(),
+            });
+        }
+    }
+    for attribute in defined.difference(&used) {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            check: "unused-attribute",
+            subject: attribute.clone(),
+            message: "defined but no claim uses it".into(),
+        });
+    }
+    let statement =
+        parse("contested").map_err(|e| crate::Error::InvalidInput(e.describe("contested")))?;
+    for row in crate::query::execute::execute(store, &statement)?.rows {
+        let text = |k: &str| {
+            row.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        findings.push(Finding {
+            severity: Severity::Warning,
+            check: "contested",
+            subject: format!(
+                "{}.{} {}",
+                text("subject"),
+                text("attribute"),
+                text("valid")
+            ),
+            message: format!(
+                "the winner {} ({}) is contested by a claim known as late with another value",
+                text("event"),
+                text("value")
+            ),
+        });
+    }
+    findings
+        .sort_by(|a, b| (a.severity, a.check, &a.subject).cmp(&(b.severity, b.check, &b.subject)));
+    Ok(findings)
+}
+
+/// Seqs of claims retracted at the head: lint speaks of the log as it stands.
+fn retracted_claims(store: &Store) -> Result<BTreeSet<u64>> {
+    let view = store.view(None);
+    let mut out = BTreeSet::new();
+    for envelope in store.records() {
+        let record = envelope?.record;
+        if let Event::Retract(r) = record.event {
+            if let Some(target) = view.id(&r.target)? {
+                out.insert(target.seq);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The report as printed by `annals lint`.
+pub fn report(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let level = if f.severity == Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        out.push_str(&format!(
+            "{level}[{}] {}: {}\n",
+            f.check, f.subject, f.message
+        ));
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    out.push_str(&format!(
+        "{} findings: {errors} errors, {} warnings\n",
+        findings.len(),
+        findings.len() - errors
+    ));
+    out
+}

@@ -1,0 +1,425 @@
+//! Acceptance tests over the bundled rare-earth data set, through the real
+//! binary: questions a historian would ask, with the answers the seed
+//! documents support; `lint` finding the white paper's anachronism; and the
+//! demo's tour running without a terminal.
+
+mod common;
+use common::{fixture, Scratch};
+use serde_json::Value as Json;
+
+/// Expected rows: (valid, value, status, winning event).
+type Rows = &'static [(&'static str, &'static str, &'static str, &'static str)];
+
+const QUESTIONS: &[(&str, Rows)] = &[
+    (
+        "china.export_quota for 2010",
+        &[(
+            "2010",
+            "24280 t",
+            "current",
+            "reuters-2010-10-28-quota-2010",
+        )],
+    ),
+    (
+        "china.export_quota_change for 2011 as known 2010-10-19",
+        &[(
+            "2011",
+            "'under consideration'",
+            "contested",
+            "wsj-2010-10-19-quota-cut-2011-lin",
+        )],
+    ),
+    (
+        "china.export_quota_change for 2011 as known nov 2010",
+        &[(
+            "2011",
+            "'under consideration'",
+            "current",
+            "wsj-2010-10-19-quota-cut-2011-lin",
+        )],
+    ),
+    ("china.export_quota_change for 2011 as known 2010-09", &[]),
+    (
+        "china.export_quota_change for 2010 as known 2010-10-19",
+        &[
+            (
+                "2010",
+                "~-40 %",
+                "current",
+                "wsj-2010-10-19-quota-change-2010",
+            ),
+            (
+                "2010-H2",
+                "-72 %",
+                "current",
+                "reuters-2010-10-28-quota-change-2010-h2",
+            ),
+        ],
+    ),
+    (
+        "china.export_quota_change for 2010 as known nov 2010",
+        &[
+            (
+                "2010",
+                "-30 %",
+                "current",
+                "reuters-2010-10-28-quota-change-2010",
+            ),
+            (
+                "2010-H2",
+                "-72 %",
+                "current",
+                "reuters-2010-10-28-quota-change-2010-h2",
+            ),
+        ],
+    ),
+    (
+        "*.share_of_world_reserves as known 2010",
+        &[(
+            "2010..",
+            "~30 %",
+            "current",
+            "reuters-2010-10-28-share-of-world-reserves",
+        )],
+    ),
+    (
+        "*.share_of_world_reserves as known 2013",
+        &[
+            (
+                "2010..2011",
+                "~30 %",
+                "current",
+                "reuters-2010-10-28-share-of-world-reserves",
+            ),
+            (
+                "2012..",
+                "~23 %",
+                "current",
+                "scio-wp-share-of-world-reserves",
+            ),
+        ],
+    ),
+    (
+        "*.share_of_world_reserves as known 2013 as recorded at seq 100",
+        &[(
+            "2010..",
+            "~30 %",
+            "current",
+            "reuters-2010-10-28-share-of-world-reserves",
+        )],
+    ),
+    (
+        "china.production for 2011 as known 2011",
+        &[(
+            "2011",
+            "~100000 t",
+            "current",
+            "wsj-2010-10-19-production-2011",
+        )],
+    ),
+    (
+        "china.production for 2011 as known 2013",
+        &[("2011", "96900 t", "current", "scio-wp-production-2011")],
+    ),
+    (
+        "china.mining_quota for 2019",
+        &[(
+            "2019",
+            "132000 t",
+            "current",
+            "caixin-2019-11-12-mining-quota-2019",
+        )],
+    ),
+    (
+        "china.smelting_quota for 2019",
+        &[(
+            "2019",
+            "127000 t",
+            "current",
+            "caixin-2019-11-12-smelting-quota-2019",
+        )],
+    ),
+    ("china.mining_quota for 2019 as known 2018", &[]),
+    (
+        "japan.demand for 2011",
+        &[(
+            "2011",
+            "32000 t",
+            "current",
+            "reuters-2010-10-28-japan-demand-2011",
+        )],
+    ),
+    (
+        "japan.supply_shortfall for 2011",
+        &[(
+            "2011",
+            "10000 t",
+            "current",
+            "reuters-2010-10-28-japan-shortfall-2011",
+        )],
+    ),
+    (
+        "china_united_states.tariff_rollback_agreed",
+        &[(
+            "2019-11-07",
+            "true",
+            "denied",
+            "caixin-2019-11-12-tariff-rollback",
+        )],
+    ),
+    (
+        "contested as known 2010-10-19",
+        &[(
+            "2011",
+            "'under consideration'",
+            "contested",
+            "wsj-2010-10-19-quota-cut-2011-lin",
+        )],
+    ),
+];
+
+fn imported() -> Scratch {
+    let scratch = Scratch::new();
+    let run = scratch.run(&["import", fixture().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    scratch
+}
+
+#[test]
+fn historians_questions_get_the_answers_the_sources_support() {
+    let scratch = imported();
+    let script: String = QUESTIONS.iter().map(|(q, _)| format!("{q}\n")).collect();
+    let file = scratch.file("questions.aq", script.as_bytes());
+    let run = scratch.run(&["query", "-f", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let answers: Vec<Json> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        answers.len(),
+        QUESTIONS.len(),
+        "one JSON object per question"
+    );
+    for ((question, expected), answer) in QUESTIONS.iter().zip(&answers) {
+        let rows = answer["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{question}: {answer}"));
+        let shape: Vec<(String, String, String, String)> = rows
+            .iter()
+            .map(|r| {
+                let f = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                (f("valid"), f("value"), f("status"), f("event"))
+            })
+            .collect();
+        let want: Vec<(String, String, String, String)> = expected
+            .iter()
+            .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+            .collect();
+        assert_eq!(shape, want, "{question}");
+    }
+}
+
+#[test]
+fn the_json_answer_has_the_normative_shape() {
+    let scratch = imported();
+    let run = scratch.run(&[
+        "query",
+        "china.export_quota_change for 2011 as known nov 2010",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answer: Json = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(answer["log_seq"], 193);
+    let row = &answer["rows"][0];
+    let keys: Vec<&str> = row
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "status",
+            "event",
+            "known",
+            "source",
+            "modality",
+            "quote",
+            "others"
+        ]
+    );
+    let other = &row["others"][0];
+    assert_eq!(other["event"], "wsj-2010-10-19-quota-cut-2011");
+    assert_eq!(other["value"], "-30..0 %");
+    assert_eq!(other["status"], "denied");
+    assert_eq!(other["known"], "2010-10-19");
+    assert_eq!(other["source"], "wsj-2010-10-19");
+    assert!(row["quote"]
+        .as_str()
+        .unwrap()
+        .contains("under consideration"));
+}
+
+#[test]
+fn a_failing_line_of_a_query_file_prints_an_error_object_and_the_run_goes_on() {
+    let scratch = imported();
+    let file = scratch.file(
+        "q.aq",
+        b"china.export_quota for 2010\nchina.export_quota fro 2010\n\n-- comment\nsubjects\n",
+    );
+    let run = scratch.run(&["query", "-f", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "a failed line makes the exit code 1");
+    let lines: Vec<Json> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["rows"][0]["value"], "24280 t");
+    assert!(
+        lines[1]["error"].as_str().unwrap().contains("found 'fro'"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2]["rows"].as_array().unwrap().len(), 17);
+}
+
+#[test]
+fn query_errors_show_a_caret_and_exit_with_code_1() {
+    let scratch = imported();
+    let run = scratch.run(&["query", "china.export_quota for 2010-13"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("line 1, column 24") && run.stderr.contains("^"),
+        "{}",
+        run.stderr
+    );
+    let usage = scratch.run(&["query", "x", "--format", "yaml"]);
+    assert_eq!(usage.code, 2, "a bad flag is a usage error");
+}
+
+#[test]
+fn csv_output_has_a_header_and_one_line_per_row() {
+    let scratch = imported();
+    let run = scratch.run(&[
+        "query",
+        "*.share_of_world_reserves as known 2013",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "subject,attribute,valid,value,status,known,source,event,others"
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines[2].starts_with("china,share_of_world_reserves,2012..,~23 %,current,2012-06,"),
+        "{}",
+        lines[2]
+    );
+}
+
+#[test]
+fn lint_finds_the_white_papers_anachronism_and_its_correction() {
+    let scratch = imported();
+    let run = scratch.run(&["lint"]);
+    assert_eq!(
+        run.code, 0,
+        "the corrected data set has warnings only: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("warning[anachronism] scio-wp-share-of-world-reserves")
+            && run
+                .stdout
+                .contains("corrected by the source revision at seq 193 (published 2012-06)"),
+        "{}",
+        run.stdout
+    );
+
+    // Without the revision, the same claims are errors and lint fails.
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !(l.contains("\"op\": \"source\"") && l.contains("\"published\": \"2012-06\"")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        without.lines().count() + 1,
+        text.lines().count(),
+        "exactly the revision line is dropped"
+    );
+    let fresh = Scratch::new();
+    let file = fresh.file("unrevised.jsonl", without.as_bytes());
+    assert_eq!(fresh.run(&["import", file.to_str().unwrap()]).code, 0);
+    let run = fresh.run(&["lint"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("error[anachronism] scio-wp-share-of-world-reserves: a fact valid from 2012.. is known from 2010-06"), "{}", run.stdout);
+}
+
+#[test]
+fn lint_reports_unquoted_claims_uncited_sources_and_unused_attributes() {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", common::BASE.as_bytes());
+    let extra = scratch.file(
+        "extra.jsonl",
+        br#"{"op":"define","attribute":"unused_thing"}
+{"op":"source","id":"nobody-cites-me","title":"t","publisher":"p","published":"2011"}
+{"op":"assert","id":"bad-quote","subject":"china","attribute":"export_quota","valid":"2009","value":"1 t","source":"mofcom-2010-10","quote":"words not in the text"}"#,
+    );
+    assert_eq!(
+        scratch
+            .run(&["import", base.to_str().unwrap(), extra.to_str().unwrap()])
+            .code,
+        0
+    );
+    let run = scratch.run(&["lint"]);
+    assert_eq!(run.code, 1, "a quote not in its source is an error");
+    for expected in [
+        "error[quote-not-in-source] bad-quote",
+        "warning[unquoted] q-early",
+        "warning[uncited-source] nobody-cites-me",
+        "warning[unused-attribute] unused_thing",
+        "warning[source-without-text] reuters-2010-07",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected}:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn the_demo_without_a_terminal_runs_the_guided_tour() {
+    let scratch = Scratch::new();
+    let run = scratch.run(&["demo"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("annals demo: 193 events"),
+        "{}",
+        &run.stdout[..200.min(run.stdout.len())]
+    );
+    assert_eq!(
+        run.stdout.matches("annals> ").count(),
+        annals::demo::TOUR.len()
+    );
+    assert!(!run.stdout.contains("error:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("contested")
+            && run.stdout.contains("denied")
+            && run.stdout.contains("~23 %")
+    );
+    assert!(!scratch.db().exists(), "the demo does not touch --db");
+}
