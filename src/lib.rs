@@ -11,6 +11,7 @@ pub mod log;
 pub mod period;
 pub mod projection;
 pub mod query;
+pub mod repl;
 pub mod resolve;
 pub mod storage;
 pub mod store;

@@ -4,10 +4,10 @@
 
 use annals::query::{self, render, Format};
 use annals::verify;
-use annals::{demo, interchange, lint};
+use annals::{demo, interchange, lint, repl};
 use annals::{Error, Store};
 use clap::{Parser, Subcommand};
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +20,7 @@ struct Cli {
     db: PathBuf,
 
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -40,6 +40,8 @@ enum Command {
     /// The bundled rare-earth data set in a temporary store: the REPL on a
     /// terminal, a guided tour otherwise.
     Demo,
+    /// The interactive client (also what `annals` alone starts on a terminal).
+    Repl,
     /// Answer one statement of the query language, or each line of a file.
     #[command(arg_required_else_help = true)]
     Query {
@@ -68,7 +70,27 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
-    match cli.command {
+    let command = match cli.command {
+        Some(c) => c,
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => Command::Repl,
+        None => {
+            eprintln!(
+                "annals: no command given (and not on a terminal, so no REPL); see `annals --help`"
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match command {
+        Command::Repl => {
+            let store = Store::open(&cli.db)?;
+            let banner = format!(
+                "annals: {} events in {} (.help for help, Ctrl-D to quit)",
+                store.position(),
+                cli.db.display()
+            );
+            repl::run(&store, &banner)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import { files } => {
             let store = Store::open(&cli.db)?;
             for file in files {
@@ -122,9 +144,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Demo => {
             let store = demo::store()?;
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            demo::tour(&store, &mut out, 0)?;
+            if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+                let banner = format!(
+                    "annals demo: {} events of rare-earth history (2010-2019) in a temporary store.\n\
+                     Try: china.export_quota_change for 2011 as known 2010-10-19   (.tour for a guided tour, .help, Ctrl-D to quit)",
+                    store.position()
+                );
+                repl::run(&store, &banner)?;
+            } else {
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                demo::tour(&store, &mut out, 0)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify => {

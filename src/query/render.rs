@@ -97,3 +97,43 @@ pub fn render(output: &Output, format: Format, width: u16) -> String {
         Format::Csv => csv(output),
     }
 }
+
+/// A small bar chart of a timeline's numeric values, one line per row, so
+/// the shape of a series shows at a glance. `None` when nothing is numeric.
+pub fn chart(output: &Output) -> Option<String> {
+    const WIDTH: f64 = 40.0;
+    const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let points: Vec<(String, String, f64)> = output
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let text = r.get("value")?.as_str()?;
+            let magnitude = crate::value::Value::parse(text).ok()?.magnitude()?;
+            let series = format!(
+                "{}.{}",
+                cell_text(r.get("subject")),
+                cell_text(r.get("attribute"))
+            );
+            let period = cell_text(r.get("period").or_else(|| r.get("valid")));
+            Some((format!("{series} {period}"), text.to_string(), magnitude))
+        })
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let max = points.iter().map(|p| p.2.abs()).fold(0.0, f64::max);
+    let max = if max > 0.0 { max } else { 1.0 };
+    let label_width = points
+        .iter()
+        .map(|p| p.0.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (label, value, magnitude) in &points {
+        let eighths = (magnitude.abs() / max * WIDTH * 8.0).round() as usize;
+        let bar = format!("{}{}", "█".repeat(eighths / 8), PARTS[eighths % 8]);
+        let sign = if *magnitude < 0.0 { "-" } else { "" };
+        out.push_str(&format!("{label:<label_width$} │{sign}{bar} {value}\n"));
+    }
+    Some(out)
+}

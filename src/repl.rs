@@ -1,0 +1,552 @@
+//! The REPL: a historian's interactive client on rustyline (SPEC §8).
+//!
+//! Each line is one statement (a question or a write) answered from the open
+//! store; a line with an open quote continues on the next line. Tab completes
+//! keywords and, from the store, subjects, attributes, source ids and event
+//! ids; hints come from the history, which persists in the user's data
+//! directory. Dot-commands change the session: `.help`, `.format`,
+//! `.timing`, `.tour`, `.quit`. Ctrl-C clears the line, Ctrl-D quits.
+//!
+//! Nothing typed can end the session except `.quit` and Ctrl-D: every error
+//! is printed with its caret and the prompt comes back.
+
+use crate::demo;
+use crate::error::{Error, Result};
+use crate::projection::AttributeMatch;
+use crate::query::{self, parser, render, Format, Output};
+use crate::storage::{scan_prefix, Table};
+use crate::store::Store;
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::{Hinter, HistoryHinter};
+use rustyline::history::DefaultHistory;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+const KEYWORDS: &[&str] = &[
+    "history",
+    "timeline",
+    "diff",
+    "explain",
+    "contested",
+    "sources",
+    "source",
+    "subjects",
+    "attributes",
+    "define",
+    "attribute",
+    "assert",
+    "deny",
+    "retract",
+    "for",
+    "from",
+    "to",
+    "as",
+    "known",
+    "of",
+    "in",
+    "recorded",
+    "at",
+    "seq",
+    "every",
+    "between",
+    "and",
+    "kind",
+    "period",
+    "state",
+    "unit",
+    "doc",
+    "published",
+    "title",
+    "publisher",
+    "url",
+    "text",
+    "note",
+    "quote",
+    "modality",
+    "fact",
+    "plan",
+    "forecast",
+    "considered",
+    "because",
+    "id",
+    "decade",
+    "year",
+    "half",
+    "quarter",
+    "month",
+    "day",
+    "first",
+    "last",
+    "min",
+    "max",
+    "avg",
+    "count",
+    ".help",
+    ".format",
+    ".timing",
+    ".tour",
+    ".quit",
+];
+
+const HELP: &str = "\
+Ask a question, or write an event; one statement per line (a quote may span lines).
+
+  china.export_quota for 2011 as known in oct 2010     the winner of each slot, as then known
+  china.* for 2010 as of 2010-10-19                    every attribute of a subject
+  *.share_of_world_reserves as known 2013              a state attribute: a timeline of runs
+  history china.export_quota_change for 2011           every event of the slot, in log order
+  explain china.export_quota_change for 2011 as known nov 2010
+  timeline china.share_of_world_production from 2010 to 2013 every year avg
+  diff china.* between oct 2010 and 2019               what changed in what was known
+  contested as known 2011        sources        source wsj-2010-10-19        subjects        attributes
+  china.export_quota for 2010 as recorded at seq 40    the answer as the log stood then
+
+  define attribute export_quota kind period unit t doc 'Annual export quota'
+  source wsj-2010-10-19 published 2010-10-19 title '…' publisher '…'
+  assert china.export_quota = 24280 t for 2010 source wsj-2010-10-19 quote '…'
+  deny e17 known 2010-10-20 source mofcom-2010-10-20 quote '…'
+  retract e17 because 'wrong source'
+
+  .format table|json|csv    .timing on|off    .tour    .help    .quit (or Ctrl-D)
+Tab completes keywords, subjects, attributes, source and event ids; Ctrl-C clears the line.";
+
+/// Where the history is kept: `$ANNALS_HISTORY`, else the user's data
+/// directory (`$XDG_DATA_HOME` or `~/.local/share`) under `annals/history`.
+pub fn history_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ANNALS_HISTORY") {
+        return Some(PathBuf::from(p));
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(data.join("annals").join("history"))
+}
+
+/// Whether to colour: a terminal on stdout and no `NO_COLOR`.
+fn colour_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// Completion, hints, highlighting and multi-line input for one store.
+struct AnnalsHelper<'a> {
+    store: &'a Store,
+    hinter: HistoryHinter,
+    colour: bool,
+}
+
+impl AnnalsHelper<'_> {
+    /// Candidates for the word `word` from the store and the keywords.
+    fn candidates(&self, word: &str) -> Vec<String> {
+        let view = self.store.view(None);
+        let mut out: Vec<String> = Vec::new();
+        if let Some((subject, rest)) = word.split_once('.') {
+            let series = if subject == "*" {
+                view.names(Table::Attributes).unwrap_or_default()
+            } else {
+                view.series(Some(subject), &AttributeMatch::Any)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect()
+            };
+            out.extend(
+                series
+                    .into_iter()
+                    .filter(|a| a.starts_with(rest))
+                    .map(|a| format!("{subject}.{a}")),
+            );
+            return out;
+        }
+        out.extend(
+            KEYWORDS
+                .iter()
+                .filter(|k| k.starts_with(word))
+                .map(|k| k.to_string()),
+        );
+        let mut subjects: Vec<String> = view
+            .series(None, &AttributeMatch::Any)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        subjects.sort();
+        subjects.dedup();
+        out.extend(
+            subjects
+                .into_iter()
+                .filter(|s| s.starts_with(word))
+                .map(|s| format!("{s}.")),
+        );
+        out.extend(
+            view.names(Table::Sources)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s.starts_with(word)),
+        );
+        if !word.is_empty() {
+            // Event ids can be many: read only those with this prefix.
+            for entry in scan_prefix(view.storage, Table::Ids, word.as_bytes())
+                .take(50)
+                .flatten()
+            {
+                out.push(String::from_utf8_lossy(&entry.0).into_owned());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+impl Completer for AnnalsHelper<'_> {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let start = line[..pos].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let word = &line[start..pos];
+        let pairs = self
+            .candidates(word)
+            .into_iter()
+            .map(|c| Pair {
+                display: c.clone(),
+                replacement: c,
+            })
+            .collect();
+        Ok((start, pairs))
+    }
+}
+
+impl Hinter for AnnalsHelper<'_> {
+    type Hint = String;
+
+    fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
+        self.hinter.hint(line, pos, ctx)
+    }
+}
+
+impl Highlighter for AnnalsHelper<'_> {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        if !self.colour {
+            return Cow::Borrowed(line);
+        }
+        Cow::Owned(highlight_statement(line))
+    }
+
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        if self.colour {
+            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+        } else {
+            Cow::Borrowed(hint)
+        }
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        self.colour
+    }
+}
+
+/// Colours a statement: keywords bold, quoted text green, numbers cyan.
+pub fn highlight_statement(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() * 2);
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' || c == '"' {
+            let mut end = line.len();
+            let mut escaped = false;
+            for (j, d) in line[i + 1..].char_indices() {
+                if escaped {
+                    escaped = false;
+                } else if d == '\\' {
+                    escaped = true;
+                } else if d == c
+                    && !(c == '\'' && line[i + 1 + j + 1..].starts_with(char::is_alphanumeric))
+                {
+                    end = i + 1 + j + 1;
+                    break;
+                }
+            }
+            out.push_str("\x1b[32m");
+            out.push_str(&line[i..end]);
+            out.push_str("\x1b[0m");
+            while chars.peek().is_some_and(|(j, _)| *j < end) {
+                chars.next();
+            }
+        } else if c.is_alphanumeric() || c == '_' || c == '.' {
+            let mut end = line.len();
+            while let Some((j, d)) = chars.peek() {
+                if d.is_alphanumeric() || *d == '_' || *d == '.' || *d == '-' {
+                    chars.next();
+                } else {
+                    end = *j;
+                    break;
+                }
+            }
+            let word = &line[i..end];
+            if KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
+                out.push_str(&format!("\x1b[1;34m{word}\x1b[0m"));
+            } else if word.starts_with(|d: char| d.is_ascii_digit()) {
+                out.push_str(&format!("\x1b[36m{word}\x1b[0m"));
+            } else {
+                out.push_str(word);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Validator for AnnalsHelper<'_> {
+    /// A statement with an open quote continues on the next line.
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        let input = ctx.input();
+        if input.trim_start().starts_with('.') {
+            return Ok(ValidationResult::Valid(None));
+        }
+        match parser::parse(input) {
+            Err(e) if e.describe(input).starts_with("unterminated text") => {
+                Ok(ValidationResult::Incomplete)
+            }
+            _ => Ok(ValidationResult::Valid(None)),
+        }
+    }
+}
+
+impl Helper for AnnalsHelper<'_> {}
+
+/// The state of one session.
+pub struct Session<'a> {
+    pub store: &'a Store,
+    pub format: Format,
+    pub timing: bool,
+}
+
+/// What a line asked the session to do.
+pub enum Step {
+    Continue,
+    Quit,
+}
+
+impl Session<'_> {
+    /// Handles one input (a statement or a dot-command), writing to `out`.
+    pub fn handle(&mut self, line: &str, out: &mut dyn Write) -> std::io::Result<Step> {
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(Step::Continue);
+        }
+        if let Some(command) = line.strip_prefix('.') {
+            let mut words = command.split_whitespace();
+            match (words.next().unwrap_or(""), words.next()) {
+                ("quit" | "exit", _) => return Ok(Step::Quit),
+                ("help", _) => writeln!(out, "{HELP}")?,
+                ("format", Some(name)) => match Format::from_name(name) {
+                    Some(f) => {
+                        self.format = f;
+                        writeln!(out, "format: {name}")?;
+                    }
+                    None => writeln!(
+                        out,
+                        "error: unknown format '{name}' (expected table, json or csv)"
+                    )?,
+                },
+                ("format", None) => writeln!(
+                    out,
+                    "format: {:?} (use .format table|json|csv)",
+                    self.format
+                )?,
+                ("timing", Some("on")) => {
+                    self.timing = true;
+                    writeln!(out, "timing: on")?;
+                }
+                ("timing", Some("off")) => {
+                    self.timing = false;
+                    writeln!(out, "timing: off")?;
+                }
+                ("tour", _) => {
+                    if let Err(e) = demo::tour(self.store, out, 0) {
+                        writeln!(out, "error: {e}")?;
+                    }
+                }
+                (other, _) => writeln!(out, "error: unknown command '.{other}' (try .help)")?,
+            }
+            return Ok(Step::Continue);
+        }
+        let started = Instant::now();
+        match query::run(self.store, line) {
+            Ok(output) => {
+                write!(out, "{}", self.show(&output))?;
+            }
+            Err(e) => writeln!(out, "error: {e}")?,
+        }
+        if self.timing {
+            writeln!(out, "({:.3} ms)", started.elapsed().as_secs_f64() * 1000.0)?;
+        }
+        Ok(Step::Continue)
+    }
+
+    fn show(&self, output: &Output) -> String {
+        if output.kind == "write" && self.format == Format::Table {
+            let row = &output.rows[0];
+            let text = |k: &str| render::cell_text(row.get(k));
+            let id = text("event");
+            return format!(
+                "{} written at seq {}{}\n",
+                text("op"),
+                text("seq"),
+                if id.is_empty() {
+                    String::new()
+                } else {
+                    format!(" as {id}")
+                }
+            );
+        }
+        let mut text = render::render(output, self.format, 0);
+        if self.format == Format::Table && output.kind == "timeline" {
+            if let Some(chart) = render::chart(output) {
+                text.push_str(&chart);
+            }
+        }
+        text
+    }
+}
+
+/// Runs the interactive loop until `.quit` or Ctrl-D.
+pub fn run(store: &Store, banner: &str) -> Result<()> {
+    let config = Config::builder()
+        .history_ignore_space(true)
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor: Editor<AnnalsHelper<'_>, DefaultHistory> = Editor::with_config(config)
+        .map_err(|e| Error::InvalidInput(format!("cannot start the REPL: {e}")))?;
+    editor.set_helper(Some(AnnalsHelper {
+        store,
+        hinter: HistoryHinter::new(),
+        colour: colour_enabled(),
+    }));
+    let history = history_path();
+    if let Some(path) = &history {
+        // A missing history file is the normal first run.
+        let _ = editor.load_history(path);
+    }
+    let mut session = Session {
+        store,
+        format: Format::Table,
+        timing: false,
+    };
+    let stdout = std::io::stdout();
+    println!("{banner}");
+    loop {
+        match editor.readline("annals> ") {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                    if let Some(path) = &history {
+                        save_history(&mut editor, path);
+                    }
+                }
+                let mut out = stdout.lock();
+                match session.handle(&line, &mut out) {
+                    Ok(Step::Quit) => break,
+                    Ok(Step::Continue) => {}
+                    Err(e) => eprintln!("error: {e}"),
+                }
+                let _ = out.flush();
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                return Err(Error::InvalidInput(format!(
+                    "the REPL failed to read a line: {e}"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn save_history(editor: &mut Editor<AnnalsHelper<'_>, DefaultHistory>, path: &std::path::Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Err(e) = editor.save_history(path) {
+        eprintln!(
+            "warning: cannot save the history to {}: {e}",
+            path.display()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlighting_keeps_the_text_and_marks_keywords_and_quotes() {
+        let line = "china.export_quota for 2010 quote 'it's here'";
+        let coloured = highlight_statement(line);
+        let plain: String = strip_ansi(&coloured);
+        assert_eq!(plain, line);
+        assert!(coloured.contains("\x1b[1;34mfor\x1b[0m"));
+        assert!(coloured.contains("\x1b[32m'it's here'\x1b[0m"));
+    }
+
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut in_escape = false;
+        for c in s.chars() {
+            if c == '\x1b' {
+                in_escape = true;
+            } else if in_escape {
+                if c == 'm' {
+                    in_escape = false;
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn dot_commands_change_the_session_and_errors_leave_it_running() {
+        let store = Store::in_memory();
+        let mut session = Session {
+            store: &store,
+            format: Format::Table,
+            timing: false,
+        };
+        let mut out = Vec::new();
+        assert!(matches!(
+            session.handle(".format json", &mut out).unwrap(),
+            Step::Continue
+        ));
+        assert_eq!(session.format, Format::Json);
+        assert!(matches!(
+            session.handle("nonsense here", &mut out).unwrap(),
+            Step::Continue
+        ));
+        assert!(matches!(
+            session.handle(".timing on", &mut out).unwrap(),
+            Step::Continue
+        ));
+        assert!(session.timing);
+        assert!(matches!(
+            session.handle(".quit", &mut out).unwrap(),
+            Step::Quit
+        ));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("error: line 1"), "{text}");
+    }
+}

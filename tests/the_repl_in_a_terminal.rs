@@ -1,0 +1,234 @@
+//! The REPL driven the way a person uses it: the real binary in a tmux
+//! terminal, keys sent with `send-keys`, the screen read with
+//! `capture-pane`. Covers a query and its answer, tab completion, multi-line
+//! input while a quote is open, an error that leaves the session running,
+//! Ctrl-C, Ctrl-D, and history that survives into a second session.
+//!
+//! Needs tmux (`.ci/run` installs it where it is missing).
+
+mod common;
+use common::{fixture, Scratch};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One tmux server of our own, so tests never touch a user's sessions.
+struct Terminal {
+    socket: String,
+}
+
+impl Terminal {
+    fn start(scratch: &Scratch, history: &Path, args: &[&str]) -> Terminal {
+        let socket = format!(
+            "annals-test-{}-{}",
+            std::process::id(),
+            scratch.dir.path().file_name().unwrap().to_string_lossy()
+        );
+        let mut command = vec![
+            env!("CARGO_BIN_EXE_annals").to_string(),
+            "--db".into(),
+            scratch.db().display().to_string(),
+        ];
+        command.extend(args.iter().map(|a| a.to_string()));
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "220",
+                "-y",
+                "60",
+            ])
+            .args([
+                "-e",
+                &format!("ANNALS_HISTORY={}", history.display()),
+                "-e",
+                "NO_COLOR=1",
+            ])
+            .arg(command.join(" "))
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux could not start a session");
+        let terminal = Terminal { socket };
+        // capture-pane trims trailing spaces, so the prompt reads "annals>".
+        terminal.wait_for("annals>");
+        terminal
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn type_line(&self, text: &str) {
+        self.keys(&["-l", text]);
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-S", "-200"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text`, failing with the screen after 15 s.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("waited for {text:?}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// True while the REPL process (the pane) is still alive.
+    fn alive(&self) -> bool {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "list-panes", "-F", "#{pane_dead}"])
+            .output();
+        matches!(out, Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "0")
+    }
+
+    fn wait_until_gone(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.alive() {
+            assert!(
+                Instant::now() < deadline,
+                "the REPL did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+fn with_data() -> Scratch {
+    let scratch = Scratch::new();
+    assert_eq!(
+        scratch.run(&["import", fixture().to_str().unwrap()]).code,
+        0
+    );
+    scratch
+}
+
+#[test]
+fn a_query_is_answered_as_a_table_and_an_error_leaves_the_session_running() {
+    let scratch = with_data();
+    let history = scratch.dir.path().join("history");
+    let t = Terminal::start(&scratch, &history, &["repl"]);
+    t.type_line("china.export_quota_change for 2011 as known nov 2010");
+    let screen = t.wait_for("1 row; log_seq 193");
+    assert!(
+        screen.contains("'under consideration'") && screen.contains("current"),
+        "{screen}"
+    );
+    t.type_line("china.export_quota for 2010-13");
+    let screen = t.wait_for("month 13 is out of range");
+    assert!(screen.contains('^'), "the error shows a caret:\n{screen}");
+    t.type_line("subjects");
+    t.wait_for("17 rows; log_seq 193");
+    assert!(t.alive());
+}
+
+#[test]
+fn tab_completes_subjects_and_attributes_from_the_store() {
+    let scratch = with_data();
+    let history = scratch.dir.path().join("history");
+    let t = Terminal::start(&scratch, &history, &["repl"]);
+    t.keys(&["-l", "china.export_quota_ch"]);
+    t.keys(&["Tab"]);
+    t.wait_for("china.export_quota_change");
+    t.keys(&["-l", " for 2010"]);
+    t.keys(&["Enter"]);
+    t.wait_for("reuters-2010-10-28-quota-change-2010 ");
+}
+
+#[test]
+fn an_open_quote_continues_on_the_next_line_and_a_write_reports_its_seq() {
+    let scratch = with_data();
+    let history = scratch.dir.path().join("history");
+    let t = Terminal::start(&scratch, &history, &["repl"]);
+    t.type_line("retract wsj-2010-10-19-quota-cut-2011 because 'entered");
+    t.type_line("by mistake'");
+    t.wait_for("retract written at seq 194");
+    t.type_line("history china.export_quota_change for 2011");
+    t.wait_for("retracted");
+}
+
+#[test]
+fn ctrl_c_clears_the_line_and_ctrl_d_quits() {
+    let scratch = with_data();
+    let history = scratch.dir.path().join("history");
+    let t = Terminal::start(&scratch, &history, &["repl"]);
+    t.keys(&["-l", "this line is abandoned"]);
+    t.keys(&["C-c"]);
+    t.type_line("attributes");
+    let screen = t.wait_for("rows; log_seq 193");
+    assert!(
+        !screen.contains("error"),
+        "Ctrl-C must not send the abandoned line:\n{screen}"
+    );
+    t.keys(&["C-d"]);
+    t.wait_until_gone();
+}
+
+#[test]
+fn history_survives_into_a_second_session() {
+    let scratch = with_data();
+    let history = scratch.dir.path().join("data").join("history");
+    {
+        let t = Terminal::start(&scratch, &history, &["repl"]);
+        t.type_line("sources of china.export_quota");
+        t.wait_for("1 row; log_seq 193");
+        t.type_line(".quit");
+        t.wait_until_gone();
+    }
+    let saved = std::fs::read_to_string(&history).expect("the history file was written");
+    assert!(saved.contains("sources of china.export_quota"), "{saved}");
+    let t = Terminal::start(&scratch, &history, &["repl"]);
+    // The last entry is `.quit`; the one before it is the question.
+    t.keys(&["Up"]);
+    t.keys(&["Up"]);
+    t.wait_for("annals> sources of china.export_quota");
+    t.keys(&["Enter"]);
+    t.wait_for("1 row; log_seq 193");
+}
+
+#[test]
+fn the_demo_on_a_terminal_opens_the_repl_on_the_bundled_data() {
+    let scratch = Scratch::new();
+    let history = scratch.dir.path().join("history");
+    let t = Terminal::start(&scratch, &history, &["demo"]);
+    t.type_line(
+        "timeline china.share_of_world_production from 2010 to 2013 every year avg as known 2013",
+    );
+    let screen = t.wait_for("china.share_of_world_production 2010");
+    assert!(
+        screen.contains('█'),
+        "a timeline is also drawn as bars:\n{screen}"
+    );
+}
