@@ -105,7 +105,25 @@ pub trait Storage: Send + Sync {
     fn size_on_disk(&self) -> u64 {
         0
     }
+
+    /// Records `seal` (the committed log head) durably *outside* the engine.
+    /// An engine that loses data on damage (sled, when its files are
+    /// corrupted, may recover to an earlier or empty state without an error)
+    /// is then caught at open: its head is behind the seal. Engines without
+    /// a place for it keep nothing.
+    fn write_seal(&self, seal: &[u8]) -> Result<()> {
+        let _ = seal;
+        Ok(())
+    }
+
+    /// The last seal written, if any.
+    fn read_seal(&self) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
 }
+
+/// The name of the seal file inside a sled store's directory.
+const SEAL_FILE: &str = "annals.seal";
 
 /// Every key that starts with `prefix`: the end bound of a prefix scan.
 pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -129,6 +147,8 @@ pub fn scan_prefix<'a>(storage: &'a dyn Storage, table: Table, prefix: &[u8]) ->
 pub struct SledStorage {
     db: sled::Db,
     trees: Vec<sled::Tree>,
+    /// Where the seal is kept; `None` for a temporary store.
+    seal: Option<std::path::PathBuf>,
 }
 
 fn sled_error(e: sled::Error) -> Error {
@@ -146,7 +166,9 @@ impl SledStorage {
         let config = sled::Config::new()
             .path(path)
             .cache_capacity(256 * 1024 * 1024);
-        Self::with_config(config, path)
+        let mut storage = Self::with_config(config, path)?;
+        storage.seal = Some(path.join(SEAL_FILE));
+        Ok(storage)
     }
 
     /// A store in a temporary directory that is removed when dropped.
@@ -170,7 +192,11 @@ impl SledStorage {
             .iter()
             .map(|t| db.open_tree(t.name()).map_err(sled_error))
             .collect::<Result<Vec<_>>>()?;
-        Ok(SledStorage { db, trees })
+        Ok(SledStorage {
+            db,
+            trees,
+            seal: None,
+        })
     }
 
     fn tree(&self, table: Table) -> &sled::Tree {
@@ -216,6 +242,36 @@ impl Storage for SledStorage {
 
     fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
+    }
+
+    fn write_seal(&self, seal: &[u8]) -> Result<()> {
+        let Some(path) = &self.seal else {
+            return Ok(());
+        };
+        // Write aside, sync, then rename over: the seal is always whole.
+        let temporary = path.with_extension("seal-new");
+        {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(seal)?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&temporary, path)?;
+        if let Some(dir) = path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    fn read_seal(&self) -> Result<Option<Vec<u8>>> {
+        let Some(path) = &self.seal else {
+            return Ok(None);
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

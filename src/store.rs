@@ -89,6 +89,7 @@ impl Store {
                 )));
             }
         }
+        check_seal(storage.as_ref(), head)?;
         let uncommitted: crate::storage::Batch = storage
             .scan(Table::Log, &log::key(head.seq + 1), None)
             .map(|e| e.map(|(k, _)| (k, None)))
@@ -181,12 +182,15 @@ impl Store {
             seq: last_seq,
             hash,
         };
-        let mut head_bytes = last_seq.to_be_bytes().to_vec();
-        head_bytes.extend_from_slice(&hash);
-        self.storage
-            .write(Table::Meta, vec![(HEAD_KEY.to_vec(), Some(head_bytes))])?;
+        self.storage.write(
+            Table::Meta,
+            vec![(HEAD_KEY.to_vec(), Some(head_bytes_of(new_head)))],
+        )?;
         self.storage.flush()?;
         *head = new_head;
+        // After the commit point: a crash before the seal leaves the seal
+        // behind the head, which open accepts; never ahead of it.
+        self.storage.write_seal(&head_bytes_of(new_head))?;
         self.catch_up(new_head)?;
         Ok(Appended {
             first_seq,
@@ -264,6 +268,39 @@ fn read_u64_value(bytes: &[u8], what: &str) -> Result<u64> {
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| Error::Corrupt(format!("{what} is damaged")))?;
     Ok(u64::from_be_bytes(array))
+}
+
+fn head_bytes_of(head: Head) -> Vec<u8> {
+    let mut bytes = head.seq.to_be_bytes().to_vec();
+    bytes.extend_from_slice(&head.hash);
+    bytes
+}
+
+/// Compares the engine's head with the seal kept outside it: the engine may
+/// be ahead (a crash between commit and seal) but never behind, and the
+/// sealed record must still have the sealed hash.
+fn check_seal(storage: &dyn Storage, head: Head) -> Result<()> {
+    let Some(bytes) = storage.read_seal()? else {
+        return Ok(());
+    };
+    if bytes.len() != 40 {
+        return Err(Error::Corrupt(
+            "the seal file (annals.seal) is damaged".into(),
+        ));
+    }
+    let sealed = read_u64_value(&bytes, "the seal")?;
+    if sealed > head.seq {
+        return Err(Error::Corrupt(format!(
+            "the storage engine lost committed records: the log was sealed at seq {sealed} but holds only {} (its files are damaged)",
+            head.seq
+        )));
+    }
+    if sealed > 0 && read_envelope(storage, sealed)?.hash[..] != bytes[8..] {
+        return Err(Error::Corrupt(format!(
+            "log record {sealed} differs from the one that was sealed"
+        )));
+    }
+    Ok(())
 }
 
 fn read_head(storage: &dyn Storage) -> Result<Head> {

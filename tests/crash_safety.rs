@@ -67,7 +67,15 @@ fn a_killed_import_leaves_every_file_whole_or_absent_and_the_store_verifiable() 
     let mut killed_mid_run = 0;
     for round in 0..ROUNDS {
         let paths: Vec<String> = (0..FILES_PER_ROUND)
-            .map(|f| scratch.file(&format!("r{round}-f{f}.jsonl"), file_contents(round, f, &mut rng).as_bytes()).display().to_string())
+            .map(|f| {
+                scratch
+                    .file(
+                        &format!("r{round}-f{f}.jsonl"),
+                        file_contents(round, f, &mut rng).as_bytes(),
+                    )
+                    .display()
+                    .to_string()
+            })
             .collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_annals"))
             .arg("--db")
@@ -87,27 +95,46 @@ fn a_killed_import_leaves_every_file_whole_or_absent_and_the_store_verifiable() 
         let _ = child.kill();
         let _ = child.wait();
         let mut stderr = String::new();
-        child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr)
+            .expect("read stderr");
         for (f, path) in paths.iter().enumerate() {
             if stderr.contains(&format!("{path}: imported {EVENTS_PER_FILE} events")) {
                 reported.push((round, f));
             }
         }
 
-        let store = Store::open(scratch.db()).unwrap_or_else(|e| panic!("round {round}: the store does not reopen: {e}"));
+        let store = Store::open(scratch.db())
+            .unwrap_or_else(|e| panic!("round {round}: the store does not reopen: {e}"));
         for r in 0..=round {
             for f in 0..FILES_PER_ROUND {
                 let n = count(&store, r, f);
-                assert!(n == 0 || n == EVENTS_PER_FILE, "round {round}: file r{r}-f{f} is half there ({n} events)");
+                assert!(
+                    n == 0 || n == EVENTS_PER_FILE,
+                    "round {round}: file r{r}-f{f} is half there ({n} events)"
+                );
                 if reported.contains(&(r, f)) {
-                    assert_eq!(n, EVENTS_PER_FILE, "round {round}: file r{r}-f{f} was reported imported but is missing");
+                    assert_eq!(
+                        n, EVENTS_PER_FILE,
+                        "round {round}: file r{r}-f{f} was reported imported but is missing"
+                    );
                 }
             }
         }
         let report = verify::verify(&store).unwrap();
-        assert!(report.is_ok(), "round {round}: verify found {:?}", report.problems);
+        assert!(
+            report.is_ok(),
+            "round {round}: verify found {:?}",
+            report.problems
+        );
     }
-    assert!(killed_mid_run >= ROUNDS / 3, "only {killed_mid_run} of {ROUNDS} kills landed while the import ran");
+    assert!(
+        killed_mid_run >= ROUNDS / 3,
+        "only {killed_mid_run} of {ROUNDS} kills landed while the import ran"
+    );
     let whole = scratch.run(&["verify"]);
     assert_eq!(whole.code, 0, "{}", whole.stdout);
 }
