@@ -16,6 +16,7 @@ pub mod resolve;
 pub mod storage;
 pub mod store;
 pub mod syntax;
+pub mod synthetic;
 pub mod validate;
 pub mod value;
 pub mod verify;

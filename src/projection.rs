@@ -30,10 +30,11 @@ use crate::error::Result;
 use crate::event::{Event, Kind};
 use crate::log::{decode_value, encode_value, Record};
 use crate::period::{Day, Period};
-use crate::storage::{scan_prefix, Batch, Storage, Table};
+use crate::storage::{scan_prefix, Storage, Table};
 use crate::value::Value;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Bin sizes, as powers of two days, of the bounded levels; level
 /// `BITS.len()` is the top level for unbounded periods.
@@ -45,16 +46,6 @@ const FIRST_DAY: i64 = -719_162;
 
 pub fn seq_key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()
-}
-
-fn ordered_i64(v: i64) -> [u8; 8] {
-    ((v as u64) ^ (1 << 63)).to_be_bytes()
-}
-
-fn read_i64(bytes: &[u8]) -> i64 {
-    let mut buf = [0u8; 8];
-    buf.copy_from_slice(&bytes[..8]);
-    (u64::from_be_bytes(buf) ^ (1 << 63)) as i64
 }
 
 fn read_u64(bytes: &[u8]) -> u64 {
@@ -97,16 +88,60 @@ fn bin_of(valid: &Period) -> (u8, u32) {
     (TOP_LEVEL, 0)
 }
 
-fn claim_key(series: &[u8], valid: &Period, seq: u64) -> Vec<u8> {
+/// A day bound as 4 sortable bytes; unbounded sides are `i32::MIN`/`MAX`,
+/// which no day of years 1..9999 reaches.
+fn ordered_day(v: i64) -> [u8; 4] {
+    let v = v.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+    ((v as u32) ^ (1 << 31)).to_be_bytes()
+}
+
+fn read_day(bytes: &[u8]) -> i32 {
+    let mut buf = [0u8; 4];
+    buf.copy_from_slice(&bytes[..4]);
+    (u32::from_be_bytes(buf) ^ (1 << 31)) as i32
+}
+
+/// `series number | level | bin | start | end | seq`: 29 bytes, so keys
+/// stay short and compare fast whatever the names of the series.
+fn claim_key(series: u64, valid: &Period, seq: u64) -> Vec<u8> {
     let (level, bin) = bin_of(valid);
-    let mut key = Vec::with_capacity(series.len() + 29);
-    key.extend_from_slice(series);
+    let mut key = Vec::with_capacity(CLAIM_KEY_LEN);
+    key.extend_from_slice(&series.to_be_bytes());
     key.push(level);
     key.extend_from_slice(&bin.to_be_bytes());
-    key.extend_from_slice(&ordered_i64(valid.start_key()));
-    key.extend_from_slice(&ordered_i64(valid.end_key()));
+    key.extend_from_slice(&ordered_day(valid.start_key()));
+    key.extend_from_slice(&ordered_day(valid.end_key()));
     key.extend_from_slice(&seq_key(seq));
     key
+}
+
+const CLAIM_KEY_LEN: usize = 8 + 1 + 4 + 4 + 4 + 8;
+
+/// What the series table holds for `subject 00 attribute 00`: the series'
+/// number (the seq of its first claim, so replaying the log gives the same
+/// number) and the bitmask of bin levels its claims use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesEntry {
+    pub number: u64,
+    pub mask: u8,
+}
+
+impl SeriesEntry {
+    fn encode(self) -> Vec<u8> {
+        let mut v = self.number.to_be_bytes().to_vec();
+        v.push(self.mask);
+        v
+    }
+
+    fn decode(bytes: &[u8]) -> Result<SeriesEntry> {
+        if bytes.len() != 9 {
+            return Err(crate::Error::Corrupt("a series entry is damaged".into()));
+        }
+        Ok(SeriesEntry {
+            number: read_u64(bytes),
+            mask: bytes[8],
+        })
+    }
 }
 
 /// What the slot index keeps of a claim: enough to decide which claims count
@@ -153,19 +188,18 @@ pub struct IdEntry {
 /// The writes that applying some records makes, grouped by table.
 #[derive(Default)]
 pub struct ProjectionWrites {
-    tables: BTreeMap<Table, Batch>,
-    /// Series masks as they will be after these writes.
-    masks: BTreeMap<Vec<u8>, u8>,
+    /// Sorted and deduplicated per table: a series' mask is put once per
+    /// write, not once per claim.
+    tables: BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>,
+    /// Series entries as they will be after these writes.
+    series: FxHashMap<Vec<u8>, SeriesEntry>,
     /// Ids registered by these writes, for targets later in the same chunk.
-    ids: HashMap<String, IdEntry>,
+    ids: FxHashMap<String, IdEntry>,
 }
 
 impl ProjectionWrites {
     fn put(&mut self, table: Table, key: Vec<u8>, value: Vec<u8>) {
-        self.tables
-            .entry(table)
-            .or_default()
-            .push((key, Some(value)));
+        self.tables.entry(table).or_default().insert(key, value);
     }
 
     /// The seq of an event id, from these writes or the stored projection.
@@ -199,32 +233,38 @@ impl ProjectionWrites {
                 );
             }
             Event::Assert(c) => {
-                let series = series_key(&c.subject, &c.attribute);
+                let key = series_key(&c.subject, &c.attribute);
                 let (level, _) = bin_of(&c.valid);
-                let mask = match self.masks.get(&series) {
-                    Some(m) => *m,
+                let known = match self.series.get(&key) {
+                    Some(entry) => Some(*entry),
                     None => storage
-                        .get(Table::Series, &series)?
-                        .and_then(|v| v.first().copied())
-                        .unwrap_or(0),
+                        .get(Table::Series, &key)?
+                        .map(|v| SeriesEntry::decode(&v))
+                        .transpose()?,
                 };
-                let mask = mask | (1 << level);
-                self.masks.insert(series.clone(), mask);
-                self.put(Table::Series, series.clone(), vec![mask]);
-                self.put(
-                    Table::SeriesByAttribute,
-                    series_key(&c.attribute, &c.subject),
-                    Vec::new(),
-                );
-                let entry = ClaimEntry {
+                let mut entry = known.unwrap_or(SeriesEntry {
+                    number: seq,
+                    mask: 0,
+                });
+                if known.is_none() || entry.mask & (1 << level) == 0 {
+                    entry.mask |= 1 << level;
+                    self.put(Table::Series, key.clone(), entry.encode());
+                    self.put(
+                        Table::SeriesByAttribute,
+                        series_key(&c.attribute, &c.subject),
+                        Vec::new(),
+                    );
+                }
+                self.series.insert(key, entry);
+                let claim = ClaimEntry {
                     known: c.known,
                     source: c.source.clone(),
                     value: c.value.clone(),
                 };
                 self.put(
                     Table::Claims,
-                    claim_key(&series, &c.valid, seq),
-                    encode_value(&entry),
+                    claim_key(entry.number, &c.valid, seq),
+                    encode_value(&claim),
                 );
                 self.put_id(record, IdOp::Assert);
             }
@@ -256,6 +296,8 @@ impl ProjectionWrites {
         Ok(())
     }
 
+    /// Remembers an event's id. Only ids a writer chose are stored: an
+    /// automatic id `e<seq>` names its own seq, so `View::id` derives it.
     fn put_id(&mut self, record: &Record, op: IdOp) {
         if let Some(id) = record.event.event_id() {
             let entry = IdEntry {
@@ -263,17 +305,35 @@ impl ProjectionWrites {
                 op,
             };
             self.ids.insert(id.to_string(), entry);
-            self.put(Table::Ids, id.as_bytes().to_vec(), encode_value(&entry));
+            if automatic_seq(id) != Some(record.seq) {
+                self.put(Table::Ids, id.as_bytes().to_vec(), encode_value(&entry));
+            }
         }
     }
 
     /// Writes everything, one atomic batch per table.
     pub fn write(self, storage: &dyn Storage) -> Result<()> {
-        for (table, batch) in self.tables {
-            storage.write(table, batch)?;
-        }
-        Ok(())
+        let batches = self
+            .tables
+            .into_iter()
+            .map(|(table, entries)| {
+                (
+                    table,
+                    entries.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+                )
+            })
+            .collect();
+        storage.write_tables(batches)
     }
+}
+
+/// The seq an automatic id `e<seq>` names.
+pub fn automatic_seq(id: &str) -> Option<u64> {
+    let digits = id.strip_prefix('e')?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 fn target_key(target: u64, actor: u64) -> Vec<u8> {
@@ -290,14 +350,30 @@ pub struct View<'a> {
 }
 
 impl<'a> View<'a> {
+    /// The event an id names, if it was recorded by this position.
     pub fn id(&self, id: &str) -> Result<Option<IdEntry>> {
-        match self.storage.get(Table::Ids, id.as_bytes())? {
-            Some(bytes) => {
-                let entry: IdEntry = decode_value(&bytes, "an id entry")?;
-                Ok((entry.seq <= self.position).then_some(entry))
-            }
-            None => Ok(None),
+        if let Some(bytes) = self.storage.get(Table::Ids, id.as_bytes())? {
+            let entry: IdEntry = decode_value(&bytes, "an id entry")?;
+            return Ok((entry.seq <= self.position).then_some(entry));
         }
+        // An automatic id: the record at its seq carries it, if it exists.
+        let Some(seq) = automatic_seq(id).filter(|s| *s <= self.position) else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.storage.get(Table::Log, &crate::log::key(seq))? else {
+            return Ok(None);
+        };
+        let record = crate::log::decode(seq, &bytes)?.record;
+        if record.event.event_id() != Some(id) {
+            return Ok(None);
+        }
+        let op = match record.event {
+            Event::Assert(_) => IdOp::Assert,
+            Event::Deny(_) => IdOp::Deny,
+            Event::Retract(_) => IdOp::Retract,
+            Event::Define(_) | Event::Source(_) => return Ok(None),
+        };
+        Ok(Some(IdEntry { seq, op }))
     }
 
     /// The latest revision with seq <= position of a source or definition.
@@ -445,47 +521,50 @@ impl<'a> View<'a> {
         attribute: &str,
         period: &Period,
     ) -> Result<Vec<IndexedClaim>> {
-        let series = series_key(subject, attribute);
-        let mask = match self.storage.get(Table::Series, &series)? {
-            Some(v) => v.first().copied().unwrap_or(0),
+        let entry = match self
+            .storage
+            .get(Table::Series, &series_key(subject, attribute))?
+        {
+            Some(v) => SeriesEntry::decode(&v)?,
             None => return Ok(Vec::new()),
         };
         let first = period.start_key().max(FIRST_DAY) - FIRST_DAY;
         let last = period.end_key().saturating_sub(1).min(i32::MAX as i64) - FIRST_DAY;
         let mut out = Vec::new();
-        for level in 0..=TOP_LEVEL {
-            if mask & (1 << level) == 0 {
-                continue;
-            }
-            let (low, high) = if level == TOP_LEVEL {
-                (0u32, 0u32)
-            } else {
-                let bits = BITS[level as usize];
-                (
+        for level in (0..=TOP_LEVEL).filter(|l| entry.mask & (1 << l) != 0) {
+            // The bins of this level that the period touches.
+            let (low, high) = match BITS.get(level as usize) {
+                Some(bits) => (
                     (first >> bits).clamp(0, u32::MAX as i64) as u32,
                     (last >> bits).clamp(0, u32::MAX as i64) as u32,
-                )
+                ),
+                None => (0, 0),
             };
-            let mut start = series.clone();
-            start.push(level);
-            start.extend_from_slice(&low.to_be_bytes());
-            let mut end = series.clone();
-            end.push(level);
-            end.extend_from_slice(&(high as u64 + 1).to_be_bytes()[4..]);
+            let bound = |bin: u64| {
+                let mut key = entry.number.to_be_bytes().to_vec();
+                key.push(level);
+                key.extend_from_slice(&(bin as u32).to_be_bytes());
+                key
+            };
+            let start = bound(low as u64);
             let end = if high == u32::MAX {
-                crate::storage::prefix_end(&start[..series.len() + 1])
+                crate::storage::prefix_end(&start[..9])
             } else {
-                Some(end)
+                Some(bound(high as u64 + 1))
             };
-            for entry in self.storage.scan(Table::Claims, &start, end.as_deref()) {
-                let (key, value) = entry?;
-                let at = series.len() + 5;
-                let valid_start = read_i64(&key[at..]);
-                let valid_end = read_i64(&key[at + 8..]);
-                let seq = read_u64(&key[at + 16..]);
+            for item in self.storage.scan(Table::Claims, &start, end.as_deref()) {
+                let (key, value) = item?;
+                if key.len() != CLAIM_KEY_LEN {
+                    return Err(crate::Error::Corrupt("a claim index key is damaged".into()));
+                }
+                let (valid_start, valid_end, seq) = (
+                    read_day(&key[13..]),
+                    read_day(&key[17..]),
+                    read_u64(&key[21..]),
+                );
                 let valid = Period {
-                    start: (valid_start != i64::MIN).then_some(Day(valid_start as i32)),
-                    end: (valid_end != i64::MAX).then_some(Day(valid_end as i32)),
+                    start: (valid_start != i32::MIN).then_some(Day(valid_start)),
+                    end: (valid_end != i32::MAX).then_some(Day(valid_end)),
                 };
                 if seq <= self.position && valid.overlaps(period) {
                     out.push(IndexedClaim {
@@ -536,11 +615,21 @@ mod tests {
     }
 
     #[test]
-    fn ordered_integers_sort_as_bytes() {
+    fn ordered_days_sort_as_bytes_and_clamp_unbounded_sides() {
         let values = [i64::MIN, -5, -1, 0, 1, 7, i64::MAX];
         for pair in values.windows(2) {
-            assert!(ordered_i64(pair[0]) < ordered_i64(pair[1]));
-            assert_eq!(read_i64(&ordered_i64(pair[0])), pair[0]);
+            assert!(ordered_day(pair[0]) < ordered_day(pair[1]));
         }
+        assert_eq!(read_day(&ordered_day(-5)), -5);
+        assert_eq!(read_day(&ordered_day(i64::MIN)), i32::MIN);
+    }
+
+    #[test]
+    fn automatic_ids_name_their_seq_and_nothing_else_does() {
+        assert_eq!(automatic_seq("e17"), Some(17));
+        assert_eq!(automatic_seq("e017"), None);
+        assert_eq!(automatic_seq("e"), None);
+        assert_eq!(automatic_seq("x17"), None);
+        assert_eq!(automatic_seq("e1a"), None);
     }
 }

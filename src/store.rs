@@ -62,12 +62,21 @@ impl Store {
     /// Opens or creates the store at `path`. Refuses a store that another
     /// process holds with [`Error::Locked`].
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Store::with_storage(Arc::new(SledStorage::open(path.as_ref())?))
+        Store::with_storage(crate::storage::open_path(path.as_ref())?)
     }
 
     /// A store on disk in a temporary directory, removed when dropped.
+    /// With the default engine (`$ANNALS_ENGINE`): redb keeps it in memory,
+    /// sled in a temporary directory.
     pub fn temporary() -> Result<Store> {
-        Store::with_storage(Arc::new(SledStorage::temporary()?))
+        match crate::storage::Engine::default_for_new_stores()? {
+            crate::storage::Engine::Redb => {
+                Store::with_storage(Arc::new(crate::storage::RedbStorage::in_memory()?))
+            }
+            crate::storage::Engine::Sled => {
+                Store::with_storage(Arc::new(SledStorage::temporary()?))
+            }
+        }
     }
 
     /// A store that lives in memory only.
@@ -161,19 +170,19 @@ impl Store {
         let mut hash = head.hash;
         let mut writes = Vec::with_capacity(batch.len());
         let mut ids = Vec::with_capacity(batch.len());
+        let mut records = Vec::with_capacity(batch.len());
         for (i, event) in batch.into_iter().enumerate() {
             let seq = first_seq + i as u64;
             ids.push(event.event_id().map(str::to_string));
-            let (bytes, next) = log::encode(
-                &Record {
-                    seq,
-                    recorded,
-                    event,
-                },
-                &hash,
-            );
+            let record = Record {
+                seq,
+                recorded,
+                event,
+            };
+            let (bytes, next) = log::encode(&record, &hash);
             hash = next;
             writes.push((log::key(seq).to_vec(), Some(bytes)));
+            records.push(record);
         }
         let last_seq = first_seq + writes.len() as u64 - 1;
         self.storage.write(Table::Log, writes)?;
@@ -191,7 +200,9 @@ impl Store {
         // After the commit point: a crash before the seal leaves the seal
         // behind the head, which open accepts; never ahead of it.
         self.storage.write_seal(&head_bytes_of(new_head))?;
-        self.catch_up(new_head)?;
+        // The projections were at the old head (caught up above), so the
+        // new records are exactly what they lack; no need to read them back.
+        self.apply(&records, last_seq)?;
         Ok(Appended {
             first_seq,
             last_seq,
@@ -199,30 +210,41 @@ impl Store {
         })
     }
 
-    /// Applies committed records the projections lack, up to `head`.
+    /// Applies committed records the projections lack, up to `head`,
+    /// reading them back from the log (after a crash, or on open).
     fn catch_up(&self, head: Head) -> Result<()> {
         let mut applied = self.position();
         while applied < head.seq {
             let until = head.seq.min(applied + REPLAY_CHUNK);
-            let mut writes = ProjectionWrites::default();
+            let mut records = Vec::with_capacity((until - applied) as usize);
             for entry in self.storage.scan(
                 Table::Log,
                 &log::key(applied + 1),
                 Some(&log::key(until + 1)),
             ) {
                 let (key, bytes) = entry?;
-                let record = log::decode(seq_of_key(&key)?, &bytes)?.record;
-                writes.add(self.storage.as_ref(), &record)?;
+                records.push(log::decode(seq_of_key(&key)?, &bytes)?.record);
             }
-            writes.write(self.storage.as_ref())?;
-            self.storage.flush()?;
-            self.storage.write(
-                Table::Meta,
-                vec![(APPLIED_KEY.to_vec(), Some(until.to_be_bytes().to_vec()))],
-            )?;
-            self.applied.store(until, Ordering::Release);
+            self.apply(&records, until)?;
             applied = until;
         }
+        Ok(())
+    }
+
+    /// Applies records (consecutive, ending at `until`) to the projections,
+    /// makes them durable, then publishes the new position to readers.
+    fn apply(&self, records: &[Record], until: u64) -> Result<()> {
+        let mut writes = ProjectionWrites::default();
+        for record in records {
+            writes.add(self.storage.as_ref(), record)?;
+        }
+        writes.write(self.storage.as_ref())?;
+        self.storage.flush()?;
+        self.storage.write(
+            Table::Meta,
+            vec![(APPLIED_KEY.to_vec(), Some(until.to_be_bytes().to_vec()))],
+        )?;
+        self.applied.store(until, Ordering::Release);
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use crate::event::{check_name, Event, Kind, NameKind};
 use crate::period::Period;
 use crate::projection::{IdEntry, IdOp, View};
 use crate::storage::Table;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What earlier events of the batch have added, on top of the log.
 #[derive(Default)]

@@ -7,8 +7,8 @@
 //! SIGKILL after a random delay, reopens the store and checks every file of
 //! every round so far: a file the binary reported as imported is whole; any
 //! other is whole or absent; `verify` (hash chain, projections rebuilt from
-//! the log and compared) passes. Sixty rounds on one store, so later rounds
-//! also crash on top of recovered state.
+//! the log and compared) passes. Fifty or more rounds on one store, so later rounds
+//! also crash on top of recovered state; once with each storage engine.
 
 mod common;
 use annals::storage::{scan_prefix, Table};
@@ -18,7 +18,6 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const ROUNDS: usize = 60;
 const FILES_PER_ROUND: usize = 3;
 const EVENTS_PER_FILE: usize = 400;
 
@@ -53,19 +52,33 @@ fn count(store: &Store, round: usize, file: usize) -> usize {
 }
 
 #[test]
-fn a_killed_import_leaves_every_file_whole_or_absent_and_the_store_verifiable() {
+fn a_killed_import_on_redb_leaves_every_file_whole_or_absent_and_the_store_verifiable() {
+    killed_imports("redb", 60);
+}
+
+#[test]
+fn a_killed_import_on_sled_leaves_every_file_whole_or_absent_and_the_store_verifiable() {
+    killed_imports("sled", 50);
+}
+
+fn killed_imports(engine: &str, rounds: usize) {
     let scratch = Scratch::new();
     let setup = scratch.file(
         "setup.jsonl",
         br#"{"op":"define","attribute":"price","kind":"state","unit":"USD"}
 {"op":"source","id":"src","title":"t","publisher":"p","published":"2011"}"#,
     );
-    assert_eq!(scratch.run(&["import", setup.to_str().unwrap()]).code, 0);
+    assert_eq!(
+        scratch
+            .run_with_engine(&["import", setup.to_str().unwrap()], engine)
+            .code,
+        0
+    );
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     // (round, file) pairs that the binary reported as imported.
     let mut reported: Vec<(usize, usize)> = Vec::new();
     let mut killed_mid_run = 0;
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let paths: Vec<String> = (0..FILES_PER_ROUND)
             .map(|f| {
                 scratch
@@ -132,8 +145,8 @@ fn a_killed_import_leaves_every_file_whole_or_absent_and_the_store_verifiable() 
         );
     }
     assert!(
-        killed_mid_run >= ROUNDS / 3,
-        "only {killed_mid_run} of {ROUNDS} kills landed while the import ran"
+        killed_mid_run >= rounds / 3,
+        "only {killed_mid_run} of {rounds} kills landed while the import ran"
     );
     let whole = scratch.run(&["verify"]);
     assert_eq!(whole.code, 0, "{}", whole.stdout);

@@ -5,7 +5,7 @@
 mod common;
 use annals::answer::Selector;
 use annals::projection::AttributeMatch;
-use annals::storage::{SledStorage, Storage, Table};
+use annals::storage::Table;
 use annals::{interchange, Get, Period, Store};
 use common::{fixture, Scratch, BASE};
 
@@ -98,7 +98,7 @@ fn verify_passes_on_the_bundled_data_set_through_the_binary() {
 /// Rewrites one stored log record with a single byte flipped, bypassing the
 /// store, as a disk error or a hand edit would.
 fn flip_a_byte(db: &std::path::Path, seq: u64, at: usize) {
-    let storage = SledStorage::open(db).unwrap();
+    let storage = annals::storage::open_path(db).unwrap();
     let key = seq.to_be_bytes();
     let mut bytes = storage.get(Table::Log, &key).unwrap().unwrap();
     let at = at.min(bytes.len() - 1);

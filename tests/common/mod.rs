@@ -42,7 +42,19 @@ impl Scratch {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.run_full(args, stdin, None)
+    }
+
+    /// Runs with a chosen storage engine for a store the run creates.
+    pub fn run_with_engine(&self, args: &[&str], engine: &str) -> Run {
+        self.run_full(args, None, Some(engine))
+    }
+
+    fn run_full(&self, args: &[&str], stdin: Option<&[u8]>, engine: Option<&str>) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_annals"));
+        if let Some(engine) = engine {
+            command.env("ANNALS_ENGINE", engine);
+        }
         command
             .arg("--db")
             .arg(self.db())

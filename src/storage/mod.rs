@@ -10,10 +10,15 @@
 //! batch and lose another's. The store's write protocol (see `store.rs`) is
 //! built so that this never matters.
 
-use crate::error::{Error, Result};
+mod redb_engine;
+mod sled_engine;
+
+pub use redb_engine::RedbStorage;
+pub use sled_engine::SledStorage;
+
+use crate::error::Result;
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::path::Path;
 use std::sync::RwLock;
 
 /// The tables of a store. The log and its head are the truth; the rest are
@@ -98,6 +103,16 @@ pub trait Storage: Send + Sync {
     /// Applies all puts (`Some`) and removes (`None`) to one table atomically.
     fn write(&self, table: Table, batch: Batch) -> Result<()>;
 
+    /// Applies batches to several tables. Engines with transactions do it
+    /// in one (atomic and durable together); the default writes each table
+    /// in turn, which the store's write protocol tolerates.
+    fn write_tables(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
+        for (table, batch) in batches {
+            self.write(table, batch)?;
+        }
+        Ok(())
+    }
+
     /// Makes every write before it durable.
     fn flush(&self) -> Result<()>;
 
@@ -122,8 +137,86 @@ pub trait Storage: Send + Sync {
     }
 }
 
-/// The name of the seal file inside a sled store's directory.
-const SEAL_FILE: &str = "annals.seal";
+/// The name of the seal file inside a store's directory.
+pub(crate) const SEAL_FILE: &str = "annals.seal";
+
+/// A small file beside the engine's own files holding the committed head,
+/// written so that it is always whole: aside, synced, renamed over.
+pub(crate) struct SealFile(pub std::path::PathBuf);
+
+impl SealFile {
+    pub fn write(&self, seal: &[u8]) -> Result<()> {
+        use std::io::Write;
+        let temporary = self.0.with_extension("seal-new");
+        {
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(seal)?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&temporary, &self.0)?;
+        if let Some(dir) = self.0.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    pub fn read(&self) -> Result<Option<Vec<u8>>> {
+        match std::fs::read(&self.0) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The storage engines a store on disk can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Redb,
+    Sled,
+}
+
+impl Engine {
+    /// The engine for new stores: `$ANNALS_ENGINE` (`redb` or `sled`), else redb.
+    pub fn default_for_new_stores() -> Result<Engine> {
+        match std::env::var("ANNALS_ENGINE").ok().as_deref() {
+            None | Some("") | Some("redb") => Ok(Engine::Redb),
+            Some("sled") => Ok(Engine::Sled),
+            Some(other) => Err(crate::Error::InvalidInput(format!(
+                "ANNALS_ENGINE={other}: expected redb or sled"
+            ))),
+        }
+    }
+
+    /// The engine of an existing store directory, by the files in it.
+    pub fn of_existing(path: &std::path::Path) -> Option<Engine> {
+        if path.join(redb_engine::DATA_FILE).exists() {
+            Some(Engine::Redb)
+        } else if path.join("conf").exists() {
+            Some(Engine::Sled)
+        } else {
+            None
+        }
+    }
+
+    /// Opens the store directory `path` with this engine.
+    pub fn open(self, path: &std::path::Path) -> Result<std::sync::Arc<dyn Storage>> {
+        Ok(match self {
+            Engine::Redb => std::sync::Arc::new(RedbStorage::open(path)?),
+            Engine::Sled => std::sync::Arc::new(SledStorage::open(path)?),
+        })
+    }
+}
+
+/// Opens a store directory with the engine it was created with, or creates
+/// it with the default engine.
+pub fn open_path(path: &std::path::Path) -> Result<std::sync::Arc<dyn Storage>> {
+    let engine = match Engine::of_existing(path) {
+        Some(engine) => engine,
+        None => Engine::default_for_new_stores()?,
+    };
+    engine.open(path)
+}
 
 /// Every key that starts with `prefix`: the end bound of a prefix scan.
 pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -141,138 +234,6 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 pub fn scan_prefix<'a>(storage: &'a dyn Storage, table: Table, prefix: &[u8]) -> Scan<'a> {
     let end = prefix_end(prefix);
     storage.scan(table, prefix, end.as_deref())
-}
-
-/// The sled engine: one sled tree per table.
-pub struct SledStorage {
-    db: sled::Db,
-    trees: Vec<sled::Tree>,
-    /// Where the seal is kept; `None` for a temporary store.
-    seal: Option<std::path::PathBuf>,
-}
-
-fn sled_error(e: sled::Error) -> Error {
-    match e {
-        sled::Error::Corruption { .. } => {
-            Error::Corrupt(format!("the storage engine found damaged data: {e}"))
-        }
-        other => Error::Storage(other.to_string()),
-    }
-}
-
-impl SledStorage {
-    /// Opens (creating if needed) the sled database at `path`.
-    pub fn open(path: &Path) -> Result<SledStorage> {
-        let config = sled::Config::new()
-            .path(path)
-            .cache_capacity(256 * 1024 * 1024);
-        let mut storage = Self::with_config(config, path)?;
-        storage.seal = Some(path.join(SEAL_FILE));
-        Ok(storage)
-    }
-
-    /// A store in a temporary directory that is removed when dropped.
-    pub fn temporary() -> Result<SledStorage> {
-        Self::with_config(
-            sled::Config::new().temporary(true),
-            Path::new("(temporary)"),
-        )
-    }
-
-    fn with_config(config: sled::Config, path: &Path) -> Result<SledStorage> {
-        let db = config.open().map_err(|e| match e {
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                Error::Locked {
-                    path: path.to_path_buf(),
-                }
-            }
-            other => sled_error(other),
-        })?;
-        let trees = Table::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()).map_err(sled_error))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(SledStorage {
-            db,
-            trees,
-            seal: None,
-        })
-    }
-
-    fn tree(&self, table: Table) -> &sled::Tree {
-        &self.trees[table as usize]
-    }
-}
-
-impl Storage for SledStorage {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .tree(table)
-            .get(key)
-            .map_err(sled_error)?
-            .map(|v| v.to_vec()))
-    }
-
-    fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
-        let range = (
-            Bound::Included(start.to_vec()),
-            end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())),
-        );
-        Box::new(
-            self.tree(table)
-                .range::<Vec<u8>, _>(range)
-                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(sled_error)),
-        )
-    }
-
-    fn write(&self, table: Table, batch: Batch) -> Result<()> {
-        let mut sled_batch = sled::Batch::default();
-        for (key, value) in batch {
-            match value {
-                Some(v) => sled_batch.insert(key, v),
-                None => sled_batch.remove(key),
-            }
-        }
-        self.tree(table).apply_batch(sled_batch).map_err(sled_error)
-    }
-
-    fn flush(&self) -> Result<()> {
-        self.db.flush().map_err(sled_error).map(|_| ())
-    }
-
-    fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
-    }
-
-    fn write_seal(&self, seal: &[u8]) -> Result<()> {
-        let Some(path) = &self.seal else {
-            return Ok(());
-        };
-        // Write aside, sync, then rename over: the seal is always whole.
-        let temporary = path.with_extension("seal-new");
-        {
-            use std::io::Write;
-            let mut file = std::fs::File::create(&temporary)?;
-            file.write_all(seal)?;
-            file.sync_all()?;
-        }
-        std::fs::rename(&temporary, path)?;
-        if let Some(dir) = path.parent() {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    }
-
-    fn read_seal(&self) -> Result<Option<Vec<u8>>> {
-        let Some(path) = &self.seal else {
-            return Ok(None);
-        };
-        match std::fs::read(path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
 }
 
 type Tables = BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;

@@ -1,0 +1,191 @@
+//! The redb engine: one redb table per [`Table`], in one file, with a lock
+//! file beside it so that a second process is refused at once.
+//!
+//! Every write is a committed, durable redb transaction; a multi-table write
+//! is one transaction, so it is atomic as well. Reads open a read
+//! transaction each, which sees one committed state.
+
+use super::{Batch, Scan, SealFile, Storage, Table, SEAL_FILE};
+use crate::error::{Error, Result};
+use redb::{ReadableDatabase, TableDefinition};
+use std::ops::Bound;
+use std::path::Path;
+
+/// The engine's file and the lock file inside a store directory.
+pub const DATA_FILE: &str = "annals.redb";
+const LOCK_FILE: &str = "annals.lock";
+
+fn definition(table: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
+    TableDefinition::new(table.name())
+}
+
+fn redb_error(e: impl Into<redb::Error>) -> Error {
+    match e.into() {
+        redb::Error::Corrupted(why) => {
+            Error::Corrupt(format!("the storage engine found damaged data: {why}"))
+        }
+        other => Error::Storage(other.to_string()),
+    }
+}
+
+/// Every table opened in one read transaction. Reads share the latest one
+/// instead of opening a transaction per read; each commit replaces it.
+struct Snapshot {
+    tables: Vec<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
+}
+
+pub struct RedbStorage {
+    db: redb::Database,
+    snapshot: std::sync::RwLock<std::sync::Arc<Snapshot>>,
+    seal: Option<SealFile>,
+    /// Held open for the life of the store: the lock is released on drop,
+    /// or by the OS if the process dies.
+    _lock: Option<std::fs::File>,
+}
+
+impl RedbStorage {
+    /// Opens (creating if needed) the store directory `path`.
+    pub fn open(path: &Path) -> Result<RedbStorage> {
+        std::fs::create_dir_all(path)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.join(LOCK_FILE))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Locked {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+        }
+        let db = redb::Database::builder()
+            .set_cache_size(256 * 1024 * 1024)
+            .create(path.join(DATA_FILE))
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
+                    path: path.to_path_buf(),
+                },
+                other => redb_error(other),
+            })?;
+        RedbStorage::start(db, Some(SealFile(path.join(SEAL_FILE))), Some(lock))
+    }
+
+    /// A store in memory, through redb's in-memory backend: for tests.
+    pub fn in_memory() -> Result<RedbStorage> {
+        let db = redb::Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(redb_error)?;
+        RedbStorage::start(db, None, None)
+    }
+
+    /// Creates every table (reads must find them all), then takes the first
+    /// snapshot.
+    fn start(
+        db: redb::Database,
+        seal: Option<SealFile>,
+        lock: Option<std::fs::File>,
+    ) -> Result<RedbStorage> {
+        let txn = db.begin_write().map_err(redb_error)?;
+        for table in Table::ALL {
+            txn.open_table(definition(table)).map_err(redb_error)?;
+        }
+        txn.commit().map_err(redb_error)?;
+        let snapshot = std::sync::RwLock::new(std::sync::Arc::new(take_snapshot(&db)?));
+        Ok(RedbStorage {
+            db,
+            snapshot,
+            seal,
+            _lock: lock,
+        })
+    }
+
+    fn snapshot(&self) -> std::sync::Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+fn take_snapshot(db: &redb::Database) -> Result<Snapshot> {
+    let txn = db.begin_read().map_err(redb_error)?;
+    let tables = Table::ALL
+        .iter()
+        .map(|t| txn.open_table(definition(*t)).map_err(redb_error))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Snapshot { tables })
+}
+
+impl Storage for RedbStorage {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let snapshot = self.snapshot();
+        let value = snapshot.tables[table as usize]
+            .get(key)
+            .map_err(redb_error)?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
+        let range = (
+            Bound::Included(start),
+            end.map_or(Bound::Unbounded, Bound::Excluded),
+        );
+        let opened = if end.is_some_and(|e| e <= start) {
+            Ok(None)
+        } else {
+            self.snapshot().tables[table as usize]
+                .range::<&[u8]>(range)
+                .map(Some)
+                .map_err(redb_error)
+        };
+        match opened {
+            Ok(Some(iter)) => Box::new(iter.map(|r| {
+                r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))
+                    .map_err(redb_error)
+            })),
+            Ok(None) => Box::new(std::iter::empty()),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+
+    fn write(&self, table: Table, batch: Batch) -> Result<()> {
+        self.write_tables(vec![(table, batch)])
+    }
+
+    fn write_tables(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
+        let txn = self.db.begin_write().map_err(redb_error)?;
+        for (table, batch) in batches {
+            let mut t = txn.open_table(definition(table)).map_err(redb_error)?;
+            for (key, value) in batch {
+                match value {
+                    Some(v) => {
+                        t.insert(key.as_slice(), v.as_slice()).map_err(redb_error)?;
+                    }
+                    None => {
+                        t.remove(key.as_slice()).map_err(redb_error)?;
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(redb_error)?;
+        let fresh = std::sync::Arc::new(take_snapshot(&self.db)?);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+
+    /// Every commit is already durable.
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn write_seal(&self, seal: &[u8]) -> Result<()> {
+        self.seal.as_ref().map_or(Ok(()), |f| f.write(seal))
+    }
+
+    fn read_seal(&self) -> Result<Option<Vec<u8>>> {
+        self.seal.as_ref().map_or(Ok(None), SealFile::read)
+    }
+}
