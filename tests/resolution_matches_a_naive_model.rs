@@ -527,9 +527,16 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 60, failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// Fewer, on sled, so the engine under the default store is covered too.
+    /// Fewer on each real engine, so their scans and snapshots are covered.
     #[test]
     fn answers_equal_the_model_on_sled(seed in any::<u64>(), n in 1usize..40) {
-        check(Store::temporary().unwrap(), seed, n, 6);
+        let storage = annals::storage::SledStorage::temporary().unwrap();
+        check(Store::with_storage(std::sync::Arc::new(storage)).unwrap(), seed, n, 6);
+    }
+
+    #[test]
+    fn answers_equal_the_model_on_redb(seed in any::<u64>(), n in 1usize..40) {
+        let storage = annals::storage::RedbStorage::in_memory().unwrap();
+        check(Store::with_storage(std::sync::Arc::new(storage)).unwrap(), seed, n, 6);
     }
 }
