@@ -68,13 +68,48 @@ pub struct ParsedFile {
 
 /// Parses a whole import file. `name` is used in error messages.
 pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
+    // A large file is parsed in two halves on two threads, split at a line
+    // end; the first half's error, if any, is the first error of the file.
+    if bytes.len() >= PARALLEL_PARSE_BYTES {
+        let middle = bytes[bytes.len() / 2..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map(|i| bytes.len() / 2 + i + 1);
+        if let Some(middle) = middle {
+            let lines_before = bytes[..middle].iter().filter(|b| **b == b'\n').count();
+            let (first, second) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| parse_lines(name, &bytes[middle..], lines_before));
+                let first = parse_lines(name, &bytes[..middle], 0);
+                (
+                    first,
+                    second
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                )
+            });
+            let mut parsed = first?;
+            let rest = second?;
+            parsed.events.extend(rest.events);
+            parsed.lines.extend(rest.lines);
+            return Ok(parsed);
+        }
+    }
+    parse_lines(name, bytes, 0)
+}
+
+/// Files from this size on are parsed on two threads.
+const PARALLEL_PARSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Parses whole lines; `lines_before` is how many lines precede `bytes` in
+/// the file, for line numbers.
+fn parse_lines(name: &str, bytes: &[u8], lines_before: usize) -> Result<ParsedFile> {
     let mut parsed = ParsedFile {
         name: name.to_string(),
         events: Vec::new(),
         lines: Vec::new(),
     };
     for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line_no = index + 1;
+        let line_no = lines_before + index + 1;
         let error = |field: Option<&str>, message: String| Error::Import {
             file: name.to_string(),
             line: line_no,

@@ -50,9 +50,12 @@ pub fn codec() -> impl Options {
 }
 
 pub fn encode_value<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serialising plain structs into a Vec cannot fail short of exceeding the
-    // limit, which no record near the sizes we accept does.
-    codec().serialize(value).unwrap_or_default()
+    // The same encoding as `codec()` without its limit, which only guards
+    // decoding (a bounded encoder measures every value twice). Serialising
+    // plain structs into a Vec cannot fail.
+    bincode::DefaultOptions::new()
+        .serialize(value)
+        .unwrap_or_default()
 }
 
 pub fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {

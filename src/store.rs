@@ -30,6 +30,9 @@ use std::sync::{Arc, Mutex};
 
 const HEAD_KEY: &[u8] = b"head";
 const APPLIED_KEY: &[u8] = b"applied";
+/// From this many events on, an append builds projections on a second
+/// thread while it commits the log.
+const PARALLEL_BATCH: usize = 4096;
 /// How many records a replay applies between flushes.
 const REPLAY_CHUNK: u64 = 50_000;
 
@@ -167,24 +170,57 @@ impl Store {
             first_seq,
         )?;
         let recorded = jiff::Timestamp::now().as_microsecond();
-        let mut hash = head.hash;
-        let mut writes = Vec::with_capacity(batch.len());
-        let mut ids = Vec::with_capacity(batch.len());
-        let mut records = Vec::with_capacity(batch.len());
-        for (i, event) in batch.into_iter().enumerate() {
-            let seq = first_seq + i as u64;
-            ids.push(event.event_id().map(str::to_string));
-            let record = Record {
-                seq,
+        let ids: Vec<Option<String>> = batch
+            .iter()
+            .map(|e| e.event_id().map(str::to_string))
+            .collect();
+        let records: Vec<Record> = batch
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| Record {
+                seq: first_seq + i as u64,
                 recorded,
                 event,
-            };
-            let (bytes, next) = log::encode(&record, &hash);
+            })
+            .collect();
+        let last_seq = first_seq + records.len() as u64 - 1;
+        // Building the projection writes needs only the records, so on a
+        // large batch it runs on a second thread while this one encodes and
+        // commits the log. Nothing it builds is written before the commit.
+        let (commit, writes) = if records.len() >= PARALLEL_BATCH {
+            std::thread::scope(|scope| {
+                let builder = scope.spawn(|| self.build(&records));
+                let commit = self.commit(&mut head, &records);
+                let writes = builder
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (commit, writes)
+            })
+        } else {
+            (self.commit(&mut head, &records), self.build(&records))
+        };
+        commit?;
+        // The projections were at the old head (caught up above), so the
+        // new records are exactly what they lack; no need to read them back.
+        self.publish(writes?, last_seq)?;
+        Ok(Appended {
+            first_seq,
+            last_seq,
+            ids,
+        })
+    }
+
+    /// Encodes and commits records after `head` (steps 2 and 3 of the write
+    /// protocol), then seals the new head and advances `head`.
+    fn commit(&self, head: &mut Head, records: &[Record]) -> Result<()> {
+        let mut hash = head.hash;
+        let mut writes = Vec::with_capacity(records.len());
+        for record in records {
+            let (bytes, next) = log::encode(record, &hash);
             hash = next;
-            writes.push((log::key(seq).to_vec(), Some(bytes)));
-            records.push(record);
+            writes.push((log::key(record.seq).to_vec(), Some(bytes)));
         }
-        let last_seq = first_seq + writes.len() as u64 - 1;
+        let last_seq = records.last().map_or(head.seq, |r| r.seq);
         self.storage.write(Table::Log, writes)?;
         self.storage.flush()?;
         let new_head = Head {
@@ -199,15 +235,7 @@ impl Store {
         *head = new_head;
         // After the commit point: a crash before the seal leaves the seal
         // behind the head, which open accepts; never ahead of it.
-        self.storage.write_seal(&head_bytes_of(new_head))?;
-        // The projections were at the old head (caught up above), so the
-        // new records are exactly what they lack; no need to read them back.
-        self.apply(&records, last_seq)?;
-        Ok(Appended {
-            first_seq,
-            last_seq,
-            ids,
-        })
+        self.storage.write_seal(&head_bytes_of(new_head))
     }
 
     /// Applies committed records the projections lack, up to `head`,
@@ -225,19 +253,25 @@ impl Store {
                 let (key, bytes) = entry?;
                 records.push(log::decode(seq_of_key(&key)?, &bytes)?.record);
             }
-            self.apply(&records, until)?;
+            let writes = self.build(&records)?;
+            self.publish(writes, until)?;
             applied = until;
         }
         Ok(())
     }
 
-    /// Applies records (consecutive, ending at `until`) to the projections,
-    /// makes them durable, then publishes the new position to readers.
-    fn apply(&self, records: &[Record], until: u64) -> Result<()> {
+    /// The projection writes of consecutive records.
+    fn build(&self, records: &[Record]) -> Result<ProjectionWrites> {
         let mut writes = ProjectionWrites::default();
         for record in records {
             writes.add(self.storage.as_ref(), record)?;
         }
+        Ok(writes)
+    }
+
+    /// Writes projection writes that bring the projections to `until`, makes
+    /// them durable, then publishes the new position to readers.
+    fn publish(&self, writes: ProjectionWrites, until: u64) -> Result<()> {
         writes.write(self.storage.as_ref())?;
         self.storage.flush()?;
         self.storage.write(

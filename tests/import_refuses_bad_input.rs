@@ -212,3 +212,32 @@ fn stdin_is_read_for_a_dash() {
     let bad = scratch.run_with_stdin(&["import", "-"], Some(b"{\"op\":1}"));
     assert!(bad.stderr.contains("<stdin>:1:"), "{}", bad.stderr);
 }
+
+#[test]
+fn a_large_file_parsed_in_two_halves_still_names_the_right_line() {
+    let mut log = Vec::new();
+    annals::synthetic::generate(annals::synthetic::Shape::new(60_000, 3), &mut log).unwrap();
+    assert!(
+        log.len() > 6 * 1024 * 1024,
+        "large enough to be parsed on two threads"
+    );
+    let mut text = String::from_utf8(log).unwrap();
+    let lines = text.lines().count();
+    // Break the last line's JSON: its error must carry its own line number.
+    text.truncate(text.trim_end().len() - 1);
+    let err = annals::interchange::parse_file("big.jsonl", text.as_bytes())
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("big.jsonl:{lines}: invalid JSON")),
+        "{err}"
+    );
+    // And a valid large file parses whole, in order.
+    let mut log = Vec::new();
+    annals::synthetic::generate(annals::synthetic::Shape::new(60_000, 3), &mut log).unwrap();
+    let parsed = annals::interchange::parse_file("big.jsonl", &log).unwrap();
+    assert_eq!(parsed.events.len(), 60_000);
+    assert_eq!(parsed.lines.last(), Some(&60_000));
+    assert!(parsed.lines.windows(2).all(|w| w[0] + 1 == w[1]));
+}
