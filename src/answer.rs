@@ -235,16 +235,16 @@ impl<'a> Reader<'a> {
         }))
     }
 
-    /// The slots of one series over `period`, resolved.
-    pub fn series_rows(
+    /// Resolves the claims of one series (already read) into rows.
+    pub fn rows_of(
         &mut self,
         subject: &str,
         attribute: &str,
         kind: Kind,
+        claims: Vec<IndexedClaim>,
         period: &Period,
         known: Option<&Period>,
     ) -> Result<Vec<Row>> {
-        let claims = self.view.claims(subject, attribute, period)?;
         let counted = self.count(claims, known)?;
         let mut rows = Vec::new();
         match kind {
@@ -281,20 +281,9 @@ pub fn get(view: View<'_>, question: &Get) -> Result<Vec<Row>> {
     let mut reader = Reader::new(view);
     let period = question.valid.unwrap_or(Period::ALL);
     let mut rows = Vec::new();
-    for (subject, attribute) in view.series(
-        question.selector.subject.as_deref(),
-        &question.selector.attribute,
-    )? {
-        let Some(kind) = view.kind(&attribute)? else {
-            continue;
-        };
-        rows.extend(reader.series_rows(
-            &subject,
-            &attribute,
-            kind,
-            &period,
-            question.known.as_ref(),
-        )?);
+    for (subject, attribute, entry) in view.series_entries(question.selector.subject.as_deref(), &question.selector.attribute)? {
+        let claims = view.claims_of(entry, &period)?;
+        rows.extend(reader.rows_of(&subject, &attribute, entry.kind, claims, &period, question.known.as_ref())?);
     }
     Ok(rows)
 }

@@ -59,6 +59,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A panic inside the storage engine (on a damaged file) is turned into
+    // an error by the store and reported as such; anything else is a bug,
+    // and the default report of it stays.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !annals::storage::in_guard() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

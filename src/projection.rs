@@ -119,28 +119,36 @@ const CLAIM_KEY_LEN: usize = 8 + 1 + 4 + 4 + 4 + 8;
 
 /// What the series table holds for `subject 00 attribute 00`: the series'
 /// number (the seq of its first claim, so replaying the log gives the same
-/// number) and the bitmask of bin levels its claims use.
+/// number), the bitmask of bin levels its claims use, and its attribute's
+/// kind (fixed at definition), so that a `get` reads one entry per series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeriesEntry {
     pub number: u64,
     pub mask: u8,
+    pub kind: Kind,
 }
 
 impl SeriesEntry {
     fn encode(self) -> Vec<u8> {
         let mut v = self.number.to_be_bytes().to_vec();
         v.push(self.mask);
+        v.push(match self.kind {
+            Kind::Period => 0,
+            Kind::State => 1,
+        });
         v
     }
 
     fn decode(bytes: &[u8]) -> Result<SeriesEntry> {
-        if bytes.len() != 9 {
+        let kind = match bytes.get(9) {
+            Some(0) => Kind::Period,
+            Some(1) => Kind::State,
+            _ => return Err(crate::Error::Corrupt("a series entry is damaged".into())),
+        };
+        if bytes.len() != 10 {
             return Err(crate::Error::Corrupt("a series entry is damaged".into()));
         }
-        Ok(SeriesEntry {
-            number: read_u64(bytes),
-            mask: bytes[8],
-        })
+        Ok(SeriesEntry { number: read_u64(bytes), mask: bytes[8], kind })
     }
 }
 
@@ -205,6 +213,8 @@ pub struct ProjectionWrites {
     ids: FxHashMap<String, IdEntry>,
     /// The seq and op of records here with automatic ids, in seq order.
     automatic: Vec<(u64, IdOp)>,
+    /// Kinds of attributes defined in these records.
+    kinds: FxHashMap<String, Kind>,
 }
 
 impl ProjectionWrites {
@@ -237,6 +247,7 @@ impl ProjectionWrites {
         let seq = record.seq;
         match &record.event {
             Event::Define(d) => {
+                self.kinds.insert(d.attribute.clone(), d.kind);
                 self.put(
                     Table::Attributes,
                     revision_key(&d.attribute, seq),
@@ -260,10 +271,19 @@ impl ProjectionWrites {
                         .map(|v| SeriesEntry::decode(&v))
                         .transpose()?,
                 };
-                let mut entry = known.unwrap_or(SeriesEntry {
-                    number: seq,
-                    mask: 0,
-                });
+                let mut entry = match known {
+                    Some(entry) => entry,
+                    None => {
+                        let kind = match self.kinds.get(&c.attribute) {
+                            Some(kind) => Some(*kind),
+                            None => View { storage, position: u64::MAX }.kind(&c.attribute)?,
+                        };
+                        let kind = kind.ok_or_else(|| {
+                            crate::Error::Corrupt(format!("record {seq} claims about '{}', which is not defined", c.attribute))
+                        })?;
+                        SeriesEntry { number: seq, mask: 0, kind }
+                    }
+                };
                 if known.is_none() || entry.mask & (1 << level) == 0 {
                     entry.mask |= 1 << level;
                     self.put(Table::Series, key.clone(), entry.encode());
@@ -477,11 +497,19 @@ impl<'a> View<'a> {
     }
 
     /// The series matching a selector: `(subject, attribute)` pairs in order.
-    pub fn series(
-        &self,
-        subject: Option<&str>,
-        attribute: &AttributeMatch,
-    ) -> Result<Vec<(String, String)>> {
+    pub fn series(&self, subject: Option<&str>, attribute: &AttributeMatch) -> Result<Vec<(String, String)>> {
+        Ok(self.series_entries(subject, attribute)?.into_iter().map(|(s, a, _)| (s, a)).collect())
+    }
+
+    /// True when some claim is about `subject` (one short scan).
+    pub fn has_subject(&self, subject: &str) -> Result<bool> {
+        let mut prefix = subject.as_bytes().to_vec();
+        prefix.push(0);
+        Ok(scan_prefix(self.storage, Table::Series, &prefix).next().transpose()?.is_some())
+    }
+
+    /// The series matching a selector with their entries, in order.
+    pub fn series_entries(&self, subject: Option<&str>, attribute: &AttributeMatch) -> Result<Vec<(String, String, SeriesEntry)>> {
         let split = |key: &[u8]| -> Option<(String, String)> {
             let text = std::str::from_utf8(key).ok()?;
             let mut parts = text.trim_end_matches('\0').splitn(2, '\0');
@@ -490,21 +518,18 @@ impl<'a> View<'a> {
         let mut out = Vec::new();
         match (subject, attribute) {
             (Some(s), AttributeMatch::Exact(a)) => {
-                if self
-                    .storage
-                    .get(Table::Series, &series_key(s, a))?
-                    .is_some()
-                {
-                    out.push((s.to_string(), a.clone()));
+                if let Some(v) = self.storage.get(Table::Series, &series_key(s, a))? {
+                    out.push((s.to_string(), a.clone(), SeriesEntry::decode(&v)?));
                 }
             }
             (Some(s), _) => {
                 let mut prefix = s.as_bytes().to_vec();
                 prefix.push(0);
-                for entry in scan_prefix(self.storage, Table::Series, &prefix) {
-                    if let Some((s, a)) = split(&entry?.0) {
+                for item in scan_prefix(self.storage, Table::Series, &prefix) {
+                    let (key, value) = item?;
+                    if let Some((s, a)) = split(&key) {
                         if attribute.matches(&a) {
-                            out.push((s, a));
+                            out.push((s, a, SeriesEntry::decode(&value)?));
                         }
                     }
                 }
@@ -519,45 +544,40 @@ impl<'a> View<'a> {
                     AttributeMatch::Prefix(p) => p.as_bytes().to_vec(),
                     AttributeMatch::Any => Vec::new(),
                 };
-                for entry in scan_prefix(self.storage, Table::SeriesByAttribute, &prefix) {
-                    if let Some((a, s)) = split(&entry?.0) {
+                for item in scan_prefix(self.storage, Table::SeriesByAttribute, &prefix) {
+                    if let Some((a, s)) = split(&item?.0) {
                         if attribute.matches(&a) {
-                            out.push((s, a));
+                            if let Some(v) = self.storage.get(Table::Series, &series_key(&s, &a))? {
+                                out.push((s, a, SeriesEntry::decode(&v)?));
+                            }
                         }
                     }
                 }
-                out.sort();
+                out.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
             }
         }
         Ok(out)
     }
 
     /// The claims of a series whose valid period overlaps `period`, recorded
-    /// at or before this position, in key order. Touches only the bins of the
-    /// levels the series uses that `period` reaches.
-    pub fn claims(
-        &self,
-        subject: &str,
-        attribute: &str,
-        period: &Period,
-    ) -> Result<Vec<IndexedClaim>> {
-        let entry = match self
-            .storage
-            .get(Table::Series, &series_key(subject, attribute))?
-        {
-            Some(v) => SeriesEntry::decode(&v)?,
-            None => return Ok(Vec::new()),
-        };
+    /// at or before this position, in key order.
+    pub fn claims(&self, subject: &str, attribute: &str, period: &Period) -> Result<Vec<IndexedClaim>> {
+        match self.storage.get(Table::Series, &series_key(subject, attribute))? {
+            Some(v) => self.claims_of(SeriesEntry::decode(&v)?, period),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The claims of the series `entry` overlapping `period`. Touches only
+    /// the bins of the levels the series uses that `period` reaches.
+    pub fn claims_of(&self, entry: SeriesEntry, period: &Period) -> Result<Vec<IndexedClaim>> {
         let first = period.start_key().max(FIRST_DAY) - FIRST_DAY;
         let last = period.end_key().saturating_sub(1).min(i32::MAX as i64) - FIRST_DAY;
         let mut out = Vec::new();
         for level in (0..=TOP_LEVEL).filter(|l| entry.mask & (1 << l) != 0) {
             // The bins of this level that the period touches.
             let (low, high) = match BITS.get(level as usize) {
-                Some(bits) => (
-                    (first >> bits).clamp(0, u32::MAX as i64) as u32,
-                    (last >> bits).clamp(0, u32::MAX as i64) as u32,
-                ),
+                Some(bits) => ((first >> bits).clamp(0, u32::MAX as i64) as u32, (last >> bits).clamp(0, u32::MAX as i64) as u32),
                 None => (0, 0),
             };
             let bound = |bin: u64| {
@@ -567,31 +587,19 @@ impl<'a> View<'a> {
                 key
             };
             let start = bound(low as u64);
-            let end = if high == u32::MAX {
-                crate::storage::prefix_end(&start[..9])
-            } else {
-                Some(bound(high as u64 + 1))
-            };
+            let end = if high == u32::MAX { crate::storage::prefix_end(&start[..9]) } else { Some(bound(high as u64 + 1)) };
             for item in self.storage.scan(Table::Claims, &start, end.as_deref()) {
                 let (key, value) = item?;
                 if key.len() != CLAIM_KEY_LEN {
                     return Err(crate::Error::Corrupt("a claim index key is damaged".into()));
                 }
-                let (valid_start, valid_end, seq) = (
-                    read_day(&key[13..]),
-                    read_day(&key[17..]),
-                    read_u64(&key[21..]),
-                );
+                let (valid_start, valid_end, seq) = (read_day(&key[13..]), read_day(&key[17..]), read_u64(&key[21..]));
                 let valid = Period {
                     start: (valid_start != i32::MIN).then_some(Day(valid_start)),
                     end: (valid_end != i32::MAX).then_some(Day(valid_end)),
                 };
                 if seq <= self.position && valid.overlaps(period) {
-                    out.push(IndexedClaim {
-                        seq,
-                        valid,
-                        entry: decode_value(&value, "a claim entry")?,
-                    });
+                    out.push(IndexedClaim { seq, valid, entry: decode_value(&value, "a claim entry")? });
                 }
             }
         }

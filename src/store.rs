@@ -30,6 +30,10 @@ use std::sync::{Arc, Mutex};
 
 const HEAD_KEY: &[u8] = b"head";
 const APPLIED_KEY: &[u8] = b"applied";
+const VERSION_KEY: &[u8] = b"projection.version";
+/// The layout of the projection tables; a store whose projections have
+/// another is rebuilt from its log on open.
+const PROJECTION_VERSION: u64 = 2;
 /// From this many events on, an append builds projections on a second
 /// thread while it commits the log.
 const PARALLEL_BATCH: usize = 4096;
@@ -110,10 +114,24 @@ impl Store {
             storage.write(Table::Log, uncommitted)?;
             storage.flush()?;
         }
-        let applied = match storage.get(Table::Meta, APPLIED_KEY)? {
+        let mut applied = match storage.get(Table::Meta, APPLIED_KEY)? {
             Some(bytes) => read_u64_value(&bytes, "the applied position")?,
             None => 0,
         };
+        // Projections written in another layout are dropped and rebuilt
+        // from the log, which is what they are for.
+        let version = storage.get(Table::Meta, VERSION_KEY)?;
+        if version.as_deref() != Some(&PROJECTION_VERSION.to_be_bytes()[..]) {
+            if applied > 0 || version.is_some() {
+                clear_projections(storage.as_ref())?;
+                applied = 0;
+            }
+            storage.write(Table::Meta, vec![
+                (APPLIED_KEY.to_vec(), Some(0u64.to_be_bytes().to_vec())),
+                (VERSION_KEY.to_vec(), Some(PROJECTION_VERSION.to_be_bytes().to_vec())),
+            ])?;
+            storage.flush()?;
+        }
         if applied > head.seq {
             return Err(Error::Corrupt(format!(
                 "the projections are at seq {applied}, past the log head {}",
@@ -324,6 +342,20 @@ fn read_u64_value(bytes: &[u8], what: &str) -> Result<u64> {
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| Error::Corrupt(format!("{what} is damaged")))?;
     Ok(u64::from_be_bytes(array))
+}
+
+/// Removes every projection entry, in chunks.
+fn clear_projections(storage: &dyn Storage) -> Result<()> {
+    for table in Table::PROJECTIONS {
+        loop {
+            let keys: crate::storage::Batch = storage.scan(table, b"", None).take(100_000).map(|e| e.map(|(k, _)| (k, None))).collect::<Result<_>>()?;
+            if keys.is_empty() {
+                break;
+            }
+            storage.write(table, keys)?;
+        }
+    }
+    storage.flush()
 }
 
 fn head_bytes_of(head: Head) -> Vec<u8> {

@@ -72,8 +72,8 @@ const GET_COLUMNS: [&str; 9] = [
 
 fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selector> {
     if let Some(subject) = &syntax.subject {
-        let known = subject_names(view)?;
-        if !known.contains(subject) {
+        if !view.has_subject(subject)? {
+            let known = subject_names(view)?;
             return Err(Error::InvalidInput(format!(
                 "unknown subject '{subject}'{}",
                 did_you_mean(subject, &known)

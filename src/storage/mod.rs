@@ -13,7 +13,7 @@
 mod redb_engine;
 mod sled_engine;
 
-pub use redb_engine::RedbStorage;
+pub use redb_engine::{in_guard, RedbStorage};
 pub use sled_engine::SledStorage;
 
 use crate::error::Result;

@@ -14,6 +14,35 @@ use std::path::Path;
 /// The engine's file and the lock file inside a store directory.
 pub const DATA_FILE: &str = "annals.redb";
 const LOCK_FILE: &str = "annals.lock";
+/// redb's page cache: what stays in memory between reads.
+const CACHE_BYTES: usize = 256 * 1024 * 1024;
+
+thread_local! {
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while this thread runs engine code under [`guarded`]: a panic hook
+/// can stay quiet then, since the panic becomes an error.
+pub fn in_guard() -> bool {
+    GUARDED.with(|g| g.get())
+}
+
+/// Runs engine code, turning a panic into [`Error::Corrupt`]. redb may panic
+/// on a damaged file instead of returning an error; a damaged store must be
+/// reported, never crash the program that embeds it.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    result.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(Error::Corrupt(format!("the storage engine failed while {what}, as it does on damaged files ({why})")))
+    })
+}
 
 fn definition(table: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
     TableDefinition::new(table.name())
@@ -61,16 +90,13 @@ impl RedbStorage {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
         }
-        let db = redb::Database::builder()
-            .set_cache_size(256 * 1024 * 1024)
-            .create(path.join(DATA_FILE))
-            .map_err(|e| match e {
-                redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
-                    path: path.to_path_buf(),
-                },
+        guarded("opening the store", || {
+            let db = redb::Database::builder().set_cache_size(CACHE_BYTES).create(path.join(DATA_FILE)).map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked { path: path.to_path_buf() },
                 other => redb_error(other),
             })?;
-        RedbStorage::start(db, Some(SealFile(path.join(SEAL_FILE))), Some(lock))
+            RedbStorage::start(db, Some(SealFile(path.join(SEAL_FILE))), Some(lock))
+        })
     }
 
     /// A store in memory, through redb's in-memory backend: for tests.
@@ -100,6 +126,28 @@ impl RedbStorage {
             seal,
             _lock: lock,
         })
+    }
+
+    fn write_tables_unguarded(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
+        let txn = self.db.begin_write().map_err(redb_error)?;
+
+        for (table, batch) in batches {
+            let mut t = txn.open_table(definition(table)).map_err(redb_error)?;
+            for (key, value) in batch {
+                match value {
+                    Some(v) => {
+                        t.insert(key.as_slice(), v.as_slice()).map_err(redb_error)?;
+                    }
+                    None => {
+                        t.remove(key.as_slice()).map_err(redb_error)?;
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(redb_error)?;
+        let fresh = std::sync::Arc::new(take_snapshot(&self.db)?);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
     }
 
     fn snapshot(&self) -> std::sync::Arc<Snapshot> {
@@ -156,24 +204,7 @@ impl Storage for RedbStorage {
     }
 
     fn write_tables(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
-        let txn = self.db.begin_write().map_err(redb_error)?;
-        for (table, batch) in batches {
-            let mut t = txn.open_table(definition(table)).map_err(redb_error)?;
-            for (key, value) in batch {
-                match value {
-                    Some(v) => {
-                        t.insert(key.as_slice(), v.as_slice()).map_err(redb_error)?;
-                    }
-                    None => {
-                        t.remove(key.as_slice()).map_err(redb_error)?;
-                    }
-                }
-            }
-        }
-        txn.commit().map_err(redb_error)?;
-        let fresh = std::sync::Arc::new(take_snapshot(&self.db)?);
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-        Ok(())
+        guarded("writing", || self.write_tables_unguarded(batches))
     }
 
     /// Every commit is already durable.
