@@ -28,7 +28,10 @@ fn main() {
     let n = support::events();
     let built_before = support::store_dir_is_ready(n);
     let dir = support::store_dir(n);
-    let import_seconds: f64 = std::fs::read_to_string(dir.join("READY")).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(f64::NAN);
+    let import_seconds: f64 = std::fs::read_to_string(dir.join("READY"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(f64::NAN);
 
     let mut opens = Vec::new();
     for _ in 0..5 {
@@ -63,23 +66,42 @@ fn main() {
     for _ in 0..2_000 {
         let subject = questions.subject();
         let started = Instant::now();
-        let out = store.query(&format!("history {subject}.production for 2005")).expect("history");
+        let out = store
+            .query(&format!("history {subject}.production for 2005"))
+            .expect("history");
         history.push(started.elapsed());
         assert_eq!(out.log_seq, n);
         let started = Instant::now();
-        let out = store.query(&format!("timeline {subject}.price.oxide from 2005 to 2006 every month avg as known 2010")).expect("timeline");
+        let out = store
+            .query(&format!(
+                "timeline {subject}.price.oxide from 2005 to 2006 every month avg as known 2010"
+            ))
+            .expect("timeline");
         timeline.push(started.elapsed());
         assert_eq!(out.log_seq, n);
     }
     history.sort();
     timeline.sort();
     let (rss, peak) = support::memory_mib();
-    let jsonl = std::fs::metadata(support::jsonl(n)).map(|m| m.len()).unwrap_or(0);
+    let jsonl = std::fs::metadata(support::jsonl(n))
+        .map(|m| m.len())
+        .unwrap_or(0);
     let disk = support::size_of(&dir);
 
-    println!("annals at {n} events ({})", std::env::var("ANNALS_ENGINE").unwrap_or_else(|_| "redb".into()));
-    println!("  import            {:.1} s, {:.0} events/s", import_seconds, n as f64 / import_seconds);
-    println!("  open              median {:.1} ms, max {:.1} ms", opens[2].as_secs_f64() * 1e3, opens[4].as_secs_f64() * 1e3);
+    println!(
+        "annals at {n} events ({})",
+        std::env::var("ANNALS_ENGINE").unwrap_or_else(|_| "redb".into())
+    );
+    println!(
+        "  import            {:.1} s, {:.0} events/s",
+        import_seconds,
+        n as f64 / import_seconds
+    );
+    println!(
+        "  open              median {:.1} ms, max {:.1} ms",
+        opens[2].as_secs_f64() * 1e3,
+        opens[4].as_secs_f64() * 1e3
+    );
     println!(
         "  get               p50 {:.1} µs, p99 {:.1} µs, max {:.0} µs ({} questions, {:.2} rows each)",
         micros(percentile(&latencies, 0.50)),
@@ -88,11 +110,28 @@ fn main() {
         latencies.len(),
         rows as f64 / latencies.len() as f64
     );
-    println!("  history           p50 {:.1} µs, p99 {:.1} µs", micros(percentile(&history, 0.5)), micros(percentile(&history, 0.99)));
-    println!("  timeline (avg/mo) p50 {:.1} µs, p99 {:.1} µs", micros(percentile(&timeline, 0.5)), micros(percentile(&timeline, 0.99)));
+    println!(
+        "  history           p50 {:.1} µs, p99 {:.1} µs",
+        micros(percentile(&history, 0.5)),
+        micros(percentile(&history, 0.99))
+    );
+    println!(
+        "  timeline (avg/mo) p50 {:.1} µs, p99 {:.1} µs",
+        micros(percentile(&timeline, 0.5)),
+        micros(percentile(&timeline, 0.99))
+    );
     println!(
         "  memory            {rss:.0} MiB resident after queries, peak {peak:.0} MiB{}",
-        if built_before { "" } else { " (this run built the store: the peak is the build's)" }
+        if built_before {
+            ""
+        } else {
+            " (this run built the store: the peak is the build's)"
+        }
     );
-    println!("  disk              {:.0} MiB for {:.0} MiB of JSON Lines: {:.2}x", disk as f64 / 1048576.0, jsonl as f64 / 1048576.0, disk as f64 / jsonl as f64);
+    println!(
+        "  disk              {:.0} MiB for {:.0} MiB of JSON Lines: {:.2}x",
+        disk as f64 / 1048576.0,
+        jsonl as f64 / 1048576.0,
+        disk as f64 / jsonl as f64
+    );
 }

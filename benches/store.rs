@@ -18,13 +18,17 @@ fn import(c: &mut Criterion) {
     // A 100,000-event file into an empty store, durable at the end.
     let log = std::fs::read(support::jsonl(100_000)).expect("the 100k log");
     let mut group = c.benchmark_group("import");
-    group.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Elements(100_000));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .throughput(Throughput::Elements(100_000));
     group.bench_function("100k events from JSON Lines", |b| {
         b.iter_batched(
             || tempfile::tempdir().expect("tempdir"),
             |dir| {
                 let store = Store::open(dir.path().join("db")).expect("open");
-                let appended = interchange::import_file(&store, "synthetic.jsonl", &log).expect("import");
+                let appended =
+                    interchange::import_file(&store, "synthetic.jsonl", &log).expect("import");
                 assert_eq!(appended.last_seq, 100_000);
                 dir
             },
@@ -40,7 +44,9 @@ fn reads(c: &mut Criterion) {
     let store = Store::open(&dir).expect("open");
     let mut questions = support::Questions::new(n);
     let mut group = c.benchmark_group(format!("read at {n} events"));
-    group.sample_size(50).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("get one slot as known at a past period", |b| {
         b.iter(|| {
             let answer = store.get(&questions.next_get()).expect("get");
@@ -50,19 +56,30 @@ fn reads(c: &mut Criterion) {
     });
     group.bench_function("history of one series for a year", |b| {
         b.iter(|| {
-            let out = store.query(&format!("history {}.production for 2005", questions.subject())).expect("history");
+            let out = store
+                .query(&format!(
+                    "history {}.production for 2005",
+                    questions.subject()
+                ))
+                .expect("history");
             assert_eq!(out.log_seq, n);
             out
         })
     });
-    group.bench_function("timeline of a daily series, monthly average over a year", |b| {
-        b.iter(|| {
-            let q = format!("timeline {}.price.oxide from 2005 to 2005 every month avg as known 2010", questions.subject());
-            let out = store.query(&q).expect("timeline");
-            assert_eq!(out.log_seq, n);
-            out
-        })
-    });
+    group.bench_function(
+        "timeline of a daily series, monthly average over a year",
+        |b| {
+            b.iter(|| {
+                let q = format!(
+                    "timeline {}.price.oxide from 2005 to 2005 every month avg as known 2010",
+                    questions.subject()
+                );
+                let out = store.query(&q).expect("timeline");
+                assert_eq!(out.log_seq, n);
+                out
+            })
+        },
+    );
     group.finish();
     drop(store);
 

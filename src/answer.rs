@@ -152,7 +152,11 @@ impl<'a> Reader<'a> {
     ) -> Result<Vec<Counted>> {
         let mut out = Vec::with_capacity(claims.len());
         for claim in claims {
-            let targets = self.view.targets(claim.seq)?;
+            let targets = if claim.targeted {
+                self.view.targets(claim.seq)?
+            } else {
+                Vec::new()
+            };
             if targets.iter().any(|(_, t)| *t == TargetEntry::Retracted) {
                 continue;
             }
@@ -281,9 +285,19 @@ pub fn get(view: View<'_>, question: &Get) -> Result<Vec<Row>> {
     let mut reader = Reader::new(view);
     let period = question.valid.unwrap_or(Period::ALL);
     let mut rows = Vec::new();
-    for (subject, attribute, entry) in view.series_entries(question.selector.subject.as_deref(), &question.selector.attribute)? {
+    for (subject, attribute, entry) in view.series_entries(
+        question.selector.subject.as_deref(),
+        &question.selector.attribute,
+    )? {
         let claims = view.claims_of(entry, &period)?;
-        rows.extend(reader.rows_of(&subject, &attribute, entry.kind, claims, &period, question.known.as_ref())?);
+        rows.extend(reader.rows_of(
+            &subject,
+            &attribute,
+            entry.kind,
+            claims,
+            &period,
+            question.known.as_ref(),
+        )?);
     }
     Ok(rows)
 }

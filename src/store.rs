@@ -33,7 +33,7 @@ const APPLIED_KEY: &[u8] = b"applied";
 const VERSION_KEY: &[u8] = b"projection.version";
 /// The layout of the projection tables; a store whose projections have
 /// another is rebuilt from its log on open.
-const PROJECTION_VERSION: u64 = 2;
+const PROJECTION_VERSION: u64 = 3;
 /// From this many events on, an append builds projections on a second
 /// thread while it commits the log.
 const PARALLEL_BATCH: usize = 4096;
@@ -126,10 +126,16 @@ impl Store {
                 clear_projections(storage.as_ref())?;
                 applied = 0;
             }
-            storage.write(Table::Meta, vec![
-                (APPLIED_KEY.to_vec(), Some(0u64.to_be_bytes().to_vec())),
-                (VERSION_KEY.to_vec(), Some(PROJECTION_VERSION.to_be_bytes().to_vec())),
-            ])?;
+            storage.write(
+                Table::Meta,
+                vec![
+                    (APPLIED_KEY.to_vec(), Some(0u64.to_be_bytes().to_vec())),
+                    (
+                        VERSION_KEY.to_vec(),
+                        Some(PROJECTION_VERSION.to_be_bytes().to_vec()),
+                    ),
+                ],
+            )?;
             storage.flush()?;
         }
         if applied > head.seq {
@@ -281,9 +287,7 @@ impl Store {
     /// The projection writes of consecutive records.
     fn build(&self, records: &[Record]) -> Result<ProjectionWrites> {
         let mut writes = ProjectionWrites::default();
-        for record in records {
-            writes.add(self.storage.as_ref(), record)?;
-        }
+        writes.add_all(self.storage.as_ref(), records)?;
         Ok(writes)
     }
 
@@ -348,7 +352,11 @@ fn read_u64_value(bytes: &[u8], what: &str) -> Result<u64> {
 fn clear_projections(storage: &dyn Storage) -> Result<()> {
     for table in Table::PROJECTIONS {
         loop {
-            let keys: crate::storage::Batch = storage.scan(table, b"", None).take(100_000).map(|e| e.map(|(k, _)| (k, None))).collect::<Result<_>>()?;
+            let keys: crate::storage::Batch = storage
+                .scan(table, b"", None)
+                .take(100_000)
+                .map(|e| e.map(|(k, _)| (k, None)))
+                .collect::<Result<_>>()?;
             if keys.is_empty() {
                 break;
             }

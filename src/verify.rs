@@ -39,8 +39,11 @@ pub fn verify(store: &Store) -> Result<Report> {
     let mut report = Report::default();
     let head = store.position();
     let storage = store.storage();
-    let rebuilt = MemoryStorage::new();
-    let mut writes = ProjectionWrites::default();
+    let rebuilt = Rebuilt {
+        log: storage,
+        projections: MemoryStorage::new(),
+    };
+    let mut chunk: Vec<crate::log::Record> = Vec::new();
     let mut prev: Option<Hash> = Some([0; 32]);
     let mut expected_seq = 1;
     let mut source_texts: HashMap<String, Option<String>> = HashMap::new();
@@ -73,7 +76,6 @@ pub fn verify(store: &Store) -> Result<Report> {
             }
         }
         prev = Some(envelope.hash);
-        writes.add(&rebuilt, &envelope.record)?;
         match &envelope.record.event {
             Event::Source(s) => {
                 source_texts.insert(s.id.clone(), s.text.clone());
@@ -98,15 +100,19 @@ pub fn verify(store: &Store) -> Result<Report> {
             }
             _ => {}
         }
+        chunk.push(envelope.record);
+        if chunk.len() == REBUILD_CHUNK {
+            rebuild(&rebuilt, &mut chunk)?;
+        }
     }
+    rebuild(&rebuilt, &mut chunk)?;
     if expected_seq != head + 1 {
         report.problems.push(format!(
             "the log ends at record {} but its head is {head}",
             expected_seq - 1
         ));
     }
-    writes.write(&rebuilt)?;
-    compare_projections(storage, &rebuilt, &mut report)?;
+    compare_projections(storage, &rebuilt.projections, &mut report)?;
     for (event, source, quote) in quotes {
         if let Some(Some(text)) = source_texts.get(&source) {
             report.quotes_checked += 1;
@@ -118,6 +124,49 @@ pub fn verify(store: &Store) -> Result<Report> {
         }
     }
     Ok(report)
+}
+
+/// Records applied per step of the rebuild, as the store applies them.
+const REBUILD_CHUNK: usize = 50_000;
+
+/// Applies a chunk of records to the rebuilt projections and empties it.
+fn rebuild(rebuilt: &Rebuilt<'_>, chunk: &mut Vec<crate::log::Record>) -> Result<()> {
+    let mut writes = ProjectionWrites::default();
+    writes.add_all(rebuilt, chunk)?;
+    writes.write(rebuilt)?;
+    chunk.clear();
+    Ok(())
+}
+
+/// Projections rebuilt in memory over the store's own log: reads of the log
+/// go to the store, everything else to memory.
+struct Rebuilt<'a> {
+    log: &'a dyn Storage,
+    projections: MemoryStorage,
+}
+
+impl Storage for Rebuilt<'_> {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match table {
+            Table::Log => self.log.get(table, key),
+            _ => self.projections.get(table, key),
+        }
+    }
+
+    fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> crate::storage::Scan<'_> {
+        match table {
+            Table::Log => self.log.scan(table, start, end),
+            _ => self.projections.scan(table, start, end),
+        }
+    }
+
+    fn write(&self, table: Table, batch: crate::storage::Batch) -> Result<()> {
+        self.projections.write(table, batch)
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Collapses every run of whitespace to one space, for quote matching.

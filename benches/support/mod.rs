@@ -16,11 +16,16 @@ pub const SEED: u64 = 1;
 const BATCH: usize = 1_000_000;
 
 pub fn events() -> u64 {
-    std::env::var("ANNALS_BENCH_EVENTS").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(1_000_000)
+    std::env::var("ANNALS_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000)
 }
 
 pub fn bench_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-stores")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-stores")
 }
 
 /// The JSON Lines of the synthetic log of `n` events, generated once.
@@ -65,7 +70,10 @@ pub fn import(log: &PathBuf, dir: &PathBuf) -> f64 {
 
 /// True when the store of `n` events was built by an earlier run.
 pub fn store_dir_is_ready(n: u64) -> bool {
-    bench_dir().join(format!("store-{n}-seed{SEED}")).join("READY").exists()
+    bench_dir()
+        .join(format!("store-{n}-seed{SEED}"))
+        .join("READY")
+        .exists()
 }
 
 /// The store of `n` synthetic events, built once.
@@ -92,7 +100,10 @@ pub struct Questions {
 
 impl Questions {
     pub fn new(n: u64) -> Questions {
-        Questions { rng: Rng::new(99), subjects: Shape::new(n, SEED).subjects }
+        Questions {
+            rng: Rng::new(99),
+            subjects: Shape::new(n, SEED).subjects,
+        }
     }
 
     pub fn next_get(&mut self) -> Get {
@@ -100,11 +111,27 @@ impl Questions {
         let year = 1991 + self.rng.below(28) as i32;
         let known = Period::year(year + 1 + self.rng.below(2) as i32);
         if self.rng.below(2) == 0 {
-            let attribute = ["export_quota", "production", "mining_quota", "demand"][self.rng.below(4) as usize];
-            Get { selector: Selector::exact(&subject, attribute), valid: Some(Period::year(year)), known: Some(known), recorded: None }
+            let attribute = ["export_quota", "production", "mining_quota", "demand"]
+                [self.rng.below(4) as usize];
+            Get {
+                selector: Selector::exact(&subject, attribute),
+                valid: Some(Period::year(year)),
+                known: Some(known),
+                recorded: None,
+            }
         } else {
-            let day = Period::parse(&format!("{year}-{:02}-{:02}", 1 + self.rng.below(12), 1 + self.rng.below(28))).expect("a day");
-            Get { selector: Selector::exact(&subject, "price.oxide"), valid: Some(day), known: Some(known), recorded: None }
+            let day = Period::parse(&format!(
+                "{year}-{:02}-{:02}",
+                1 + self.rng.below(12),
+                1 + self.rng.below(28)
+            ))
+            .expect("a day");
+            Get {
+                selector: Selector::exact(&subject, "price.oxide"),
+                valid: Some(day),
+                known: Some(known),
+                recorded: None,
+            }
         }
     }
 
@@ -129,9 +156,13 @@ pub fn memory_mib() -> (f64, f64) {
 
 /// Bytes in a directory, recursively.
 pub fn size_of(path: &PathBuf) -> u64 {
-    let Ok(meta) = std::fs::metadata(path) else { return 0 };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return 0;
+    };
     if meta.is_file() {
         return meta.len();
     }
-    std::fs::read_dir(path).map_or(0, |entries| entries.flatten().map(|e| size_of(&e.path())).sum())
+    std::fs::read_dir(path).map_or(0, |entries| {
+        entries.flatten().map(|e| size_of(&e.path())).sum()
+    })
 }

@@ -40,7 +40,9 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
             .map(String::as_str)
             .or_else(|| panic.downcast_ref::<&str>().copied())
             .unwrap_or("no message");
-        Err(Error::Corrupt(format!("the storage engine failed while {what}, as it does on damaged files ({why})")))
+        Err(Error::Corrupt(format!(
+            "the storage engine failed while {what}, as it does on damaged files ({why})"
+        )))
     })
 }
 
@@ -91,10 +93,15 @@ impl RedbStorage {
             Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
         }
         guarded("opening the store", || {
-            let db = redb::Database::builder().set_cache_size(CACHE_BYTES).create(path.join(DATA_FILE)).map_err(|e| match e {
-                redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked { path: path.to_path_buf() },
-                other => redb_error(other),
-            })?;
+            let db = redb::Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(path.join(DATA_FILE))
+                .map_err(|e| match e {
+                    redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
+                        path: path.to_path_buf(),
+                    },
+                    other => redb_error(other),
+                })?;
             RedbStorage::start(db, Some(SealFile(path.join(SEAL_FILE))), Some(lock))
         })
     }
