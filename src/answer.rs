@@ -10,7 +10,7 @@
 //! state-kind slots are the runs of `resolve::timeline`.
 
 use crate::error::{Error, Result};
-use crate::event::{Event, Kind, Modality};
+use crate::event::{Kind, Modality};
 use crate::log::{self, Record};
 use crate::period::Period;
 use crate::projection::{AttributeMatch, IndexedClaim, TargetEntry, View};
@@ -191,24 +191,18 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// What an answer shows of a claim, from the slot index alone.
     pub fn claim_view(&self, counted: &Counted) -> Result<ClaimView> {
-        let record = self.record(counted.claim.seq)?;
-        let Event::Assert(c) = record.event else {
-            return Err(Error::Corrupt(format!(
-                "the slot index names record {} as a claim, but it is a {}",
-                record.seq,
-                record.event.op()
-            )));
-        };
+        let (claim, entry) = (&counted.claim, &counted.claim.entry);
         Ok(ClaimView {
-            event: c.id.unwrap_or_else(|| format!("e{}", record.seq)),
-            seq: record.seq,
-            value: c.value,
+            event: entry.id.clone().unwrap_or_else(|| format!("e{}", claim.seq)),
+            seq: claim.seq,
+            value: entry.value.clone(),
             known: counted.candidate.known,
-            source: c.source,
-            modality: c.modality,
-            quote: c.quote,
-            note: c.note,
+            source: entry.source.clone(),
+            modality: entry.modality,
+            quote: entry.quote.clone(),
+            note: entry.note.clone(),
         })
     }
 

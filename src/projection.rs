@@ -156,13 +156,19 @@ impl SeriesEntry {
     }
 }
 
-/// What the slot index keeps of a claim: enough to decide which claims count
-/// and win, without reading the log. Quotes and notes stay in the log.
+/// What the slot index keeps of a claim: everything an answer shows, so a
+/// `get` reads no log record. (The log stays the truth: `verify` rebuilds
+/// this from it and compares.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimEntry {
     pub known: Option<Period>,
     pub source: String,
     pub value: Value,
+    pub modality: crate::event::Modality,
+    /// The id a writer chose; `None` for the automatic `e<seq>`.
+    pub id: Option<String>,
+    pub quote: Option<String>,
+    pub note: Option<String>,
 }
 
 /// [`ClaimEntry`] by reference, encoded identically, to write without copying.
@@ -171,6 +177,34 @@ struct ClaimEntryRef<'a> {
     known: &'a Option<Period>,
     source: &'a str,
     value: &'a Value,
+    modality: &'a crate::event::Modality,
+    id: Option<&'a str>,
+    quote: &'a Option<String>,
+    note: &'a Option<String>,
+}
+
+/// A claim entry as stored: a flag byte (outside the checksum, since a later
+/// denial sets it), a CRC-32 of the encoded entry, then the entry. The
+/// checksum makes a damaged index entry an error, never an answer.
+fn encode_claim(entry: &ClaimEntryRef<'_>) -> Vec<u8> {
+    let body = encode_value(entry);
+    let mut value = Vec::with_capacity(5 + body.len());
+    value.push(0);
+    value.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
+    value.extend_from_slice(&body);
+    value
+}
+
+fn decode_claim(value: &[u8]) -> Result<(bool, ClaimEntry)> {
+    let damaged = || crate::Error::Corrupt("a claim index entry is damaged (its checksum does not match)".into());
+    if value.len() < 5 {
+        return Err(damaged());
+    }
+    let body = &value[5..];
+    if crc32fast::hash(body).to_be_bytes() != value[1..5] {
+        return Err(damaged());
+    }
+    Ok((value[0] & TARGETED != 0, decode_value(body, "a claim entry")?))
 }
 
 /// A claim as read from the slot index.
@@ -375,17 +409,19 @@ impl ProjectionWrites {
                     );
                 }
                 self.series.insert(key, entry);
+                let automatic = c.id.as_deref().and_then(automatic_seq) == Some(seq);
                 let claim = ClaimEntryRef {
                     known: &c.known,
                     source: &c.source,
                     value: &c.value,
+                    modality: &c.modality,
+                    id: if automatic { None } else { c.id.as_deref() },
+                    quote: &c.quote,
+                    note: &c.note,
                 };
-                let key = claim_key(entry.number, &c.valid, seq);
                 // No flag yet: a later denial sets it, and a replay that
                 // rewrites this entry replays that denial after it too.
-                let mut value = vec![0];
-                value.extend_from_slice(&encode_value(&claim));
-                self.put(Table::Claims, key, value);
+                self.put(Table::Claims, claim_key(entry.number, &c.valid, seq), encode_claim(&claim));
                 self.put_id(record, IdOp::Assert);
             }
             Event::Deny(d) => {
@@ -717,15 +753,8 @@ impl<'a> View<'a> {
                     end: (valid_end != i32::MAX).then_some(Day(valid_end)),
                 };
                 if seq <= self.position && valid.overlaps(period) {
-                    let (flags, entry) = value
-                        .split_first()
-                        .ok_or_else(|| crate::Error::Corrupt("a claim entry is empty".into()))?;
-                    out.push(IndexedClaim {
-                        seq,
-                        valid,
-                        entry: decode_value(entry, "a claim entry")?,
-                        targeted: flags & TARGETED != 0,
-                    });
+                    let (targeted, entry) = decode_claim(&value)?;
+                    out.push(IndexedClaim { seq, valid, entry, targeted });
                 }
             }
         }
