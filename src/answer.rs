@@ -195,7 +195,10 @@ impl<'a> Reader<'a> {
     pub fn claim_view(&self, counted: &Counted) -> Result<ClaimView> {
         let (claim, entry) = (&counted.claim, &counted.claim.entry);
         Ok(ClaimView {
-            event: entry.id.clone().unwrap_or_else(|| format!("e{}", claim.seq)),
+            event: entry
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("e{}", claim.seq)),
             seq: claim.seq,
             value: entry.value.clone(),
             known: counted.candidate.known,

@@ -196,7 +196,9 @@ fn encode_claim(entry: &ClaimEntryRef<'_>) -> Vec<u8> {
 }
 
 fn decode_claim(value: &[u8]) -> Result<(bool, ClaimEntry)> {
-    let damaged = || crate::Error::Corrupt("a claim index entry is damaged (its checksum does not match)".into());
+    let damaged = || {
+        crate::Error::Corrupt("a claim index entry is damaged (its checksum does not match)".into())
+    };
     if value.len() < 5 {
         return Err(damaged());
     }
@@ -204,7 +206,10 @@ fn decode_claim(value: &[u8]) -> Result<(bool, ClaimEntry)> {
     if crc32fast::hash(body).to_be_bytes() != value[1..5] {
         return Err(damaged());
     }
-    Ok((value[0] & TARGETED != 0, decode_value(body, "a claim entry")?))
+    Ok((
+        value[0] & TARGETED != 0,
+        decode_value(body, "a claim entry")?,
+    ))
 }
 
 /// A claim as read from the slot index.
@@ -284,6 +289,7 @@ impl ProjectionWrites {
         View {
             storage,
             position: u64::MAX,
+            cache: None,
         }
         .id(id)
     }
@@ -383,6 +389,7 @@ impl ProjectionWrites {
                             None => View {
                                 storage,
                                 position: u64::MAX,
+                                cache: None,
                             }
                             .kind(&c.attribute)?,
                         };
@@ -421,7 +428,11 @@ impl ProjectionWrites {
                 };
                 // No flag yet: a later denial sets it, and a replay that
                 // rewrites this entry replays that denial after it too.
-                self.put(Table::Claims, claim_key(entry.number, &c.valid, seq), encode_claim(&claim));
+                self.put(
+                    Table::Claims,
+                    claim_key(entry.number, &c.valid, seq),
+                    encode_claim(&claim),
+                );
                 self.put_id(record, IdOp::Assert);
             }
             Event::Deny(d) => {
@@ -471,6 +482,26 @@ impl ProjectionWrites {
         }
     }
 
+    /// What these writes change in a [`ReadCache`]: series entries, and the
+    /// sources that got a revision.
+    pub fn cache_updates(&self) -> (Vec<(Vec<u8>, SeriesEntry)>, Vec<String>) {
+        let series = self.series.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let sources = self
+            .tables
+            .get(&Table::Sources)
+            .map(|t| {
+                t.keys()
+                    .filter_map(|k| {
+                        k.len()
+                            .checked_sub(9)
+                            .map(|n| String::from_utf8_lossy(&k[..n]).into_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (series, sources)
+    }
+
     /// Writes everything, one atomic batch per table.
     pub fn write(self, storage: &dyn Storage) -> Result<()> {
         let batches = self
@@ -507,6 +538,49 @@ fn target_key(target: u64, actor: u64) -> Vec<u8> {
 pub struct View<'a> {
     pub storage: &'a dyn Storage,
     pub position: u64,
+    /// The store's cache of series entries and source revisions, if any.
+    pub cache: Option<&'a ReadCache>,
+}
+
+/// What readers keep in memory between questions: series entries and the
+/// revisions of sources, small and read by nearly every `get`.
+///
+/// A writer updates it after its projection writes land and before readers
+/// see the new position, and bumps `epoch`; a reader that loaded an entry
+/// from storage keeps it only if no writer ran meanwhile, so a slow reader
+/// never puts back an entry older than the writer's.
+#[derive(Default)]
+pub struct ReadCache {
+    epoch: std::sync::atomic::AtomicU64,
+    series: std::sync::RwLock<FxHashMap<Vec<u8>, SeriesEntry>>,
+    sources: std::sync::RwLock<FxHashMap<String, Vec<(u64, Period)>>>,
+}
+
+/// Entries kept at most; beyond, reads go to storage.
+const CACHE_ENTRIES: usize = 1_000_000;
+
+impl ReadCache {
+    /// Records what projection writes change, after they are written.
+    pub fn update(&self, series: Vec<(Vec<u8>, SeriesEntry)>, sources: Vec<String>) {
+        if series.is_empty() && sources.is_empty() {
+            return;
+        }
+        let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
+        let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        for (key, entry) in series {
+            if cached_series.contains_key(&key) || cached_series.len() < CACHE_ENTRIES {
+                cached_series.insert(key, entry);
+            }
+        }
+        for source in sources {
+            cached_sources.remove(&source);
+        }
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 impl<'a> View<'a> {
@@ -557,6 +631,42 @@ impl<'a> View<'a> {
 
     /// The published period of a source, as revised by `position`.
     pub fn source_published(&self, id: &str) -> Result<Option<Period>> {
+        if let Some(cache) = self.cache {
+            if let Some(revisions) = cache
+                .sources
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(id)
+            {
+                return Ok(revisions
+                    .iter()
+                    .rev()
+                    .find(|(seq, _)| *seq <= self.position)
+                    .map(|(_, p)| *p));
+            }
+            // Load every revision, keep them, then answer from them.
+            let epoch = cache.epoch();
+            let mut prefix = id.as_bytes().to_vec();
+            prefix.push(0);
+            let mut revisions = Vec::new();
+            for item in scan_prefix(self.storage, Table::Sources, &prefix) {
+                let (key, value) = item?;
+                revisions.push((
+                    read_u64(&key[key.len() - 8..]),
+                    decode_value::<Period>(&value, "a source entry")?,
+                ));
+            }
+            let answer = revisions
+                .iter()
+                .rev()
+                .find(|(seq, _)| *seq <= self.position)
+                .map(|(_, p)| *p);
+            let mut sources = cache.sources.write().unwrap_or_else(|e| e.into_inner());
+            if cache.epoch() == epoch && sources.len() < CACHE_ENTRIES {
+                sources.insert(id.to_string(), revisions);
+            }
+            return Ok(answer);
+        }
         match self.revision(Table::Sources, id)? {
             Some((_, bytes)) => Ok(Some(decode_value(&bytes, "a source entry")?)),
             None => Ok(None),
@@ -629,6 +739,38 @@ impl<'a> View<'a> {
             .collect())
     }
 
+    /// The entry of one series, from the cache when it holds it.
+    fn series_entry(&self, key: &[u8]) -> Result<Option<SeriesEntry>> {
+        let Some(cache) = self.cache else {
+            return self
+                .storage
+                .get(Table::Series, key)?
+                .map(|v| SeriesEntry::decode(&v))
+                .transpose();
+        };
+        if let Some(entry) = cache
+            .series
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return Ok(Some(*entry));
+        }
+        let epoch = cache.epoch();
+        let entry = self
+            .storage
+            .get(Table::Series, key)?
+            .map(|v| SeriesEntry::decode(&v))
+            .transpose()?;
+        if let Some(entry) = entry {
+            let mut series = cache.series.write().unwrap_or_else(|e| e.into_inner());
+            if cache.epoch() == epoch && series.len() < CACHE_ENTRIES {
+                series.insert(key.to_vec(), entry);
+            }
+        }
+        Ok(entry)
+    }
+
     /// True when some claim is about `subject` (one short scan).
     pub fn has_subject(&self, subject: &str) -> Result<bool> {
         let mut prefix = subject.as_bytes().to_vec();
@@ -653,8 +795,8 @@ impl<'a> View<'a> {
         let mut out = Vec::new();
         match (subject, attribute) {
             (Some(s), AttributeMatch::Exact(a)) => {
-                if let Some(v) = self.storage.get(Table::Series, &series_key(s, a))? {
-                    out.push((s.to_string(), a.clone(), SeriesEntry::decode(&v)?));
+                if let Some(entry) = self.series_entry(&series_key(s, a))? {
+                    out.push((s.to_string(), a.clone(), entry));
                 }
             }
             (Some(s), _) => {
@@ -682,8 +824,8 @@ impl<'a> View<'a> {
                 for item in scan_prefix(self.storage, Table::SeriesByAttribute, &prefix) {
                     if let Some((a, s)) = split(&item?.0) {
                         if attribute.matches(&a) {
-                            if let Some(v) = self.storage.get(Table::Series, &series_key(&s, &a))? {
-                                out.push((s, a, SeriesEntry::decode(&v)?));
+                            if let Some(entry) = self.series_entry(&series_key(&s, &a))? {
+                                out.push((s, a, entry));
                             }
                         }
                     }
@@ -754,7 +896,12 @@ impl<'a> View<'a> {
                 };
                 if seq <= self.position && valid.overlaps(period) {
                     let (targeted, entry) = decode_claim(&value)?;
-                    out.push(IndexedClaim { seq, valid, entry, targeted });
+                    out.push(IndexedClaim {
+                        seq,
+                        valid,
+                        entry,
+                        targeted,
+                    });
                 }
             }
         }
@@ -812,18 +959,36 @@ mod tests {
     }
 
     #[test]
-    fn a_claim_entry_encodes_the_same_by_reference() {
+    fn a_claim_entry_encodes_the_same_by_reference_and_detects_damage() {
         let owned = ClaimEntry {
             known: Some(Period::parse("2010").unwrap()),
             source: "s".into(),
             value: Value::parse("1 t").unwrap(),
+            modality: crate::event::Modality::Plan,
+            id: Some("q1".into()),
+            quote: Some("one tonne".into()),
+            note: None,
         };
         let borrowed = ClaimEntryRef {
             known: &owned.known,
             source: &owned.source,
             value: &owned.value,
+            modality: &owned.modality,
+            id: owned.id.as_deref(),
+            quote: &owned.quote,
+            note: &owned.note,
         };
         assert_eq!(encode_value(&borrowed), encode_value(&owned));
+        let stored = encode_claim(&borrowed);
+        assert_eq!(decode_claim(&stored).unwrap(), (false, owned));
+        for i in 1..stored.len() {
+            let mut damaged = stored.clone();
+            damaged[i] ^= 0x10;
+            assert!(
+                decode_claim(&damaged).is_err(),
+                "a flip at byte {i} went unnoticed"
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::answer::{self, Answer, Get, Row};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::log::{self, Envelope, Hash, Record};
-use crate::projection::{ProjectionWrites, View};
+use crate::projection::{ProjectionWrites, ReadCache, View};
 use crate::storage::{MemoryStorage, SledStorage, Storage, Table};
 use crate::validate;
 use std::path::Path;
@@ -63,6 +63,8 @@ pub struct Store {
     /// The position readers answer from: every record up to it is committed
     /// and applied to the projections.
     applied: AtomicU64,
+    /// Series entries and source revisions kept for readers.
+    cache: ReadCache,
 }
 
 impl Store {
@@ -148,6 +150,7 @@ impl Store {
             storage,
             writer: Mutex::new(head),
             applied: AtomicU64::new(applied),
+            cache: ReadCache::default(),
         };
         store.catch_up(head)?;
         Ok(store)
@@ -169,6 +172,7 @@ impl Store {
         View {
             storage: self.storage.as_ref(),
             position: recorded.map_or(position, |r| r.min(position)),
+            cache: Some(&self.cache),
         }
     }
 
@@ -189,6 +193,7 @@ impl Store {
             &View {
                 storage: self.storage.as_ref(),
                 position: head.seq,
+                cache: None,
             },
             &mut batch,
             first_seq,
@@ -294,7 +299,9 @@ impl Store {
     /// Writes projection writes that bring the projections to `until`, makes
     /// them durable, then publishes the new position to readers.
     fn publish(&self, writes: ProjectionWrites, until: u64) -> Result<()> {
+        let (series, sources) = writes.cache_updates();
         writes.write(self.storage.as_ref())?;
+        self.cache.update(series, sources);
         self.storage.flush()?;
         self.storage.write(
             Table::Meta,

@@ -124,13 +124,55 @@ fn verify_detects_a_modified_record_and_reads_refuse_it() {
         verify.stdout
     );
 
+    // Whatever reads the record refuses it: history, explain, export.
     let store = Store::open(scratch.db()).unwrap();
-    let get = Get::new(Selector::exact("china", "export_quota"));
-    let err = store.get(&get).unwrap_err().to_string();
+    let err = store
+        .query("history china.export_quota")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("corrupt store") && err.contains("log record 6"),
         "{err}"
     );
+    drop(store);
+    let export = scratch.run(&["export"]);
+    assert_eq!(export.code, 1);
+    assert!(export.stderr.contains("log record 6"), "{}", export.stderr);
+}
+
+/// Damage in the slot index (a projection) is caught by its checksum: a
+/// `get` that would read the damaged entry fails instead of answering.
+#[test]
+fn a_damaged_index_entry_is_refused_by_the_get_that_reads_it() {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);
+    {
+        let storage = annals::storage::open_path(&scratch.db()).unwrap();
+        let (key, mut value) = storage
+            .scan(Table::Claims, b"", None)
+            .next()
+            .unwrap()
+            .unwrap();
+        let last = value.len() - 1;
+        value[last] ^= 0x01;
+        storage
+            .write(Table::Claims, vec![(key, Some(value))])
+            .unwrap();
+    }
+    let store = Store::open(scratch.db()).unwrap();
+    let everything = Selector {
+        subject: None,
+        attribute: AttributeMatch::Any,
+    };
+    let err = store.get(&Get::new(everything)).unwrap_err().to_string();
+    assert!(
+        err.contains("corrupt store") && err.contains("checksum"),
+        "{err}"
+    );
+    drop(store);
+    let verify = scratch.run(&["verify"]);
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
 }
 
 #[test]

@@ -17,7 +17,10 @@ const LOCK_FILE: &str = "annals.lock";
 /// redb's page cache, what stays in memory between reads: 512 MiB, or
 /// `$ANNALS_CACHE_MB`. The bar of SPEC §10 is 1 GiB resident while querying.
 fn cache_bytes() -> usize {
-    let mib = std::env::var("ANNALS_CACHE_MB").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(512);
+    let mib = std::env::var("ANNALS_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(512);
     mib.clamp(16, 64 * 1024) * 1024 * 1024
 }
 
@@ -70,8 +73,11 @@ struct Snapshot {
 }
 
 pub struct RedbStorage {
-    db: redb::Database,
+    /// Declared before `db` so it is dropped first: its read transaction
+    /// keeps the database file open, and a store closed and reopened in one
+    /// process must find it closed.
     snapshot: std::sync::RwLock<std::sync::Arc<Snapshot>>,
+    db: redb::Database,
     seal: Option<SealFile>,
     /// Held open for the life of the store: the lock is released on drop,
     /// or by the OS if the process dies.
