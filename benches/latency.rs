@@ -46,7 +46,7 @@ fn main() {
     // Two rounds of 100,000 questions: the first right after open, with the
     // engine's cache empty; the second in the same process, warmed by the
     // first, as a process serving queries (`query -f`, the API) would be.
-    let mut questions = support::Questions::new(n);
+    let mut questions = support::questions(n);
     let mut rounds = Vec::new();
     let mut rows = 0;
     for _ in 0..2 {

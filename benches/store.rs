@@ -42,7 +42,7 @@ fn reads(c: &mut Criterion) {
     let n = support::events();
     let dir = support::store_dir(n);
     let store = Store::open(&dir).expect("open");
-    let mut questions = support::Questions::new(n);
+    let mut questions = support::questions(n);
     let mut group = c.benchmark_group(format!("read at {n} events"));
     group
         .sample_size(50)

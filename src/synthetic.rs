@@ -209,6 +209,54 @@ pub fn generate(shape: Shape, out: &mut dyn Write) -> std::io::Result<u64> {
     Ok(g.seq)
 }
 
+/// A deterministic stream of the questions benchmarks ask of a generated
+/// log: one slot, as known at a past period — a yearly figure of one
+/// subject, or one day of its price, as known at the end of a later year.
+pub struct Questions {
+    rng: Rng,
+    subjects: u64,
+}
+
+impl Questions {
+    /// Questions about the log of `shape`.
+    pub fn new(shape: Shape) -> Questions {
+        Questions {
+            rng: Rng::new(99),
+            subjects: shape.subjects,
+        }
+    }
+
+    pub fn next_get(&mut self) -> crate::Get {
+        use crate::{answer::Selector, Get, Period};
+        let subject = self.subject();
+        let year = FIRST_YEAR as i32 + 1 + self.rng.below(YEARS - 2) as i32;
+        let known = Some(Period::year(year + 1 + self.rng.below(2) as i32));
+        let (attribute, valid) = if self.rng.below(2) == 0 {
+            (
+                PERIOD_ATTRIBUTES[self.rng.below(PERIOD_ATTRIBUTES.len() as u64) as usize].0,
+                Period::year(year),
+            )
+        } else {
+            let (month, day) = (1 + self.rng.below(12) as i32, 1 + self.rng.below(28) as i32);
+            let day = crate::Day::from_ymd(year, month, day)
+                .map(Period::day)
+                .unwrap_or(Period::year(year));
+            ("price.oxide", day)
+        };
+        Get {
+            selector: Selector::exact(&subject, attribute),
+            valid: Some(valid),
+            known,
+            recorded: None,
+        }
+    }
+
+    /// A random subject of the log.
+    pub fn subject(&mut self) -> String {
+        format!("s{}", self.rng.below(self.subjects))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +271,14 @@ mod tests {
         let store = crate::Store::in_memory();
         let appended = crate::interchange::import_file(&store, "synthetic.jsonl", &a).unwrap();
         assert_eq!(appended.last_seq, 3_000);
+        // Its questions name series that exist, and some have answers.
+        let mut questions = Questions::new(Shape::new(3_000, 7));
+        let answered = (0..200)
+            .filter(|_| !store.get(&questions.next_get()).unwrap().rows.is_empty())
+            .count();
+        assert!(
+            answered > 20,
+            "only {answered} of 200 questions had an answer"
+        );
     }
 }

@@ -6,9 +6,8 @@
 
 #![allow(dead_code)]
 
-use annals::answer::Selector;
-use annals::synthetic::{generate, Rng, Shape};
-use annals::{interchange, Get, Period, Store};
+use annals::synthetic::{generate, Questions, Shape};
+use annals::{interchange, Store};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -90,54 +89,9 @@ pub fn store_dir(n: u64) -> PathBuf {
     dir
 }
 
-/// A deterministic stream of past-knowledge questions about single slots:
-/// a yearly figure of one subject, or one day of its price, as known at
-/// the end of a later year.
-pub struct Questions {
-    rng: Rng,
-    subjects: u64,
-}
-
-impl Questions {
-    pub fn new(n: u64) -> Questions {
-        Questions {
-            rng: Rng::new(99),
-            subjects: Shape::new(n, SEED).subjects,
-        }
-    }
-
-    pub fn next_get(&mut self) -> Get {
-        let subject = format!("s{}", self.rng.below(self.subjects));
-        let year = 1991 + self.rng.below(28) as i32;
-        let known = Period::year(year + 1 + self.rng.below(2) as i32);
-        if self.rng.below(2) == 0 {
-            let attribute = ["export_quota", "production", "mining_quota", "demand"]
-                [self.rng.below(4) as usize];
-            Get {
-                selector: Selector::exact(&subject, attribute),
-                valid: Some(Period::year(year)),
-                known: Some(known),
-                recorded: None,
-            }
-        } else {
-            let day = Period::parse(&format!(
-                "{year}-{:02}-{:02}",
-                1 + self.rng.below(12),
-                1 + self.rng.below(28)
-            ))
-            .expect("a day");
-            Get {
-                selector: Selector::exact(&subject, "price.oxide"),
-                valid: Some(day),
-                known: Some(known),
-                recorded: None,
-            }
-        }
-    }
-
-    pub fn subject(&mut self) -> String {
-        format!("s{}", self.rng.below(self.subjects))
-    }
+/// The questions asked of the store of `n` events.
+pub fn questions(n: u64) -> Questions {
+    Questions::new(Shape::new(n, SEED))
 }
 
 /// Resident memory now and at its peak, in MiB, from /proc.

@@ -346,21 +346,10 @@ fn timeline(store: &Store, r: &Reading, every: Option<(Unit, Aggregate)>) -> Res
     let view = store.view(r.recorded);
     let rows = rows_for(store, &view, r)?;
     let Some((unit, aggregate)) = every else {
-        let columns = [
-            "subject",
-            "attribute",
-            "valid",
-            "value",
-            "status",
-            "known",
-            "source",
-            "event",
-            "others",
-        ];
         return Ok(output(
             view.position,
             "timeline",
-            &columns,
+            &GET_COLUMNS,
             rows.iter().map(row_json).collect(),
         ));
     };

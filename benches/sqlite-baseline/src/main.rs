@@ -16,11 +16,10 @@
 //! candidate; the winner is picked in Rust with annals' own `resolve`, so
 //! both do the same resolution work.
 
-use annals::answer::Selector;
 use annals::event::Event;
 use annals::projection::AttributeMatch;
 use annals::resolve::{self, Candidate};
-use annals::synthetic::{generate, Rng, Shape};
+use annals::synthetic::{generate, Questions, Shape};
 use annals::{interchange, Get, Period, Store};
 use rusqlite::{params, Connection};
 use std::time::{Duration, Instant};
@@ -171,22 +170,8 @@ fn load_sqlite(db: &Connection, store: &Store, events: Vec<Event>) {
 }
 
 fn questions(n: u64, count: usize) -> Vec<Get> {
-    let mut rng = Rng::new(99);
-    let subjects = Shape::new(n, 1).subjects;
-    (0..count)
-        .map(|_| {
-            let subject = format!("s{}", rng.below(subjects));
-            let year = 1991 + rng.below(28) as i32;
-            let known = Some(Period::year(year + 1 + rng.below(2) as i32));
-            if rng.below(2) == 0 {
-                let attribute = ["export_quota", "production", "mining_quota", "demand"][rng.below(4) as usize];
-                Get { selector: Selector::exact(&subject, attribute), valid: Some(Period::year(year)), known, recorded: None }
-            } else {
-                let day = Period::parse(&format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28))).expect("a day");
-                Get { selector: Selector::exact(&subject, "price.oxide"), valid: Some(day), known, recorded: None }
-            }
-        })
-        .collect()
+    let mut questions = Questions::new(Shape::new(n, 1));
+    (0..count).map(|_| questions.next_get()).collect()
 }
 
 fn time_each(questions: &[Get], mut ask: impl FnMut(&Get) -> usize) -> Vec<Duration> {
