@@ -4,7 +4,7 @@
 //!
 //! A batch is checked whole, in order, before anything is written: each event
 //! sees the log as it is plus the events before it in the same batch (the
-//! [`Pending`] overlay). The first broken rule refuses the batch with an error
+//! `Pending` overlay). The first broken rule refuses the batch with an error
 //! naming the event's index and the field at fault.
 
 use crate::error::{Error, Result};

@@ -28,7 +28,7 @@ thread_local! {
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// True while this thread runs engine code under [`guarded`]: a panic hook
+/// True while this thread runs engine code under `guarded`: a panic hook
 /// can stay quiet then, since the panic becomes an error.
 pub fn in_guard() -> bool {
     GUARDED.with(|g| g.get())
