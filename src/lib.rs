@@ -2,6 +2,7 @@
 //! three kinds of time. Start at [`Store`]; ARCHITECTURE.md has the map.
 
 pub mod answer;
+pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod event;

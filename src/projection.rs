@@ -26,6 +26,8 @@
 //! Integers are big-endian, signed ones with the sign bit flipped, so byte
 //! order is numeric order. Subjects and attributes never contain a zero byte.
 
+pub use crate::cache::ReadCache;
+use crate::cache::CACHE_ENTRIES;
 use crate::error::Result;
 use crate::event::{Event, Kind};
 use crate::log::{decode_value, encode_value, Record};
@@ -540,47 +542,6 @@ pub struct View<'a> {
     pub position: u64,
     /// The store's cache of series entries and source revisions, if any.
     pub cache: Option<&'a ReadCache>,
-}
-
-/// What readers keep in memory between questions: series entries and the
-/// revisions of sources, small and read by nearly every `get`.
-///
-/// A writer updates it after its projection writes land and before readers
-/// see the new position, and bumps `epoch`; a reader that loaded an entry
-/// from storage keeps it only if no writer ran meanwhile, so a slow reader
-/// never puts back an entry older than the writer's.
-#[derive(Default)]
-pub struct ReadCache {
-    epoch: std::sync::atomic::AtomicU64,
-    series: std::sync::RwLock<FxHashMap<Vec<u8>, SeriesEntry>>,
-    sources: std::sync::RwLock<FxHashMap<String, Vec<(u64, Period)>>>,
-}
-
-/// Entries kept at most; beyond, reads go to storage.
-const CACHE_ENTRIES: usize = 1_000_000;
-
-impl ReadCache {
-    /// Records what projection writes change, after they are written.
-    pub fn update(&self, series: Vec<(Vec<u8>, SeriesEntry)>, sources: Vec<String>) {
-        if series.is_empty() && sources.is_empty() {
-            return;
-        }
-        let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
-        let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
-        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        for (key, entry) in series {
-            if cached_series.contains_key(&key) || cached_series.len() < CACHE_ENTRIES {
-                cached_series.insert(key, entry);
-            }
-        }
-        for source in sources {
-            cached_sources.remove(&source);
-        }
-    }
-
-    fn epoch(&self) -> u64 {
-        self.epoch.load(std::sync::atomic::Ordering::Acquire)
-    }
 }
 
 impl<'a> View<'a> {

@@ -15,6 +15,7 @@
 //! [`run`] does all three steps but printing.
 
 pub mod ast;
+mod catalog;
 pub mod execute;
 pub mod parser;
 pub mod render;
