@@ -10,14 +10,23 @@
 use crate::error::{Error, Result};
 use crate::event::{check_name, Event, Kind, NameKind};
 use crate::period::Period;
-use crate::projection::{IdEntry, IdOp, View};
+use crate::projection::{automatic_seq, IdEntry, IdOp, View};
+use crate::storage::scan_prefix;
 use crate::storage::Table;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What earlier events of the batch have added, on top of the log.
 #[derive(Default)]
 struct Pending {
+    /// Ids chosen by writers in this batch.
     ids: HashMap<String, IdEntry>,
+    /// The batch's first seq, and the op of each of its events that got an
+    /// automatic id (by seq - first_seq): automatic ids are not hashed.
+    first_seq: u64,
+    automatic: Vec<Option<IdOp>>,
+    /// Seqs `N` at or after `first_seq` whose `e<N>` a writer already chose
+    /// in the store: the automatic id of event `N` would collide.
+    chosen_automatic: HashSet<u64>,
     retracted: HashSet<u64>,
     sources: HashMap<String, Period>,
     kinds: HashMap<String, Kind>,
@@ -26,7 +35,23 @@ struct Pending {
 /// Checks a batch that would occupy seqs `first_seq..`, assigning `e<seq>`
 /// ids to the claims, denials and retractions that have none.
 pub fn validate(view: &View<'_>, batch: &mut [Event], first_seq: u64) -> Result<()> {
-    let mut pending = Pending::default();
+    let mut pending = Pending {
+        first_seq,
+        automatic: vec![None; batch.len()],
+        ..Pending::default()
+    };
+    // Ids of the form e<N> chosen by writers are few; reading them once spares
+    // a lookup per event.
+    for entry in scan_prefix(view.storage, Table::Ids, b"e") {
+        let (key, _) = entry?;
+        if let Some(n) = std::str::from_utf8(&key)
+            .ok()
+            .and_then(automatic_seq)
+            .filter(|n| *n >= first_seq)
+        {
+            pending.chosen_automatic.insert(n);
+        }
+    }
     for (index, event) in batch.iter_mut().enumerate() {
         let seq = first_seq + index as u64;
         if let Some(id) = event.event_id_mut() {
@@ -95,7 +120,7 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
         }
         Event::Deny(d) => {
             claim_id(view, pending, event, seq, IdOp::Deny)?;
-            let target = live_target(view, pending, &d.target)?;
+            let target = live_target(view, pending, &d.target, seq)?;
             if target.op != IdOp::Assert {
                 return Err((
                     "target",
@@ -110,7 +135,7 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
         }
         Event::Retract(r) => {
             claim_id(view, pending, event, seq, IdOp::Retract)?;
-            let target = live_target(view, pending, &r.target)?;
+            let target = live_target(view, pending, &r.target, seq)?;
             if target.op == IdOp::Retract {
                 return Err((
                     "target",
@@ -146,29 +171,67 @@ fn claim_id(
     op: IdOp,
 ) -> Result<(), Refusal> {
     let id = event.event_id().unwrap_or_default();
-    check_name(NameKind::Id, id).map_err(|m| ("id", m))?;
-    let taken = pending
-        .ids
-        .get(id)
-        .copied()
-        .or(view.id(id).map_err(storage_refusal)?);
-    if let Some(other) = taken {
-        return Err((
+    let taken = |other: u64| {
+        Err((
             "id",
-            format!(
-                "id '{id}' is already used by the event at seq {}",
-                other.seq
-            ),
-        ));
+            format!("id '{id}' is already used by the event at seq {other}"),
+        ))
+    };
+    if automatic_seq(id) == Some(seq) {
+        // Automatic: only a writer's explicit e<seq> can be in the way.
+        if let Some(other) = pending.ids.get(id) {
+            return taken(other.seq);
+        }
+        if pending.chosen_automatic.contains(&seq) {
+            return Err((
+                "id",
+                format!(
+                    "id '{id}' is already used by a writer's event; give this event an explicit id"
+                ),
+            ));
+        }
+        pending.automatic[(seq - pending.first_seq) as usize] = Some(op);
+        return Ok(());
+    }
+    check_name(NameKind::Id, id).map_err(|m| ("id", m))?;
+    if let Some(other) = pending.ids.get(id) {
+        return taken(other.seq);
+    }
+    if let Some(other) = pending_automatic(pending, id, seq) {
+        return taken(other.seq);
+    }
+    if let Some(other) = view.id(id).map_err(storage_refusal)? {
+        return taken(other.seq);
     }
     pending.ids.insert(id.to_string(), IdEntry { seq, op });
     Ok(())
 }
 
+/// An earlier event of this batch whose automatic id is `id`.
+fn pending_automatic(pending: &Pending, id: &str, before: u64) -> Option<IdEntry> {
+    let n = automatic_seq(id).filter(|n| *n >= pending.first_seq && *n < before)?;
+    pending
+        .automatic
+        .get((n - pending.first_seq) as usize)
+        .copied()
+        .flatten()
+        .map(|op| IdEntry { seq: n, op })
+}
+
 /// The target of a deny or retract: it must exist and not be retracted.
-fn live_target(view: &View<'_>, pending: &Pending, target: &str) -> Result<IdEntry, Refusal> {
-    let entry = match pending.ids.get(target) {
-        Some(e) => *e,
+fn live_target(
+    view: &View<'_>,
+    pending: &Pending,
+    target: &str,
+    seq: u64,
+) -> Result<IdEntry, Refusal> {
+    let entry = match pending
+        .ids
+        .get(target)
+        .copied()
+        .or_else(|| pending_automatic(pending, target, seq))
+    {
+        Some(e) => e,
         None => view
             .id(target)
             .map_err(storage_refusal)?

@@ -241,3 +241,52 @@ fn a_large_file_parsed_in_two_halves_still_names_the_right_line() {
     assert_eq!(parsed.lines.last(), Some(&60_000));
     assert!(parsed.lines.windows(2).all(|w| w[0] + 1 == w[1]));
 }
+
+/// Automatic ids are `e<seq>`; an id a writer chose in that form must not
+/// take one an automatic id gets, earlier or later, in the file or the store.
+#[test]
+fn a_chosen_id_that_collides_with_an_automatic_one_is_refused() {
+    // BASE holds seqs 1..7, so this file's events get seqs 8, 9, ….
+    let chosen_e9 = GOOD_LINE.replace("{\"op\":\"assert\",", "{\"op\":\"assert\",\"id\":\"e9\",");
+    refused(
+        &format!("{chosen_e9}\n{GOOD_LINE}\n"),
+        &[
+            "bad.jsonl:2:",
+            "field 'id'",
+            "'e9' is already used by the event at seq 8",
+        ],
+    );
+    let chosen_e8 = GOOD_LINE.replace("{\"op\":\"assert\",", "{\"op\":\"assert\",\"id\":\"e8\",");
+    refused(
+        &format!("{GOOD_LINE}\n{chosen_e8}\n"),
+        &[
+            "bad.jsonl:2:",
+            "field 'id'",
+            "'e8' is already used by the event at seq 8",
+        ],
+    );
+
+    // Across files: e12 chosen in one file, reached by an automatic id in the next.
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    let chosen_e12 = GOOD_LINE.replace("{\"op\":\"assert\",", "{\"op\":\"assert\",\"id\":\"e12\",");
+    let first = scratch.file("first.jsonl", chosen_e12.as_bytes());
+    assert_eq!(
+        scratch
+            .run(&["import", base.to_str().unwrap(), first.to_str().unwrap()])
+            .code,
+        0
+    );
+    let before = scratch.export();
+    let lines = format!("{GOOD_LINE}\n{GOOD_LINE}\n{GOOD_LINE}\n{GOOD_LINE}\n");
+    let second = scratch.file("second.jsonl", lines.as_bytes());
+    let run = scratch.run(&["import", second.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("second.jsonl:4: field 'id': id 'e12' is already used"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(scratch.export(), before);
+}
