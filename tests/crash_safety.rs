@@ -12,6 +12,7 @@
 
 mod common;
 use annals::storage::{scan_prefix, Table};
+use annals::synthetic::Rng;
 use annals::{verify, Store};
 use common::Scratch;
 use std::io::Read;
@@ -21,25 +22,14 @@ use std::time::Duration;
 const FILES_PER_ROUND: usize = 3;
 const EVENTS_PER_FILE: usize = 400;
 
-/// A deterministic generator for delays and values.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn file_contents(round: usize, file: usize, rng: &mut Rng) -> String {
     let mut out = String::new();
     for n in 0..EVENTS_PER_FILE {
-        let day = 1 + rng.next() % 28;
+        let day = 1 + rng.next_u64() % 28;
         out.push_str(&format!(
             "{{\"op\":\"assert\",\"id\":\"r{round}-f{file}-{n}\",\"subject\":\"s{}\",\"attribute\":\"price\",\"valid\":\"2011-02-{day:02}\",\"value\":\"{} USD\",\"source\":\"src\"}}\n",
             n % 7,
-            rng.next() % 1000
+            rng.next_u64() % 1000
         ));
     }
     out
@@ -80,7 +70,7 @@ fn killed_imports(engine: &str, rounds: usize) {
             .code,
         0
     );
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     // (round, file) pairs that the binary reported as imported.
     let mut reported: Vec<(usize, usize)> = Vec::new();
     let mut killed_mid_run = 0;
@@ -106,7 +96,7 @@ fn killed_imports(engine: &str, rounds: usize) {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn annals import");
-        std::thread::sleep(Duration::from_millis(rng.next() % 120));
+        std::thread::sleep(Duration::from_millis(rng.next_u64() % 120));
         if child.try_wait().expect("poll the import").is_none() {
             killed_mid_run += 1;
         }
