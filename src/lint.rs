@@ -9,10 +9,12 @@
 //! events), is reported as a warning that names the correcting revision;
 //! one that is still anachronistic is an error.
 
+use crate::answer::{Get, Selector};
 use crate::error::Result;
 use crate::event::{Event, Modality};
 use crate::period::Period;
-use crate::query::parser::parse;
+use crate::projection::AttributeMatch;
+use crate::resolve::Status;
 use crate::store::Store;
 use crate::verify::normalize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,6 +45,7 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut cited: BTreeSet<String> = BTreeSet::new();
     let mut claims = Vec::new();
+    let mut retraction_targets = Vec::new();
     for envelope in store.records() {
         let record = envelope?.record;
         match record.event {
@@ -63,10 +66,17 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
             Event::Deny(d) => {
                 cited.insert(d.source.clone());
             }
-            Event::Retract(_) => {}
+            Event::Retract(r) => retraction_targets.push(r.target),
         }
     }
-    let retracted = retracted_claims(store)?;
+    // Claims retracted at the head: lint speaks of the log as it stands.
+    let view = store.view(None);
+    let mut retracted = BTreeSet::new();
+    for target in &retraction_targets {
+        if let Some(entry) = view.id(target)? {
+            retracted.insert(entry.seq);
+        }
+    }
     for (seq, claim) in &claims {
         let id = claim.id.clone().unwrap_or_default();
         if retracted.contains(seq) {
@@ -160,49 +170,30 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
             message: "defined but no claim uses it".into(),
         });
     }
-    let statement =
-        parse("contested").map_err(|e| crate::Error::InvalidInput(e.describe("contested")))?;
-    for row in crate::query::execute::execute(store, &statement)?.rows {
-        let text = |k: &str| {
-            row.get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
+    // Contested slots, from the typed answer over every series.
+    let everything = Get::new(Selector {
+        subject: None,
+        attribute: AttributeMatch::Any,
+    });
+    for row in store
+        .get(&everything)?
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Contested)
+    {
         findings.push(Finding {
             severity: Severity::Warning,
             check: "contested",
-            subject: format!(
-                "{}.{} {}",
-                text("subject"),
-                text("attribute"),
-                text("valid")
-            ),
+            subject: format!("{}.{} {}", row.subject, row.attribute, row.valid),
             message: format!(
                 "the winner {} ({}) is contested by a claim known as late with another value",
-                text("event"),
-                text("value")
+                row.winner.event, row.winner.value
             ),
         });
     }
     findings
         .sort_by(|a, b| (a.severity, a.check, &a.subject).cmp(&(b.severity, b.check, &b.subject)));
     Ok(findings)
-}
-
-/// Seqs of claims retracted at the head: lint speaks of the log as it stands.
-fn retracted_claims(store: &Store) -> Result<BTreeSet<u64>> {
-    let view = store.view(None);
-    let mut out = BTreeSet::new();
-    for envelope in store.records() {
-        let record = envelope?.record;
-        if let Event::Retract(r) = record.event {
-            if let Some(target) = view.id(&r.target)? {
-                out.insert(target.seq);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The report as printed by `annals lint`.
