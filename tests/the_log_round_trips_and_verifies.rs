@@ -234,3 +234,29 @@ fn the_db_flag_falls_back_to_the_environment() {
         "ANNALS_DB named the same store as --db"
     );
 }
+
+/// A child process being spawned holds a copy of every open descriptor until
+/// it execs, the store's lock included. A store closed and at once reopened
+/// in one process, while another thread spawns processes, must still open:
+/// this is how the test harness itself runs, and how a program embedding
+/// the store may well run.
+#[test]
+fn a_store_reopened_while_another_thread_spawns_processes_opens() {
+    let scratch = Scratch::new();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spawner = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = std::process::Command::new("true").status();
+                assert!(status.is_ok_and(|s| s.success()));
+            }
+        })
+    };
+    for round in 0..200 {
+        let store = Store::open(scratch.db());
+        assert!(store.is_ok(), "round {round}: {:?}", store.err());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    spawner.join().unwrap();
+}

@@ -200,13 +200,35 @@ impl Engine {
     }
 
     /// Opens the store directory `path` with this engine.
+    ///
+    /// A store found locked is tried again a few times over about a quarter
+    /// of a second before [`crate::Error::Locked`] is returned. The locks are
+    /// `flock`s on open files, and a child process that another thread of
+    /// this process is spawning holds a copy of every descriptor between its
+    /// fork and its exec: a store closed here and reopened at once can find
+    /// its own released lock still held for that moment. A store held by
+    /// another process is still refused well within a second.
     pub fn open(self, path: &std::path::Path) -> Result<std::sync::Arc<dyn Storage>> {
-        Ok(match self {
-            Engine::Redb => std::sync::Arc::new(RedbStorage::open(path)?),
-            Engine::Sled => std::sync::Arc::new(SledStorage::open(path)?),
-        })
+        let mut pause = std::time::Duration::from_millis(5);
+        let patience = std::time::Instant::now() + LOCK_PATIENCE;
+        loop {
+            let opened: Result<std::sync::Arc<dyn Storage>> = match self {
+                Engine::Redb => RedbStorage::open(path).map(|s| std::sync::Arc::new(s) as _),
+                Engine::Sled => SledStorage::open(path).map(|s| std::sync::Arc::new(s) as _),
+            };
+            match opened {
+                Err(crate::Error::Locked { .. }) if std::time::Instant::now() < patience => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(80));
+                }
+                other => return other,
+            }
+        }
     }
 }
+
+/// How long [`Engine::open`] keeps trying a locked store before refusing.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Opens a store directory with the engine it was created with, or creates
 /// it with the default engine.

@@ -1,5 +1,5 @@
 //! The redb engine: one redb table per [`Table`], in one file, with a lock
-//! file beside it so that a second process is refused at once.
+//! file beside it so that a second process is refused without waiting.
 //!
 //! Every write is a committed, durable redb transaction; a multi-table write
 //! is one transaction, so it is atomic as well. Reads open a read
