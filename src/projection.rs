@@ -12,15 +12,17 @@
 //!
 //! A `get` must touch only the claims whose valid period overlaps the question,
 //! in time logarithmic in the store. Claims are filed in the bins of a
-//! hierarchical binning scheme (as in genome browsers): level `L` cuts the
-//! calendar into bins of `2^BITS[L]` days, and a claim goes into the finest
-//! level whose single bin holds its whole valid period; unbounded claims go
-//! into the top level. A query for `[s, e)` then scans, at each level the
-//! series uses, only the bins that `[s, e)` touches.
+//! hierarchical binning scheme (as in genome browsers), with levels that
+//! follow the calendar: day, month, year, decade, century, and a top level
+//! for unbounded periods. A claim goes into the finest level whose single bin
+//! holds its whole valid period. A query for `[s, e)` then scans, at each
+//! level the series uses, the bins that `[s, e)` touches, and stops at the
+//! first claim starting on or after `e`: a claim's bin is its start's, so
+//! within a level the key orders claims by start.
 //!
 //! ```text
-//! claims key:  subject 00 attribute 00 | level u8 | bin u32 | start i64 | end i64 | seq u64
-//! value:       flags u8 (1: some denial or retraction targets it) | bincode ClaimEntry
+//! claims key:  series number u64 | level u8 | bin u32 | start i32 | end i32 | seq u64
+//! value:       flags u8 (1: some denial or retraction targets it) | CRC-32 | bincode ClaimEntry
 //! ```
 //!
 //! Integers are big-endian, signed ones with the sign bit flipped, so byte
@@ -38,13 +40,58 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Bin sizes, as powers of two days, of the bounded levels; level
-/// `BITS.len()` is the top level for unbounded periods.
-const BITS: [u32; 5] = [5, 9, 13, 17, 21];
-const TOP_LEVEL: u8 = BITS.len() as u8;
+/// The levels of the slot index, finest first: a claim is filed at the
+/// first level whose one bin holds its whole valid period. They follow the
+/// calendar rather than powers of two because claims do: a year, a quarter
+/// or a month always fits its own bin, where a power-of-two ladder files
+/// most years one level up, among twenty times as many neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Day = 0,
+    Month = 1,
+    Year = 2,
+    Decade = 3,
+    Century = 4,
+    /// Unbounded periods, and bounded ones that cross a century.
+    Top = 5,
+}
 
-/// Day numbers are shifted so that 0001-01-01 is bin position 0.
+const LEVELS: [Level; 6] = [
+    Level::Day,
+    Level::Month,
+    Level::Year,
+    Level::Decade,
+    Level::Century,
+    Level::Top,
+];
+const TOP_LEVEL: u8 = Level::Top as u8;
+
+/// The first and last days a bin can hold: 0001-01-01 and 9999-12-31.
 const FIRST_DAY: i64 = -719_162;
+const LAST_DAY: i64 = 2_932_896;
+
+impl Level {
+    /// The bin of this level that holds `day`, a day number (clamped to the
+    /// years 1 to 9999). Bins grow with the day, so within a level the key
+    /// orders claims by their start.
+    fn bin(self, day: i64) -> u32 {
+        let day = day.clamp(FIRST_DAY, LAST_DAY);
+        let year = || Day(day as i32).ymd();
+        // Every value is non-negative and below 2^32 within years 1..9999.
+        let bin = match self {
+            Level::Day => day - FIRST_DAY,
+            Level::Month => {
+                let (y, m, _) = year();
+                y as i64 * 12 + (m as i64 - 1)
+            }
+            Level::Year => year().0 as i64,
+            Level::Decade => year().0 as i64 / 10,
+            Level::Century => year().0 as i64 / 100,
+            Level::Top => 0,
+        };
+        bin as u32
+    }
+}
 
 pub fn seq_key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()
@@ -80,11 +127,11 @@ fn bin_of(valid: &Period) -> (u8, u32) {
     let (Some(start), Some(end)) = (valid.start, valid.end) else {
         return (TOP_LEVEL, 0);
     };
-    let first = start.0 as i64 - FIRST_DAY;
-    let last = end.0 as i64 - 1 - FIRST_DAY;
-    for (level, bits) in BITS.iter().enumerate() {
-        if first >> bits == last >> bits {
-            return (level as u8, (first >> bits) as u32);
+    let (first, last) = (start.0 as i64, end.0 as i64 - 1);
+    for level in LEVELS {
+        let bin = level.bin(first);
+        if level == Level::Top || bin == level.bin(last) {
+            return (level as u8, bin);
         }
     }
     (TOP_LEVEL, 0)
@@ -817,18 +864,15 @@ impl<'a> View<'a> {
     /// The claims of the series `entry` overlapping `period`. Touches only
     /// the bins of the levels the series uses that `period` reaches.
     pub fn claims_of(&self, entry: SeriesEntry, period: &Period) -> Result<Vec<IndexedClaim>> {
-        let first = period.start_key().max(FIRST_DAY) - FIRST_DAY;
-        let last = period.end_key().saturating_sub(1).min(i32::MAX as i64) - FIRST_DAY;
+        let (first, last) = (period.start_key(), period.end_key().saturating_sub(1));
         let mut out = Vec::new();
-        for level in (0..=TOP_LEVEL).filter(|l| entry.mask & (1 << l) != 0) {
+        for level in LEVELS
+            .into_iter()
+            .filter(|l| entry.mask & (1 << *l as u8) != 0)
+        {
             // The bins of this level that the period touches.
-            let (low, high) = match BITS.get(level as usize) {
-                Some(bits) => (
-                    (first >> bits).clamp(0, u32::MAX as i64) as u32,
-                    (last >> bits).clamp(0, u32::MAX as i64) as u32,
-                ),
-                None => (0, 0),
-            };
+            let (low, high) = (level.bin(first), level.bin(last));
+            let level = level as u8;
             let bound = |bin: u64| {
                 let mut key = entry.number.to_be_bytes().to_vec();
                 key.push(level);
@@ -836,11 +880,12 @@ impl<'a> View<'a> {
                 key
             };
             let start = bound(low as u64);
-            let end = if high == u32::MAX {
-                crate::storage::prefix_end(&start[..9])
-            } else {
-                Some(bound(high as u64 + 1))
-            };
+            // Within a level the key orders claims by start (a claim's bin
+            // is its start's), so the scan can stop at the first claim that
+            // starts after the period ends, even inside the last bin.
+            let mut end = bound(high as u64);
+            end.extend_from_slice(&ordered_day(period.end_key()));
+            let end = Some(end);
             for item in self.storage.scan(Table::Claims, &start, end.as_deref()) {
                 let (key, value) = item?;
                 if key.len() != CLAIM_KEY_LEN {
@@ -899,14 +944,110 @@ mod tests {
 
     #[test]
     fn short_periods_go_to_fine_levels_and_open_ones_to_the_top() {
-        assert_eq!(bin_of(&period("2010-10-19")).0, 0);
-        assert!((1..=2).contains(&bin_of(&period("2010")).0));
-        assert_eq!(bin_of(&period("2006..")).0, TOP_LEVEL);
+        let level = |text: &str| bin_of(&period(text)).0;
+        assert_eq!(level("2010-10-19"), Level::Day as u8);
+        assert_eq!(level("2010-10"), Level::Month as u8);
+        assert_eq!(level("2010-10-01..2010-10-31"), Level::Month as u8);
+        assert_eq!(level("2010-10-15..2010-11-14"), Level::Year as u8);
+        assert_eq!(level("2010"), Level::Year as u8);
+        assert_eq!(level("2010-Q4"), Level::Year as u8);
+        assert_eq!(level("2011..2015"), Level::Decade as u8);
+        assert_eq!(level("2009..2011"), Level::Century as u8);
+        assert_eq!(level("1999..2001"), Level::Top as u8);
+        assert_eq!(level("2006.."), Level::Top as u8);
         assert_eq!(
             bin_of(&period("0001..9999")).0,
             TOP_LEVEL,
             "longer than the coarsest bin"
         );
+    }
+
+    /// A random period that lands on every level of the index: days,
+    /// months, years, decades, centuries and open ones, many of them placed
+    /// across a month, year, decade or century boundary.
+    fn any_period(rng: &mut crate::synthetic::Rng) -> Period {
+        let boundary = [1, 1000, 1999, 2000, 2009, 2010, 2099, 9999][rng.below(8) as usize];
+        let year = if rng.below(2) == 0 {
+            boundary
+        } else {
+            1 + rng.below(9999) as i32
+        };
+        let start = Day::from_ymd(year, 1 + rng.below(12) as i32, 1 + rng.below(28) as i32)
+            .unwrap_or(Day(0));
+        let longest = [1, 40, 400, 4_000, 40_000][rng.below(5) as usize];
+        let end = (start.0 as i64 + 1 + rng.below(longest) as i64).min(LAST_DAY + 1);
+        let mut period = Period::new(start, Day(end as i32));
+        match rng.below(10) {
+            0 => period.start = None,
+            1 => period.end = None,
+            _ => {}
+        }
+        period
+    }
+
+    #[test]
+    fn the_slot_index_finds_exactly_the_claims_that_overlap_a_period() {
+        use crate::event::{Claim, Definition, Event, Modality, Source};
+        let mut rng = crate::synthetic::Rng::new(7);
+        for round in 0..40 {
+            let store = crate::Store::in_memory();
+            let mut batch = vec![
+                Event::Define(Definition {
+                    attribute: "flow".into(),
+                    kind: Kind::Period,
+                    unit: None,
+                    doc: None,
+                }),
+                Event::Source(Source {
+                    id: "s".into(),
+                    title: "t".into(),
+                    publisher: "p".into(),
+                    published: period("0001"),
+                    url: None,
+                    text: None,
+                    note: None,
+                }),
+            ];
+            let claims: Vec<Period> = (0..60).map(|_| any_period(&mut rng)).collect();
+            batch.extend(claims.iter().map(|valid| {
+                Event::Assert(Claim {
+                    id: None,
+                    subject: "x".into(),
+                    attribute: "flow".into(),
+                    valid: *valid,
+                    value: Value::number(1.0),
+                    known: None,
+                    source: "s".into(),
+                    quote: None,
+                    modality: Modality::Fact,
+                    note: None,
+                })
+            }));
+            store.append(batch).unwrap();
+            for _ in 0..60 {
+                let asked = any_period(&mut rng);
+                let question = crate::Get {
+                    valid: Some(asked),
+                    ..crate::Get::new(crate::answer::Selector::exact("x", "flow"))
+                };
+                let mut found: Vec<Period> = store
+                    .get(&question)
+                    .unwrap()
+                    .rows
+                    .iter()
+                    .map(|row| row.valid)
+                    .collect();
+                let mut expected: Vec<Period> = claims
+                    .iter()
+                    .filter(|c| c.overlaps(&asked))
+                    .copied()
+                    .collect();
+                found.sort_by_key(|p| (p.start_key(), p.end_key()));
+                expected.sort_by_key(|p| (p.start_key(), p.end_key()));
+                expected.dedup();
+                assert_eq!(found, expected, "round {round}, asked {asked}");
+            }
+        }
     }
 
     #[test]
