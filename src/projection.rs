@@ -1051,6 +1051,17 @@ mod tests {
     }
 
     #[test]
+    fn the_bins_span_exactly_the_years_a_period_can_name() {
+        assert_eq!(Day::from_ymd(1, 1, 1).unwrap().0 as i64, FIRST_DAY);
+        assert_eq!(Day::from_ymd(9999, 12, 31).unwrap().0 as i64, LAST_DAY);
+        for level in LEVELS {
+            assert!(level.bin(FIRST_DAY) <= level.bin(LAST_DAY));
+            assert_eq!(level.bin(i64::MIN), level.bin(FIRST_DAY));
+            assert_eq!(level.bin(i64::MAX), level.bin(LAST_DAY));
+        }
+    }
+
+    #[test]
     fn ordered_days_sort_as_bytes_and_clamp_unbounded_sides() {
         let values = [i64::MIN, -5, -1, 0, 1, 7, i64::MAX];
         for pair in values.windows(2) {
