@@ -169,7 +169,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Verify => {
             let store = Store::open(&cli.db)?;
-            let report = verify::verify(&store)?;
+            // The rebuilt projections go to a scratch file inside the store
+            // directory (the same disk, removed afterwards), not to memory.
+            let report =
+                verify::verify_with_scratch_file(&store, &cli.db.join("verify-scratch.redb"))?;
             for problem in &report.problems {
                 println!("problem: {problem}");
             }

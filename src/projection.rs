@@ -985,69 +985,107 @@ mod tests {
         period
     }
 
+    /// Appends a claim for each of `claims` to a fresh store, then checks
+    /// that a `get` for each of `asked` returns exactly the slots whose
+    /// valid period overlaps it.
+    fn index_agrees_with_brute_force(claims: &[Period], asked: &[Period], case: &str) {
+        use crate::event::{Claim, Definition, Event, Modality, Source};
+        let store = crate::Store::in_memory();
+        let mut batch = vec![
+            Event::Define(Definition {
+                attribute: "flow".into(),
+                kind: Kind::Period,
+                unit: None,
+                doc: None,
+            }),
+            Event::Source(Source {
+                id: "s".into(),
+                title: "t".into(),
+                publisher: "p".into(),
+                published: period("0001"),
+                url: None,
+                text: None,
+                note: None,
+            }),
+        ];
+        batch.extend(claims.iter().map(|valid| {
+            Event::Assert(Claim {
+                id: None,
+                subject: "x".into(),
+                attribute: "flow".into(),
+                valid: *valid,
+                value: Value::number(1.0),
+                known: None,
+                source: "s".into(),
+                quote: None,
+                modality: Modality::Fact,
+                note: None,
+            })
+        }));
+        store.append(batch).unwrap();
+        for asked in asked {
+            let question = crate::Get {
+                valid: Some(*asked),
+                ..crate::Get::new(crate::answer::Selector::exact("x", "flow"))
+            };
+            let mut found: Vec<Period> = store
+                .get(&question)
+                .unwrap()
+                .rows
+                .iter()
+                .map(|row| row.valid)
+                .collect();
+            let mut expected: Vec<Period> = claims
+                .iter()
+                .filter(|c| c.overlaps(asked))
+                .copied()
+                .collect();
+            found.sort_by_key(|p| (p.start_key(), p.end_key()));
+            expected.sort_by_key(|p| (p.start_key(), p.end_key()));
+            expected.dedup();
+            assert_eq!(found, expected, "{case}, asked {asked}");
+        }
+    }
+
     #[test]
     fn the_slot_index_finds_exactly_the_claims_that_overlap_a_period() {
-        use crate::event::{Claim, Definition, Event, Modality, Source};
         let mut rng = crate::synthetic::Rng::new(7);
         for round in 0..40 {
-            let store = crate::Store::in_memory();
-            let mut batch = vec![
-                Event::Define(Definition {
-                    attribute: "flow".into(),
-                    kind: Kind::Period,
-                    unit: None,
-                    doc: None,
-                }),
-                Event::Source(Source {
-                    id: "s".into(),
-                    title: "t".into(),
-                    publisher: "p".into(),
-                    published: period("0001"),
-                    url: None,
-                    text: None,
-                    note: None,
-                }),
-            ];
             let claims: Vec<Period> = (0..60).map(|_| any_period(&mut rng)).collect();
-            batch.extend(claims.iter().map(|valid| {
-                Event::Assert(Claim {
-                    id: None,
-                    subject: "x".into(),
-                    attribute: "flow".into(),
-                    valid: *valid,
-                    value: Value::number(1.0),
-                    known: None,
-                    source: "s".into(),
-                    quote: None,
-                    modality: Modality::Fact,
-                    note: None,
-                })
-            }));
-            store.append(batch).unwrap();
-            for _ in 0..60 {
-                let asked = any_period(&mut rng);
-                let question = crate::Get {
-                    valid: Some(asked),
-                    ..crate::Get::new(crate::answer::Selector::exact("x", "flow"))
-                };
-                let mut found: Vec<Period> = store
-                    .get(&question)
-                    .unwrap()
-                    .rows
-                    .iter()
-                    .map(|row| row.valid)
-                    .collect();
-                let mut expected: Vec<Period> = claims
-                    .iter()
-                    .filter(|c| c.overlaps(&asked))
-                    .copied()
-                    .collect();
-                found.sort_by_key(|p| (p.start_key(), p.end_key()));
-                expected.sort_by_key(|p| (p.start_key(), p.end_key()));
-                expected.dedup();
-                assert_eq!(found, expected, "round {round}, asked {asked}");
+            let asked: Vec<Period> = (0..60).map(|_| any_period(&mut rng)).collect();
+            index_agrees_with_brute_force(&claims, &asked, &format!("round {round}"));
+        }
+    }
+
+    /// The scan of each level stops at the period's end: a claim starting on
+    /// the last day asked is found, one starting the day after is not, at
+    /// every level and at the last day a period can name.
+    #[test]
+    fn a_claim_starting_on_the_last_day_asked_is_found_at_every_level() {
+        let claims: Vec<Period> = [
+            "2010-10-19",
+            "2010-11",
+            "2011",
+            "2011..2015",
+            "2009..2011",
+            "1999..2001",
+            "2012..",
+            "9999-12-31",
+            "9999",
+        ]
+        .iter()
+        .map(|text| period(text))
+        .collect();
+        let levels: Vec<u8> = claims.iter().map(|c| bin_of(c).0).collect();
+        assert_eq!(levels, [0, 1, 2, 3, 4, 5, 5, 0, 2], "one claim per level");
+        let mut asked = Vec::new();
+        for claim in &claims {
+            let start = claim.start.unwrap_or(Day(0));
+            for end in [start.0, start.0 + 1] {
+                asked.push(Period::new(Day(start.0 - 10), Day(end)));
             }
         }
+        index_agrees_with_brute_force(&claims, &asked, "edges");
     }
 
     #[test]

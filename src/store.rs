@@ -69,7 +69,8 @@ pub struct Store {
 
 impl Store {
     /// Opens or creates the store at `path`. Refuses a store that another
-    /// process holds with [`Error::Locked`].
+    /// process holds with [`Error::Locked`], after trying again for a
+    /// quarter of a second (see [`crate::storage::Engine::open`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         Store::with_storage(crate::storage::open_path(path.as_ref())?)
     }

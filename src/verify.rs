@@ -18,6 +18,7 @@ use crate::projection::ProjectionWrites;
 use crate::storage::{MemoryStorage, Storage, Table};
 use crate::store::Store;
 use std::collections::HashMap;
+use std::path::Path;
 
 /// What `verify` found.
 #[derive(Debug, Default)]
@@ -33,15 +34,37 @@ impl Report {
     }
 }
 
-/// Runs every check. Damage is reported as problems, not as an error;
-/// `Err` means the storage itself could not be read.
+/// Runs every check, rebuilding the projections in memory (about 400 bytes
+/// per event). Damage is reported as problems, not as an error; `Err` means
+/// the storage itself could not be read.
 pub fn verify(store: &Store) -> Result<Report> {
+    verify_against(store, &MemoryStorage::new())
+}
+
+/// Runs every check like [`verify`], rebuilding the projections in a scratch
+/// file at `scratch` (created, and removed afterwards) instead of memory:
+/// what the command line does, so that memory stays bounded at any size.
+pub fn verify_with_scratch_file(store: &Store, scratch: &Path) -> Result<Report> {
+    /// Removes the scratch file when dropped, after the storage using it
+    /// (declared later, so dropped first), on success and on error alike.
+    struct Removed<'a>(&'a Path);
+    impl Drop for Removed<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(self.0);
+        }
+    }
+    let _removed = Removed(scratch);
+    let projections = crate::storage::RedbStorage::scratch(scratch)?;
+    verify_against(store, &projections)
+}
+
+fn verify_against(store: &Store, projections: &dyn Storage) -> Result<Report> {
     let mut report = Report::default();
     let head = store.position();
     let storage = store.storage();
     let rebuilt = Rebuilt {
         log: storage,
-        projections: MemoryStorage::new(),
+        projections,
     };
     let mut chunk: Vec<crate::log::Record> = Vec::new();
     let mut prev: Option<Hash> = Some([0; 32]);
@@ -112,7 +135,7 @@ pub fn verify(store: &Store) -> Result<Report> {
             expected_seq - 1
         ));
     }
-    compare_projections(storage, &rebuilt.projections, &mut report)?;
+    compare_projections(storage, projections, &mut report)?;
     for (event, source, quote) in quotes {
         if let Some(Some(text)) = source_texts.get(&source) {
             report.quotes_checked += 1;
@@ -138,11 +161,11 @@ fn rebuild(rebuilt: &Rebuilt<'_>, chunk: &mut Vec<crate::log::Record>) -> Result
     Ok(())
 }
 
-/// Projections rebuilt in memory over the store's own log: reads of the log
-/// go to the store, everything else to memory.
+/// Projections rebuilt over the store's own log: reads of the log go to the
+/// store, everything else to the rebuild's own storage.
 struct Rebuilt<'a> {
     log: &'a dyn Storage,
-    projections: MemoryStorage,
+    projections: &'a dyn Storage,
 }
 
 impl Storage for Rebuilt<'_> {
@@ -164,6 +187,10 @@ impl Storage for Rebuilt<'_> {
         self.projections.write(table, batch)
     }
 
+    fn write_tables(&self, batches: Vec<(Table, crate::storage::Batch)>) -> Result<()> {
+        self.projections.write_tables(batches)
+    }
+
     fn flush(&self) -> Result<()> {
         Ok(())
     }
@@ -174,18 +201,21 @@ pub fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Walks each projection table of the store and of the rebuild side by side,
+/// in key order, so that neither is held whole.
 fn compare_projections(
     stored: &dyn Storage,
-    rebuilt: &MemoryStorage,
+    rebuilt: &dyn Storage,
     report: &mut Report,
 ) -> Result<()> {
     for table in Table::PROJECTIONS {
-        let expected = rebuilt.entries(table);
         let mut actual = stored.scan(table, b"", None);
+        let mut index = 0u64;
         let mut reported = false;
-        for (index, want) in expected.iter().enumerate() {
+        for want in rebuilt.scan(table, b"", None) {
+            let want = want?;
             match actual.next().transpose()? {
-                Some(got) if &got == want => {}
+                Some(got) if got == want => index += 1,
                 Some(_) | None => {
                     report.problems.push(format!(
                         "projection '{}' disagrees with the log at its entry {index} (re-import an export to rebuild it)",

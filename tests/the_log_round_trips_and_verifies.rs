@@ -93,6 +93,15 @@ fn verify_passes_on_the_bundled_data_set_through_the_binary() {
         "{}",
         verify.stdout
     );
+    let left: Vec<_> = std::fs::read_dir(scratch.db())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().contains("scratch"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "verify leaves no scratch file behind: {left:?}"
+    );
 }
 
 /// Rewrites one stored log record with a single byte flipped, bypassing the

@@ -218,7 +218,8 @@ impl Engine {
             };
             match opened {
                 Err(crate::Error::Locked { .. }) if std::time::Instant::now() < patience => {
-                    std::thread::sleep(pause);
+                    let left = patience.saturating_duration_since(std::time::Instant::now());
+                    std::thread::sleep(pause.min(left));
                     pause = (pause * 2).min(std::time::Duration::from_millis(80));
                 }
                 other => return other,

@@ -1,5 +1,5 @@
 //! The redb engine: one redb table per [`Table`], in one file, with a lock
-//! file beside it so that a second process is refused without waiting.
+//! file beside it so that a second process is refused instead of blocking.
 //!
 //! Every write is a committed, durable redb transaction; a multi-table write
 //! is one transaction, so it is atomic as well. Reads open a read
@@ -10,6 +10,9 @@ use crate::error::{Error, Result};
 use redb::{ReadableDatabase, TableDefinition};
 use std::ops::Bound;
 use std::path::Path;
+
+/// The cache of a scratch store: its reads are the rebuild's own lookups.
+const SCRATCH_CACHE_BYTES: usize = 256 << 20;
 
 /// The engine's file and the lock file inside a store directory.
 pub const DATA_FILE: &str = "annals.redb";
@@ -78,9 +81,12 @@ pub struct RedbStorage {
     /// process must find it closed.
     snapshot: std::sync::RwLock<std::sync::Arc<Snapshot>>,
     db: redb::Database,
+    /// False for a scratch store, whose commits need not reach the disk.
+    durable: bool,
     seal: Option<SealFile>,
-    /// Held open for the life of the store: the lock is released on drop,
-    /// or by the OS if the process dies.
+    /// Held open for the life of the store: the lock is released on drop
+    /// (once any child process that inherited a copy of it has exec'd), or
+    /// by the OS if the process dies.
     _lock: Option<std::fs::File>,
 }
 
@@ -116,6 +122,25 @@ impl RedbStorage {
         })
     }
 
+    /// A scratch store in the file `path` (created anew), for work too big
+    /// for memory, such as `verify`'s rebuilt projections: no lock, no seal,
+    /// commits that need not reach the disk, and a small cache.
+    pub fn scratch(path: &Path) -> Result<RedbStorage> {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        guarded("creating a scratch store", || {
+            let db = redb::Database::builder()
+                .set_cache_size(SCRATCH_CACHE_BYTES)
+                .create(path)
+                .map_err(redb_error)?;
+            let mut storage = RedbStorage::start(db, None, None)?;
+            storage.durable = false;
+            Ok(storage)
+        })
+    }
+
     /// A store in memory, through redb's in-memory backend: for tests.
     pub fn in_memory() -> Result<RedbStorage> {
         let db = redb::Database::builder()
@@ -139,6 +164,7 @@ impl RedbStorage {
         let snapshot = std::sync::RwLock::new(std::sync::Arc::new(take_snapshot(&db)?));
         Ok(RedbStorage {
             db,
+            durable: true,
             snapshot,
             seal,
             _lock: lock,
@@ -146,8 +172,11 @@ impl RedbStorage {
     }
 
     fn write_tables_unguarded(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
-        let txn = self.db.begin_write().map_err(redb_error)?;
-
+        let mut txn = self.db.begin_write().map_err(redb_error)?;
+        if !self.durable {
+            txn.set_durability(redb::Durability::None)
+                .map_err(|e| Error::Storage(e.to_string()))?;
+        }
         for (table, batch) in batches {
             let mut t = txn.open_table(definition(table)).map_err(redb_error)?;
             for (key, value) in batch {
