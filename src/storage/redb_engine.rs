@@ -1,9 +1,10 @@
 //! The redb engine: one redb table per [`Table`], in one file, with a lock
 //! file beside it so that a second process is refused instead of blocking.
 //!
-//! Every write is a committed, durable redb transaction; a multi-table write
-//! is one transaction, so it is atomic as well. Reads open a read
-//! transaction each, which sees one committed state.
+//! Every write of a store is a committed, durable redb transaction (only a
+//! scratch store's commits may stay in memory); a multi-table write is one
+//! transaction, so it is atomic as well. Reads share one read transaction,
+//! replaced after each commit, so each read sees one committed state.
 
 use super::{Batch, Scan, SealFile, Storage, Table, SEAL_FILE};
 use crate::error::{Error, Result};
