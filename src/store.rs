@@ -358,7 +358,7 @@ fn read_u64_value(bytes: &[u8], what: &str) -> Result<u64> {
 
 /// Removes every projection entry, in chunks.
 fn clear_projections(storage: &dyn Storage) -> Result<()> {
-    for table in Table::PROJECTIONS {
+    for &table in Table::PROJECTIONS {
         loop {
             let keys: crate::storage::Batch = storage
                 .scan(table, b"", None)

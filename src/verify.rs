@@ -12,7 +12,7 @@
 //!    compared as one space. Sources without a text are left to `lint`.
 
 use crate::error::Result;
-use crate::event::Event;
+use crate::event::{Claim, Denial, Event};
 use crate::log::{self, Hash};
 use crate::projection::ProjectionWrites;
 use crate::storage::{MemoryStorage, Storage, Table};
@@ -103,23 +103,23 @@ fn verify_against(store: &Store, projections: &dyn Storage) -> Result<Report> {
             Event::Source(s) => {
                 source_texts.insert(s.id.clone(), s.text.clone());
             }
-            Event::Assert(c) => {
-                if let Some(q) = &c.quote {
-                    quotes.push((
-                        c.id.clone().unwrap_or_default(),
-                        c.source.clone(),
-                        q.clone(),
-                    ));
-                }
-            }
-            Event::Deny(d) => {
-                if let Some(q) = &d.quote {
-                    quotes.push((
-                        d.id.clone().unwrap_or_default(),
-                        d.source.clone(),
-                        q.clone(),
-                    ));
-                }
+            Event::Assert(Claim {
+                id,
+                source,
+                quote: Some(quote),
+                ..
+            })
+            | Event::Deny(Denial {
+                id,
+                source,
+                quote: Some(quote),
+                ..
+            }) => {
+                quotes.push((
+                    id.clone().unwrap_or_default(),
+                    source.clone(),
+                    quote.clone(),
+                ));
             }
             _ => {}
         }
@@ -208,7 +208,7 @@ fn compare_projections(
     rebuilt: &dyn Storage,
     report: &mut Report,
 ) -> Result<()> {
-    for table in Table::PROJECTIONS {
+    for &table in Table::PROJECTIONS {
         let mut actual = stored.scan(table, b"", None);
         let mut index = 0u64;
         let mut reported = false;

@@ -58,16 +58,9 @@ impl Table {
         Table::Attributes,
     ];
 
-    /// The projections: every table but the log and its meta.
-    pub const PROJECTIONS: [Table; 7] = [
-        Table::Ids,
-        Table::Claims,
-        Table::Series,
-        Table::SeriesByAttribute,
-        Table::Targets,
-        Table::Sources,
-        Table::Attributes,
-    ];
+    /// The projections: every table but the log and its meta, which come
+    /// first in [`Table::ALL`].
+    pub const PROJECTIONS: &'static [Table] = Table::ALL.split_at(2).1;
 
     pub fn name(self) -> &'static str {
         match self {
