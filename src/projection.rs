@@ -70,23 +70,38 @@ const TOP_LEVEL: u8 = Level::Top as u8;
 const FIRST_DAY: i64 = -719_162;
 const LAST_DAY: i64 = 2_932_896;
 
-impl Level {
-    /// The bin of this level that holds `day`, a day number (clamped to the
-    /// years 1 to 9999). Bins grow with the day, so within a level the key
-    /// orders claims by their start.
-    fn bin(self, day: i64) -> u32 {
+/// A day number with its calendar year and month, worked out once for all
+/// the levels that bin it. Days outside the years 1 to 9999 (unbounded
+/// sides) are clamped to them.
+struct CalendarDay {
+    day: i64,
+    year: i64,
+    month: i64,
+}
+
+impl CalendarDay {
+    fn new(day: i64) -> CalendarDay {
         let day = day.clamp(FIRST_DAY, LAST_DAY);
-        let year = || Day(day as i32).ymd();
+        let (year, month, _) = Day(day as i32).ymd();
+        CalendarDay {
+            day,
+            year: year as i64,
+            month: month as i64,
+        }
+    }
+}
+
+impl Level {
+    /// The bin of this level that holds `day`. Bins grow with the day, so
+    /// within a level the key orders claims by their start.
+    fn bin(self, day: &CalendarDay) -> u32 {
         // Every value is non-negative and below 2^32 within years 1..9999.
         let bin = match self {
-            Level::Day => day - FIRST_DAY,
-            Level::Month => {
-                let (y, m, _) = year();
-                y as i64 * 12 + (m as i64 - 1)
-            }
-            Level::Year => year().0 as i64,
-            Level::Decade => year().0 as i64 / 10,
-            Level::Century => year().0 as i64 / 100,
+            Level::Day => day.day - FIRST_DAY,
+            Level::Month => day.year * 12 + (day.month - 1),
+            Level::Year => day.year,
+            Level::Decade => day.year / 10,
+            Level::Century => day.year / 100,
             Level::Top => 0,
         };
         bin as u32
@@ -127,10 +142,11 @@ fn bin_of(valid: &Period) -> (u8, u32) {
     let (Some(start), Some(end)) = (valid.start, valid.end) else {
         return (TOP_LEVEL, 0);
     };
-    let (first, last) = (start.0 as i64, end.0 as i64 - 1);
+    let first = CalendarDay::new(start.0 as i64);
+    let last = CalendarDay::new(end.0 as i64 - 1);
     for level in LEVELS {
-        let bin = level.bin(first);
-        if level == Level::Top || bin == level.bin(last) {
+        let bin = level.bin(&first);
+        if level == Level::Top || bin == level.bin(&last) {
             return (level as u8, bin);
         }
     }
@@ -864,14 +880,15 @@ impl<'a> View<'a> {
     /// The claims of the series `entry` overlapping `period`. Touches only
     /// the bins of the levels the series uses that `period` reaches.
     pub fn claims_of(&self, entry: SeriesEntry, period: &Period) -> Result<Vec<IndexedClaim>> {
-        let (first, last) = (period.start_key(), period.end_key().saturating_sub(1));
+        let first = CalendarDay::new(period.start_key());
+        let last = CalendarDay::new(period.end_key().saturating_sub(1));
         let mut out = Vec::new();
         for level in LEVELS
             .into_iter()
             .filter(|l| entry.mask & (1 << *l as u8) != 0)
         {
             // The bins of this level that the period touches.
-            let (low, high) = (level.bin(first), level.bin(last));
+            let (low, high) = (level.bin(&first), level.bin(&last));
             let level = level as u8;
             let bound = |bin: u64| {
                 let mut key = entry.number.to_be_bytes().to_vec();
@@ -1093,9 +1110,10 @@ mod tests {
         assert_eq!(Day::from_ymd(1, 1, 1).unwrap().0 as i64, FIRST_DAY);
         assert_eq!(Day::from_ymd(9999, 12, 31).unwrap().0 as i64, LAST_DAY);
         for level in LEVELS {
-            assert!(level.bin(FIRST_DAY) <= level.bin(LAST_DAY));
-            assert_eq!(level.bin(i64::MIN), level.bin(FIRST_DAY));
-            assert_eq!(level.bin(i64::MAX), level.bin(LAST_DAY));
+            let bin = |day: i64| level.bin(&CalendarDay::new(day));
+            assert!(bin(FIRST_DAY) <= bin(LAST_DAY));
+            assert_eq!(bin(i64::MIN), bin(FIRST_DAY));
+            assert_eq!(bin(i64::MAX), bin(LAST_DAY));
         }
     }
 
