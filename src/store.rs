@@ -16,6 +16,11 @@
 //!
 //! A crash after 3 leaves projections behind the log; `open` replays the
 //! tail. Because applying is idempotent, a half-applied batch is harmless.
+//!
+//! Each step ends at a named [`CRASH_POINTS`] entry. The crash tests set
+//! `ANNALS_TEST_CRASH_AT` to one of those names to make the process abort
+//! exactly there, so every crash point is reached on purpose as well as by
+//! a randomly timed SIGKILL.
 
 use crate::answer::{self, Answer, Get, Row};
 use crate::error::{Error, Result};
@@ -39,6 +44,43 @@ const PROJECTION_VERSION: u64 = 6;
 const PARALLEL_BATCH: usize = 4096;
 /// How many records a replay applies between flushes.
 const REPLAY_CHUNK: u64 = 50_000;
+
+/// The steps of the write protocol at which `ANNALS_TEST_CRASH_AT=<name>`
+/// aborts the process, in the order an append reaches them. A crash at any
+/// of the first three leaves the batch absent; from `head-written` on (the
+/// commit point for engines whose every write is durable, such as redb) or
+/// at the latest from `head-flushed` on, it is whole after the next open.
+#[doc(hidden)]
+pub const CRASH_POINTS: &[&str] = &[
+    "validated",
+    "log-written",
+    "log-flushed",
+    "head-written",
+    "head-flushed",
+    "sealed",
+    "projections-written",
+    "projections-flushed",
+];
+
+/// Kills the process if the crash tests asked for a crash at `step`.
+///
+/// SIGKILL, the signal the random crash test sends, rather than an exit:
+/// no destructor runs and nothing is flushed. (Not `abort`, which may leave
+/// a core file wherever the process ran.) The variable is read once; while
+/// it is unset a crash point costs one comparison.
+fn crash_point(step: &'static str) {
+    static CRASH_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    debug_assert!(CRASH_POINTS.contains(&step), "unlisted crash point {step}");
+    let at = CRASH_AT.get_or_init(|| std::env::var("ANNALS_TEST_CRASH_AT").ok());
+    if at.as_deref() == Some(step) {
+        #[cfg(unix)]
+        // SAFETY: kill(2) on our own pid takes no pointers; it does not return.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+        std::process::abort();
+    }
+}
 
 /// The last committed record: its seq and hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +241,7 @@ impl Store {
             &mut batch,
             first_seq,
         )?;
+        crash_point("validated");
         let recorded = jiff::Timestamp::now().as_microsecond();
         let ids: Vec<Option<String>> = batch
             .iter()
@@ -252,7 +295,9 @@ impl Store {
         }
         let last_seq = records.last().map_or(head.seq, |r| r.seq);
         self.storage.write(Table::Log, writes)?;
+        crash_point("log-written");
         self.storage.flush()?;
+        crash_point("log-flushed");
         let new_head = Head {
             seq: last_seq,
             hash,
@@ -261,11 +306,15 @@ impl Store {
             Table::Meta,
             vec![(HEAD_KEY.to_vec(), Some(head_bytes_of(new_head)))],
         )?;
+        crash_point("head-written");
         self.storage.flush()?;
+        crash_point("head-flushed");
         *head = new_head;
         // After the commit point: a crash before the seal leaves the seal
         // behind the head, which open accepts; never ahead of it.
-        self.storage.write_seal(&head_bytes_of(new_head))
+        self.storage.write_seal(&head_bytes_of(new_head))?;
+        crash_point("sealed");
+        Ok(())
     }
 
     /// Applies committed records the projections lack, up to `head`,
@@ -302,8 +351,10 @@ impl Store {
     fn publish(&self, writes: ProjectionWrites, until: u64) -> Result<()> {
         let (series, sources) = writes.cache_updates();
         writes.write(self.storage.as_ref())?;
+        crash_point("projections-written");
         self.cache.update(series, sources);
         self.storage.flush()?;
+        crash_point("projections-flushed");
         self.storage.write(
             Table::Meta,
             vec![(APPLIED_KEY.to_vec(), Some(until.to_be_bytes().to_vec()))],

@@ -12,6 +12,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// How long a wait for the screen may last before the test gives up: a
+/// guard against a hang, far above anything an answer takes.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
 /// One tmux server of our own, so tests never touch a user's sessions.
 struct Terminal {
     socket: String,
@@ -81,9 +85,11 @@ impl Terminal {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Waits until the screen shows `text`, failing with the screen after 15 s.
+    /// Waits until the screen shows `text`. The deadline only guards against
+    /// a hang (a REPL that never answers fails with its screen); no step
+    /// needs more than a fraction of it, however busy the machine.
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + HANG_GUARD;
         loop {
             let screen = self.screen();
             if screen.contains(text) {
@@ -105,7 +111,7 @@ impl Terminal {
     }
 
     fn wait_until_gone(&self) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + HANG_GUARD;
         while self.alive() {
             assert!(
                 Instant::now() < deadline,
