@@ -71,6 +71,7 @@ fn main() {
         let started = Instant::now();
         let out = store
             .query(&format!("history {subject}.production for 2005"))
+            .and_then(|reply| reply.collect_all())
             .expect("history");
         history.push(started.elapsed());
         assert_eq!(out.log_seq, n);
@@ -79,6 +80,7 @@ fn main() {
             .query(&format!(
                 "timeline {subject}.price.oxide from 2005 to 2006 every month avg as known 2010"
             ))
+            .and_then(|reply| reply.collect_all())
             .expect("timeline");
         timeline.push(started.elapsed());
         assert_eq!(out.log_seq, n);

@@ -61,6 +61,7 @@ fn reads(c: &mut Criterion) {
                     "history {}.production for 2005",
                     questions.subject()
                 ))
+                .and_then(|reply| reply.collect_all())
                 .expect("history");
             assert_eq!(out.log_seq, n);
             out
@@ -74,7 +75,10 @@ fn reads(c: &mut Criterion) {
                     "timeline {}.price.oxide from 2005 to 2005 every month avg as known 2010",
                     questions.subject()
                 );
-                let out = store.query(&q).expect("timeline");
+                let out = store
+                    .query(&q)
+                    .and_then(|reply| reply.collect_all())
+                    .expect("timeline");
                 assert_eq!(out.log_seq, n);
                 out
             })

@@ -66,8 +66,16 @@ fn main() -> annals::Result<()> {
     ])?;
     println!("appended seq {}..{}", appended.first_seq, appended.last_seq);
 
-    // A question in the query language, answered as JSON-shaped rows.
-    let output = store.query("china.smelting_capacity for 2012")?;
-    println!("{}", annals::query::render::json(&output));
+    // A question in the query language: typed rows, streamed as computed.
+    let reply = store.query("china.smelting_capacity for 2012")?;
+    let log_seq = reply.log_seq;
+    for row in reply {
+        if let annals::query::AnswerRow::Slot(row) = row? {
+            println!(
+                "{}.{} for {}: {} ({}) at log_seq {log_seq}",
+                row.subject, row.attribute, row.valid, row.winner.value, row.status
+            );
+        }
+    }
     Ok(())
 }

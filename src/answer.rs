@@ -11,11 +11,10 @@
 
 use crate::error::{Error, Result};
 use crate::event::{Kind, Modality};
+use crate::index::{AttributeMatch, IndexedClaim, TargetEntry, View};
 use crate::log::{self, Record};
 use crate::period::Period;
-use crate::projection::{AttributeMatch, IndexedClaim, TargetEntry, View};
 use crate::resolve::{self, Candidate, Standing, Status};
-use crate::storage::Table;
 use crate::value::Value;
 use std::collections::HashMap;
 
@@ -114,16 +113,7 @@ impl<'a> Reader<'a> {
     }
 
     pub fn record(&self, seq: u64) -> Result<Record> {
-        let bytes = self
-            .view
-            .storage
-            .get(Table::Log, &log::key(seq))?
-            .ok_or_else(|| {
-                Error::Corrupt(format!(
-                    "the projections name log record {seq}, which is missing"
-                ))
-            })?;
-        Ok(log::decode(seq, &bytes)?.record)
+        log::read_record(self.view.storage, seq)
     }
 
     /// A claim's or denial's known period: its own, else its source's
@@ -279,22 +269,36 @@ impl<'a> Reader<'a> {
 
 /// Answers a `get` at the view's position.
 pub fn get(view: View<'_>, question: &Get) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for series in get_by_series(view, question)? {
+        rows.extend(series?);
+    }
+    Ok(rows)
+}
+
+/// Answers a `get` one series at a time, in row order: the series are found
+/// first, and each one's claims are read and resolved only when the
+/// iterator reaches it, so an answer over many series is never held whole.
+pub fn get_by_series<'a>(
+    view: View<'a>,
+    question: &Get,
+) -> Result<impl Iterator<Item = Result<Vec<Row>>> + 'a> {
     let mut reader = Reader::new(view);
     let period = question.valid.unwrap_or(Period::ALL);
-    let mut rows = Vec::new();
-    for (subject, attribute, entry) in view.series_entries(
+    let known = question.known;
+    let series = view.series_entries(
         question.selector.subject.as_deref(),
         &question.selector.attribute,
-    )? {
+    )?;
+    Ok(series.into_iter().map(move |(subject, attribute, entry)| {
         let claims = view.claims_of(entry, &period)?;
-        rows.extend(reader.rows_of(
+        reader.rows_of(
             &subject,
             &attribute,
             entry.kind,
             claims,
             &period,
-            question.known.as_ref(),
-        )?);
-    }
-    Ok(rows)
+            known.as_ref(),
+        )
+    }))
 }

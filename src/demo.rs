@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::interchange;
-use crate::query::{self, render, Format};
+use crate::query::{self, render};
 use crate::store::Store;
 
 /// The bundled data set (SPEC §9).
@@ -62,7 +62,10 @@ pub fn tour(store: &Store, out: &mut dyn std::io::Write, width: u16) -> Result<(
         writeln!(out, "{}. {why}", i + 1)?;
         writeln!(out, "annals> {question}")?;
         match query::run(store, question) {
-            Ok(output) => write!(out, "{}", render::render(&output, Format::Table, width))?,
+            Ok(reply) => match reply.collect_all() {
+                Ok(answered) => write!(out, "{}", render::table(&answered, width))?,
+                Err(e) => writeln!(out, "error: {e}")?,
+            },
             Err(e) => writeln!(out, "error: {e}")?,
         }
         writeln!(out)?;

@@ -44,6 +44,10 @@ pub enum Error {
     #[error("storage error: {0}")]
     Storage(String),
 
+    /// A running statement was cancelled (Ctrl-C, a deadline).
+    #[error("cancelled")]
+    Cancelled,
+
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }

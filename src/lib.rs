@@ -2,15 +2,14 @@
 //! three kinds of time. Start at [`Store`]; ARCHITECTURE.md has the map.
 
 pub mod answer;
-pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod event;
+pub mod index;
 pub mod interchange;
 pub mod lint;
 pub mod log;
 pub mod period;
-pub mod projection;
 pub mod query;
 pub mod repl;
 pub mod resolve;
@@ -25,6 +24,7 @@ pub mod verify;
 pub use answer::{Answer, Get, Row, Selector};
 pub use error::{Error, Result};
 pub use event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
+pub use index::AttributeMatch;
 pub use period::{Day, Period};
 pub use store::Store;
 pub use value::Value;

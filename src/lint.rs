@@ -12,8 +12,8 @@
 use crate::answer::{Get, Selector};
 use crate::error::Result;
 use crate::event::{Event, Modality};
+use crate::index::AttributeMatch;
 use crate::period::Period;
-use crate::projection::AttributeMatch;
 use crate::resolve::Status;
 use crate::store::Store;
 use crate::verify::normalize;

@@ -64,6 +64,17 @@ pub fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) ->
         .map_err(|e| Error::Corrupt(format!("{what} cannot be decoded: {e}")))
 }
 
+/// The big-endian u64 at the start of `bytes` (a seq in a key, a position
+/// in the store's meta table); `what` names the bytes in the error when
+/// there are fewer than eight. Every such decoding goes through here.
+pub fn read_u64(bytes: &[u8], what: &str) -> Result<u64> {
+    let array: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Error::Corrupt(format!("{what} is damaged")))?;
+    Ok(u64::from_be_bytes(array))
+}
+
 /// The key of a record: its seq, big-endian so keys sort in log order.
 pub fn key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()
@@ -117,6 +128,21 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Result<Envelope> {
         prev_hash,
         hash,
     })
+}
+
+/// The record stored at `seq`, read from the log table and checked as
+/// [`decode`] checks it. A missing record is damage: every caller asks for
+/// a seq that the head or an index says exists.
+pub fn read_envelope(storage: &dyn crate::storage::Storage, seq: u64) -> Result<Envelope> {
+    let bytes = storage
+        .get(crate::storage::Table::Log, &key(seq))?
+        .ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))?;
+    decode(seq, &bytes)
+}
+
+/// [`read_envelope`]'s record alone.
+pub fn read_record(storage: &dyn crate::storage::Storage, seq: u64) -> Result<Record> {
+    Ok(read_envelope(storage, seq)?.record)
 }
 
 pub fn hex(hash: &Hash) -> String {

@@ -129,11 +129,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let store = Store::open(&cli.db)?;
             match (statement, file) {
                 (Some(text), _) => {
-                    let output = query::run(&store, &text)?;
-                    print!(
-                        "{}",
-                        render::render(&output, format.unwrap_or(Format::Table), 0)
-                    );
+                    let reply = query::run(&store, &text)?;
+                    let stdout = std::io::stdout();
+                    let mut out = std::io::BufWriter::new(stdout.lock());
+                    render::write(reply, format.unwrap_or(Format::Table), 0, &mut out)?;
+                    out.flush()?;
                     Ok(ExitCode::SUCCESS)
                 }
                 (None, Some(file)) => query_file(&store, &file, format.unwrap_or(Format::Json)),
@@ -210,8 +210,8 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
         if trimmed.is_empty() || trimmed.starts_with("--") {
             continue;
         }
-        match query::run(store, trimmed) {
-            Ok(output) => write!(out, "{}", render::render(&output, format, 0))?,
+        match query::run(store, trimmed).and_then(|reply| render::render(reply, format, 0)) {
+            Ok(text) => write!(out, "{text}")?,
             Err(e) => {
                 failed = true;
                 writeln!(out, "{}", serde_json::json!({ "error": e.to_string() }))?;

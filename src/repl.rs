@@ -12,8 +12,8 @@
 
 use crate::demo;
 use crate::error::{Error, Result};
-use crate::projection::AttributeMatch;
-use crate::query::{self, parser, render, Format, Output};
+use crate::index::AttributeMatch;
+use crate::query::{self, parser, render, AnswerRow, Format, Reply, StatementKind};
 use crate::storage::{scan_prefix, Table};
 use crate::store::Store;
 use rustyline::completion::{Completer, Pair};
@@ -383,10 +383,8 @@ impl Session<'_> {
             return Ok(Step::Continue);
         }
         let started = Instant::now();
-        match query::run(self.store, line) {
-            Ok(output) => {
-                write!(out, "{}", self.show(&output))?;
-            }
+        match query::run(self.store, line).and_then(|reply| self.show(reply)) {
+            Ok(text) => write!(out, "{text}")?,
             Err(e) => writeln!(out, "error: {e}")?,
         }
         if self.timing {
@@ -395,29 +393,28 @@ impl Session<'_> {
         Ok(Step::Continue)
     }
 
-    fn show(&self, output: &Output) -> String {
-        if output.kind == "write" && self.format == Format::Table {
-            let row = &output.rows[0];
-            let text = |k: &str| render::cell_text(row.get(k));
-            let id = text("event");
-            return format!(
-                "{} written at seq {}{}\n",
-                text("op"),
-                text("seq"),
-                if id.is_empty() {
-                    String::new()
-                } else {
-                    format!(" as {id}")
-                }
-            );
+    fn show(&self, reply: Reply<'_>) -> Result<String> {
+        if self.format != Format::Table {
+            return render::render(reply, self.format, 0);
         }
-        let mut text = render::render(output, self.format, 0);
-        if self.format == Format::Table && output.kind == "timeline" {
-            if let Some(chart) = render::chart(output) {
+        let answered = reply.collect_all()?;
+        if let [AnswerRow::Written(w)] = answered.rows.as_slice() {
+            return Ok(format!(
+                "{} written at seq {}{}\n",
+                w.op,
+                w.seq,
+                w.event
+                    .as_deref()
+                    .map_or(String::new(), |id| format!(" as {id}"))
+            ));
+        }
+        let mut text = render::table(&answered, 0);
+        if answered.kind == StatementKind::Timeline {
+            if let Some(chart) = render::chart(&answered.rows) {
                 text.push_str(&chart);
             }
         }
-        text
+        Ok(text)
     }
 }
 

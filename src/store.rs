@@ -25,8 +25,8 @@
 use crate::answer::{self, Answer, Get, Row};
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::index::{IndexWrites, ReadCache, View};
 use crate::log::{self, Envelope, Hash, Record};
-use crate::projection::{ProjectionWrites, ReadCache, View};
 use crate::storage::{MemoryStorage, SledStorage, Storage, Table};
 use crate::validate;
 use std::path::Path;
@@ -142,7 +142,7 @@ impl Store {
     pub fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
         let head = read_head(storage.as_ref())?;
         if head.seq > 0 {
-            let envelope = read_envelope(storage.as_ref(), head.seq)?;
+            let envelope = log::read_envelope(storage.as_ref(), head.seq)?;
             if envelope.hash != head.hash {
                 return Err(Error::Corrupt(format!(
                     "the log head (seq {}) does not match its record's hash",
@@ -160,7 +160,7 @@ impl Store {
             storage.flush()?;
         }
         let mut applied = match storage.get(Table::Meta, APPLIED_KEY)? {
-            Some(bytes) => read_u64_value(&bytes, "the applied position")?,
+            Some(bytes) => log::read_u64(&bytes, "the applied position")?,
             None => 0,
         };
         // Projections written in another layout are dropped and rebuilt
@@ -340,15 +340,15 @@ impl Store {
     }
 
     /// The projection writes of consecutive records.
-    fn build(&self, records: &[Record]) -> Result<ProjectionWrites> {
-        let mut writes = ProjectionWrites::default();
+    fn build(&self, records: &[Record]) -> Result<IndexWrites> {
+        let mut writes = IndexWrites::default();
         writes.add_all(self.storage.as_ref(), records)?;
         Ok(writes)
     }
 
     /// Writes projection writes that bring the projections to `until`, makes
     /// them durable, then publishes the new position to readers.
-    fn publish(&self, writes: ProjectionWrites, until: u64) -> Result<()> {
+    fn publish(&self, writes: IndexWrites, until: u64) -> Result<()> {
         let (series, sources) = writes.cache_updates();
         writes.write(self.storage.as_ref())?;
         crash_point("projections-written");
@@ -365,7 +365,7 @@ impl Store {
 
     /// The record at `seq`, its hash checked.
     pub fn record(&self, seq: u64) -> Result<Record> {
-        Ok(read_envelope(self.storage.as_ref(), seq)?.record)
+        Ok(log::read_envelope(self.storage.as_ref(), seq)?.record)
     }
 
     /// Every committed record in log order, hashes checked.
@@ -381,7 +381,7 @@ impl Store {
 
     /// Parses and answers one statement of the query language (a question
     /// or a write).
-    pub fn query(&self, text: &str) -> Result<crate::query::Output> {
+    pub fn query(&self, text: &str) -> Result<crate::query::Reply<'_>> {
         crate::query::run(self, text)
     }
 
@@ -396,15 +396,7 @@ impl Store {
 }
 
 fn seq_of_key(key: &[u8]) -> Result<u64> {
-    read_u64_value(key, "a log key")
-}
-
-fn read_u64_value(bytes: &[u8], what: &str) -> Result<u64> {
-    let array: [u8; 8] = bytes
-        .get(..8)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| Error::Corrupt(format!("{what} is damaged")))?;
-    Ok(u64::from_be_bytes(array))
+    log::read_u64(key, "a log key")
 }
 
 /// Removes every projection entry, in chunks.
@@ -443,14 +435,14 @@ fn check_seal(storage: &dyn Storage, head: Head) -> Result<()> {
             "the seal file (annals.seal) is damaged".into(),
         ));
     }
-    let sealed = read_u64_value(&bytes, "the seal")?;
+    let sealed = log::read_u64(&bytes, "the seal")?;
     if sealed > head.seq {
         return Err(Error::Corrupt(format!(
             "the storage engine lost committed records: the log was sealed at seq {sealed} but holds only {} (its files are damaged)",
             head.seq
         )));
     }
-    if sealed > 0 && read_envelope(storage, sealed)?.hash[..] != bytes[8..] {
+    if sealed > 0 && log::read_envelope(storage, sealed)?.hash[..] != bytes[8..] {
         return Err(Error::Corrupt(format!(
             "log record {sealed} differs from the one that was sealed"
         )));
@@ -468,17 +460,10 @@ fn read_head(storage: &dyn Storage) -> Result<Head> {
             let mut hash = [0u8; 32];
             hash.copy_from_slice(&bytes[8..]);
             Ok(Head {
-                seq: read_u64_value(&bytes, "the log head")?,
+                seq: log::read_u64(&bytes, "the log head")?,
                 hash,
             })
         }
         Some(_) => Err(Error::Corrupt("the log head is damaged".into())),
     }
-}
-
-fn read_envelope(storage: &dyn Storage, seq: u64) -> Result<Envelope> {
-    let bytes = storage
-        .get(Table::Log, &log::key(seq))?
-        .ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))?;
-    log::decode(seq, &bytes)
 }

@@ -9,8 +9,8 @@
 
 use crate::error::{Error, Result};
 use crate::event::{check_name, Event, Kind, NameKind};
+use crate::index::{automatic_seq, IdEntry, IdOp, View};
 use crate::period::Period;
-use crate::projection::{automatic_seq, IdEntry, IdOp, View};
 use crate::storage::scan_prefix;
 use crate::storage::Table;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};

@@ -13,8 +13,8 @@
 
 use crate::error::Result;
 use crate::event::{Claim, Denial, Event};
+use crate::index::IndexWrites;
 use crate::log::{self, Hash};
-use crate::projection::ProjectionWrites;
 use crate::storage::{MemoryStorage, Storage, Table};
 use crate::store::Store;
 use std::collections::HashMap;
@@ -73,7 +73,17 @@ fn verify_against(store: &Store, projections: &dyn Storage) -> Result<Report> {
     let mut quotes: Vec<(String, String, String)> = Vec::new();
     for entry in storage.scan(Table::Log, &log::key(1), Some(&log::key(head + 1))) {
         let (key, bytes) = entry?;
-        let seq = u64::from_be_bytes(key.as_slice().try_into().unwrap_or([0; 8]));
+        let seq = match log::read_u64(&key, "a log key") {
+            Ok(seq) if key.len() == 8 => seq,
+            _ => {
+                report.problems.push(format!(
+                    "the log key after record {} is damaged",
+                    expected_seq - 1
+                ));
+                prev = None;
+                continue;
+            }
+        };
         if seq != expected_seq {
             report.problems.push(format!(
                 "log record {expected_seq} is missing (the next one is {seq})"
@@ -154,7 +164,7 @@ const REBUILD_CHUNK: usize = 50_000;
 
 /// Applies a chunk of records to the rebuilt projections and empties it.
 fn rebuild(rebuilt: &Rebuilt<'_>, chunk: &mut Vec<crate::log::Record>) -> Result<()> {
-    let mut writes = ProjectionWrites::default();
+    let mut writes = IndexWrites::default();
     writes.add_all(rebuilt, chunk)?;
     writes.write(rebuilt)?;
     chunk.clear();

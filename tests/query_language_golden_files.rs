@@ -1,7 +1,9 @@
 //! Golden files for the query language (SPEC §7): each file in
 //! `tests/golden/` is a script of statements, each on a line starting with
-//! `> ` (answer printed as a table) or `>json ` (as JSON), followed by the
-//! expected output. The script runs top to bottom against a fresh store
+//! `> ` (answer printed as a table), `>json ` (as JSON) or `>csv ` (as CSV),
+//! followed by the expected output. `formats.golden` pins every kind of
+//! statement in JSON and CSV, so that a change inside the executor or the
+//! renderer cannot change what a program reads without a golden diff. The script runs top to bottom against a fresh store
 //! holding the bundled data set, so writes affect later statements.
 //!
 //! To accept new output after a deliberate change, run the tests with
@@ -30,6 +32,8 @@ fn run_script(script: &str) -> String {
     for line in script.lines() {
         let (format, statement) = if let Some(s) = line.strip_prefix(">json ") {
             (Format::Json, s)
+        } else if let Some(s) = line.strip_prefix(">csv ") {
+            (Format::Csv, s)
         } else if let Some(s) = line.strip_prefix("> ") {
             (Format::Table, s)
         } else {
@@ -37,8 +41,8 @@ fn run_script(script: &str) -> String {
         };
         out.push_str(line);
         out.push('\n');
-        match query::run(&store, statement) {
-            Ok(output) => out.push_str(&render::render(&output, format, 0)),
+        match query::run(&store, statement).and_then(|reply| render::render(reply, format, 0)) {
+            Ok(text) => out.push_str(&text),
             Err(e) => {
                 out.push_str(&format!("error: {e}\n"));
             }
@@ -106,6 +110,11 @@ fn catalog_answers_match_the_golden_file() {
 #[test]
 fn writing_statements_match_the_golden_file() {
     check("writes");
+}
+
+#[test]
+fn every_statement_kind_in_json_and_csv_matches_the_golden_file() {
+    check("formats");
 }
 
 #[test]

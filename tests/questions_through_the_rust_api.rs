@@ -222,7 +222,7 @@ fn wildcard_selectors_find_every_matching_series_in_order() {
     let store = store();
     let all = Selector {
         subject: None,
-        attribute: annals::projection::AttributeMatch::Any,
+        attribute: annals::AttributeMatch::Any,
     };
     let rows = store.get(&get(all, Some("2010"), None, None)).unwrap().rows;
     let names: Vec<String> = rows
@@ -248,5 +248,52 @@ fn a_kind_cannot_change_in_a_revision() {
     assert!(
         err.contains("k.jsonl:1: field 'kind'") && err.contains("already defined as kind period"),
         "{err}"
+    );
+}
+
+/// Every statement answers with typed rows: a diff's before and after are
+/// values and statuses, not text to parse back.
+#[test]
+fn a_statement_answers_with_typed_rows() {
+    use annals::query::AnswerRow;
+    let store = store();
+    let reply = store
+        .query("diff china.export_quota between 2010-08 and 2011")
+        .unwrap();
+    assert_eq!(reply.kind, annals::query::StatementKind::Diff);
+    let rows = reply.collect_all().unwrap().rows;
+    let [AnswerRow::Change(change)] = rows.as_slice() else {
+        panic!("one change expected, got {rows:?}");
+    };
+    let before = change.before.as_ref().expect("a winner before");
+    let after = change.after.as_ref().expect("a winner after");
+    assert_eq!(before.value.to_string(), "~30000 t");
+    assert_eq!(before.event, "q-early");
+    assert_eq!(after.value.magnitude(), Some(24280.0));
+    assert_eq!(after.status, Status::Current);
+}
+
+/// A cancelled statement stops between two rows, says so once, and ends.
+#[test]
+fn a_cancelled_statement_stops_between_two_rows() {
+    let store = Store::temporary().unwrap();
+    interchange::import_file(
+        &store,
+        "rare-earths.jsonl",
+        &std::fs::read(common::fixture()).unwrap(),
+    )
+    .unwrap();
+    let cancel = annals::query::Cancel::new();
+    let mut reply = annals::query::run_with(&store, "*.*", &cancel).unwrap();
+    assert!(matches!(reply.next(), Some(Ok(_))), "a first row");
+    cancel.cancel();
+    assert!(matches!(reply.next(), Some(Err(annals::Error::Cancelled))));
+    assert!(reply.next().is_none(), "nothing after the cancellation");
+    // Uncancelled, the same statement answers every row.
+    let all = store.query("*.*").unwrap().collect_all().unwrap().rows;
+    assert!(
+        all.len() > 50,
+        "the bundled data set has {} slots",
+        all.len()
     );
 }

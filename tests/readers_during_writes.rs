@@ -7,7 +7,7 @@
 
 use annals::answer::Selector;
 use annals::event::{Claim, Definition, Event, Kind, Modality, Source};
-use annals::projection::AttributeMatch;
+use annals::AttributeMatch;
 use annals::{Get, Period, Store, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -11,7 +11,7 @@
 
 use annals::answer::Selector;
 use annals::event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
-use annals::projection::AttributeMatch;
+use annals::AttributeMatch;
 use annals::{Day, Get, Period, Store, Value};
 use proptest::prelude::*;
 

@@ -4,8 +4,8 @@
 
 mod common;
 use annals::answer::Selector;
-use annals::projection::AttributeMatch;
 use annals::storage::Table;
+use annals::AttributeMatch;
 use annals::{interchange, Get, Period, Store};
 use common::{fixture, Scratch, BASE};
 

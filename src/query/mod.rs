@@ -6,28 +6,35 @@
 //!    tree (literals parsed, names unchecked); errors carry the position and
 //!    what was expected;
 //! 2. [`execute::execute`] checks the names against the store, reads through
-//!    one [`crate::projection::View`] with the typed API
-//!    ([`crate::Store::get`] for every slot-based answer), or appends the
-//!    event of a writing statement, and returns an [`execute::Output`] of
-//!    JSON-shaped rows with its `log_seq`;
-//! 3. [`render::render`] prints the output as a table, JSON or CSV.
+//!    one [`crate::index::View`] with the typed API
+//!    ([`crate::answer::get_by_series`] for every slot-based answer), or
+//!    appends the event of a writing statement, and returns a
+//!    [`rows::Reply`]: the log position and kind of statement, then typed
+//!    [`rows::AnswerRow`]s as they are computed;
+//! 3. [`render::write`] prints the reply as a table, JSON or CSV, the only
+//!    step that makes text.
 //!
-//! [`run`] does all three steps but printing.
+//! [`run`] does the first two steps.
 
 pub mod ast;
-mod catalog;
 pub mod execute;
 pub mod parser;
 pub mod render;
+pub mod rows;
 
 use crate::error::{Error, Result};
 use crate::store::Store;
-pub use execute::Output;
 pub use render::Format;
+pub use rows::{AnswerRow, Answered, Cancel, Reply, RowType, StatementKind};
 
 /// Parses and answers one statement. A parse error becomes
 /// [`Error::InvalidInput`] with the position, the input and a caret.
-pub fn run(store: &Store, text: &str) -> Result<Output> {
+pub fn run<'s>(store: &'s Store, text: &str) -> Result<Reply<'s>> {
+    run_with(store, text, &Cancel::new())
+}
+
+/// [`run`], with a token that stops the reply between two rows.
+pub fn run_with<'s>(store: &'s Store, text: &str, cancel: &Cancel) -> Result<Reply<'s>> {
     let statement = parser::parse(text).map_err(|e| Error::InvalidInput(e.locate(text)))?;
-    execute::execute(store, &statement)
+    execute::execute(store, &statement, cancel)
 }

@@ -1,13 +1,19 @@
-//! Printing an [`Output`]: an aligned table for people, one JSON object for
-//! programs (`{"log_seq": N, "rows": [...]}`, SPEC §8), or CSV.
+//! Printing a reply: an aligned table for people, one JSON object for
+//! programs (`{"log_seq": N, "rows": [...]}`, SPEC §8), or CSV. This is the
+//! only place where typed rows become text.
 //!
-//! Tables and CSV show the output's `columns`; a list-valued cell (the
-//! `others` of a `get`) shows how many entries it has, since the table is a
-//! summary and the JSON is the full answer.
+//! JSON and CSV are written row by row as the reply yields them
+//! ([`write`]); a table must see every row to size its columns, so it is
+//! made from an [`Answered`]. Tables and CSV show the columns of the row
+//! type; a list-valued cell (the `others` of a `get`) shows how many entries
+//! it has, since the table is a summary and the JSON is the full answer.
 
-use super::execute::Output;
+use super::rows::{AnswerRow, Answered, Reply, RowType, SlotState};
+use crate::answer::{ClaimView, Row};
+use crate::error::Result;
 use comfy_table::{presets, Cell, ContentArrangement, Table};
-use serde_json::{json, Value as Json};
+use serde_json::{json, Map, Value as Json};
+use std::io::Write;
 
 /// How answers are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,6 +34,221 @@ impl Format {
     }
 }
 
+/// The columns a table or CSV shows for each row type, in order; each is a
+/// key of the row's JSON object.
+pub fn columns(row_type: RowType) -> &'static [&'static str] {
+    match row_type {
+        RowType::Slot => &[
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "status",
+            "known",
+            "source",
+            "event",
+            "others",
+        ],
+        RowType::Step => &[
+            "seq",
+            "event",
+            "op",
+            "subject",
+            "attribute",
+            "valid",
+            "claim",
+            "value",
+            "known",
+            "source",
+            "standing",
+            "winner",
+        ],
+        RowType::Bucket => &[
+            "subject",
+            "attribute",
+            "period",
+            "aggregate",
+            "value",
+            "claims",
+        ],
+        RowType::Change => &["change", "subject", "attribute", "valid", "before", "after"],
+        RowType::Verdict => &[
+            "subject",
+            "attribute",
+            "valid",
+            "event",
+            "value",
+            "known",
+            "source",
+            "verdict",
+            "reason",
+        ],
+        RowType::Source => &["id", "published", "publisher", "title", "claims"],
+        RowType::SourceText => &["id", "title", "publisher", "published", "url", "excerpt"],
+        RowType::Subject => &["subject", "attributes"],
+        RowType::Attribute => &["attribute", "kind", "unit", "subjects", "doc"],
+        RowType::Written => &["seq", "op", "event"],
+    }
+}
+
+/// The normative JSON shape of a `get` row (SPEC §8).
+pub fn slot_json(row: &Row) -> Map<String, Json> {
+    let mut m = Map::new();
+    m.insert("subject".into(), json!(row.subject));
+    m.insert("attribute".into(), json!(row.attribute));
+    m.insert("valid".into(), json!(row.valid.to_string()));
+    m.insert("value".into(), json!(row.winner.value.to_string()));
+    m.insert("status".into(), json!(row.status.name()));
+    m.insert("event".into(), json!(row.winner.event));
+    m.insert("known".into(), json!(row.winner.known.to_string()));
+    m.insert("source".into(), json!(row.winner.source));
+    m.insert("modality".into(), json!(row.winner.modality.name()));
+    m.insert("quote".into(), json!(row.winner.quote));
+    let others: Vec<Json> = row
+        .others
+        .iter()
+        .map(|(c, standing)| other_json(c, standing.name()))
+        .collect();
+    m.insert("others".into(), Json::Array(others));
+    m
+}
+
+/// An entry of `others`, in the documented key order.
+fn other_json(c: &ClaimView, standing: &str) -> Json {
+    json!({
+        "event": c.event,
+        "value": c.value.to_string(),
+        "status": standing,
+        "known": c.known.to_string(),
+        "source": c.source,
+    })
+}
+
+fn slot_state_json(state: &Option<SlotState>) -> Json {
+    match state {
+        None => Json::Null,
+        Some(s) => json!({
+            "value": s.value.to_string(),
+            "status": s.status.name(),
+            "event": s.event,
+        }),
+    }
+}
+
+/// How a table or CSV shows a slot's answer at one moment of a diff.
+fn slot_state_text(state: &Option<SlotState>) -> Json {
+    match state {
+        None => Json::Null,
+        Some(s) => json!(format!("{} ({}, {})", s.value, s.status, s.event)),
+    }
+}
+
+/// The JSON object of one row: what `--format json` prints.
+pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
+    let object = match row {
+        AnswerRow::Slot(row) => return slot_json(row),
+        AnswerRow::Step(s) => json!({
+            "seq": s.seq,
+            "event": s.event,
+            "op": s.op,
+            "subject": s.subject,
+            "attribute": s.attribute,
+            "valid": s.valid.to_string(),
+            "claim": s.claim,
+            "value": s.value.to_string(),
+            "known": s.known.map(|k| k.to_string()),
+            "source": s.source,
+            "standing": s.standings.join("; "),
+            "winner": s.winner.as_ref().map_or(String::new(), |w| format!("{} ({})", w.value, w.event)),
+        }),
+        AnswerRow::Bucket(b) => json!({
+            "subject": b.subject,
+            "attribute": b.attribute,
+            "period": b.period.to_string(),
+            "aggregate": b.aggregate.name(),
+            "value": b.value.to_string(),
+            "claims": b.claims,
+        }),
+        AnswerRow::Change(c) => json!({
+            "change": c.change.name(),
+            "subject": c.subject,
+            "attribute": c.attribute,
+            "valid": c.valid.to_string(),
+            "before": slot_state_json(&c.before),
+            "after": slot_state_json(&c.after),
+        }),
+        AnswerRow::Verdict(v) => json!({
+            "subject": v.subject,
+            "attribute": v.attribute,
+            "valid": v.valid.to_string(),
+            "event": v.event,
+            "value": v.value.to_string(),
+            "known": v.known.to_string(),
+            "source": v.source,
+            "verdict": v.outcome.to_string(),
+            "reason": v.reason,
+        }),
+        AnswerRow::Source(s) => json!({
+            "id": s.id,
+            "published": s.published.to_string(),
+            "publisher": s.publisher,
+            "title": s.title,
+            "claims": s.claims,
+        }),
+        AnswerRow::SourceText(s) => json!({
+            "id": s.id,
+            "title": s.title,
+            "publisher": s.publisher,
+            "published": s.published.to_string(),
+            "url": s.url,
+            "note": s.note,
+            "text": s.text,
+            "excerpt": s.text.as_deref().map(excerpt),
+            "revised_at_seq": s.revised_at_seq,
+        }),
+        AnswerRow::Subject(s) => json!({
+            "subject": s.subject,
+            "attributes": s.attributes,
+        }),
+        AnswerRow::Attribute(a) => json!({
+            "attribute": a.attribute,
+            "kind": a.kind.name(),
+            "unit": a.unit,
+            "subjects": a.subjects,
+            "doc": a.doc,
+        }),
+        AnswerRow::Written(w) => json!({
+            "seq": w.seq,
+            "op": w.op,
+            "event": w.event,
+        }),
+    };
+    match object {
+        Json::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The cells a table or CSV shows of one row, keyed by column.
+fn row_cells(row: &AnswerRow) -> Map<String, Json> {
+    let mut cells = row_json(row);
+    if let AnswerRow::Change(c) = row {
+        cells.insert("before".into(), slot_state_text(&c.before));
+        cells.insert("after".into(), slot_state_text(&c.after));
+    }
+    cells
+}
+
+/// The start of a source's text, on one line: tables show it, JSON carries
+/// the whole text beside it.
+fn excerpt(text: &str) -> String {
+    let flat = crate::verify::normalize(text);
+    match flat.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
+    }
+}
+
 /// The text of one cell.
 pub fn cell_text(value: Option<&Json>) -> String {
     match value {
@@ -43,79 +264,101 @@ pub fn cell_text(value: Option<&Json>) -> String {
     }
 }
 
-/// The JSON answer: `{"log_seq": N, "rows": [...]}`.
-pub fn json(output: &Output) -> String {
-    json!({"log_seq": output.log_seq, "rows": output.rows}).to_string()
+/// Writes a reply as it is computed: JSON and CSV row by row, a table once
+/// every row is in. An error met midway is returned after what was
+/// written, so the caller can report it.
+pub fn write(reply: Reply<'_>, format: Format, width: u16, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Table => {
+            let answered = reply.collect_all()?;
+            out.write_all(table(&answered, width).as_bytes())?;
+        }
+        Format::Json => {
+            write!(out, "{{\"log_seq\":{},\"rows\":[", reply.log_seq)?;
+            for (i, row) in reply.enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *out, &row_json(&row?)).map_err(std::io::Error::from)?;
+            }
+            out.write_all(b"]}\n")?;
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            let columns = columns(reply.row_type);
+            writer.write_record(columns).map_err(csv_error)?;
+            for row in reply {
+                let cells = row_cells(&row?);
+                writer
+                    .write_record(columns.iter().map(|c| cell_text(cells.get(*c))))
+                    .map_err(csv_error)?;
+            }
+            writer.flush()?;
+        }
+    }
+    Ok(())
 }
 
-/// CSV with a header row.
-pub fn csv(output: &Output) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(&output.columns);
-    for row in &output.rows {
-        let _ = writer.write_record(output.columns.iter().map(|c| cell_text(row.get(*c))));
+fn csv_error(e: csv::Error) -> crate::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io.into(),
+        other => crate::Error::InvalidInput(format!("csv: {other:?}")),
     }
-    let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// An aligned table, `width` columns wide at most (0: as wide as the
 /// terminal, or unlimited when not on one), followed by a line that counts
 /// the rows and names the log position.
-pub fn table(output: &Output, width: u16) -> String {
-    if output.rows.is_empty() {
-        return format!("(no rows; log_seq {})\n", output.log_seq);
+pub fn table(answered: &Answered, width: u16) -> String {
+    if answered.rows.is_empty() {
+        return format!("(no rows; log_seq {})\n", answered.log_seq);
     }
+    let columns = columns(answered.row_type);
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
     table.set_content_arrangement(ContentArrangement::Dynamic);
     if width > 0 {
         table.set_width(width);
     }
-    table.set_header(output.columns.iter().map(Cell::new));
-    for row in &output.rows {
-        table.add_row(
-            output
-                .columns
-                .iter()
-                .map(|c| Cell::new(cell_text(row.get(*c)))),
-        );
+    table.set_header(columns.iter().map(Cell::new));
+    for row in &answered.rows {
+        let cells = row_cells(row);
+        table.add_row(columns.iter().map(|c| Cell::new(cell_text(cells.get(*c)))));
     }
-    let count = output.rows.len();
+    let count = answered.rows.len();
     format!(
         "{table}\n{count} row{}; log_seq {}\n",
         if count == 1 { "" } else { "s" },
-        output.log_seq
+        answered.log_seq
     )
 }
 
-/// Prints in the chosen format.
-pub fn render(output: &Output, format: Format, width: u16) -> String {
-    match format {
-        Format::Table => table(output, width),
-        Format::Json => json(output) + "\n",
-        Format::Csv => csv(output),
-    }
+/// Prints a whole reply in the chosen format, as one string.
+pub fn render(reply: Reply<'_>, format: Format, width: u16) -> Result<String> {
+    let mut out = Vec::new();
+    write(reply, format, width, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// A small bar chart of a timeline's numeric values, one line per row, so
 /// the shape of a series shows at a glance. `None` when nothing is numeric.
-pub fn chart(output: &Output) -> Option<String> {
+pub fn chart(rows: &[AnswerRow]) -> Option<String> {
     const WIDTH: f64 = 40.0;
     const PARTS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
-    let points: Vec<(String, String, f64)> = output
-        .rows
+    let points: Vec<(String, String, f64)> = rows
         .iter()
         .filter_map(|r| {
-            let text = r.get("value")?.as_str()?;
-            let magnitude = crate::value::Value::parse(text).ok()?.magnitude()?;
-            let series = format!(
-                "{}.{}",
-                cell_text(r.get("subject")),
-                cell_text(r.get("attribute"))
-            );
-            let period = cell_text(r.get("period").or_else(|| r.get("valid")));
-            Some((format!("{series} {period}"), text.to_string(), magnitude))
+            let (subject, attribute, period, value) = match r {
+                AnswerRow::Slot(s) => (&s.subject, &s.attribute, s.valid, &s.winner.value),
+                AnswerRow::Bucket(b) => (&b.subject, &b.attribute, b.period, &b.value),
+                _ => return None,
+            };
+            let magnitude = value.magnitude()?;
+            Some((
+                format!("{subject}.{attribute} {period}"),
+                value.to_string(),
+                magnitude,
+            ))
         })
         .collect();
     if points.is_empty() {

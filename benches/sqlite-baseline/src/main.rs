@@ -17,7 +17,7 @@
 //! both do the same resolution work.
 
 use annals::event::Event;
-use annals::projection::AttributeMatch;
+use annals::AttributeMatch;
 use annals::resolve::{self, Candidate};
 use annals::synthetic::{generate, Questions, Shape};
 use annals::{interchange, Get, Period, Store};

@@ -1,0 +1,273 @@
+//! Applying log records to the index: the writes that a run of records
+//! makes, grouped by table and sorted, built without touching what readers
+//! see and written in one atomic batch per table.
+//!
+//! Applying a record only inserts keys (or ORs bits into a series mask and
+//! the targeted flag of a claim), so applying it twice is harmless; that is
+//! what lets `open` replay the tail of the log after a crash without knowing
+//! how far a half-done apply got.
+
+use super::keys::{
+    automatic_seq, bin_of, claim_key, encode_claim, revision_key, series_key, target_key,
+    ClaimEntryRef, IdEntry, IdOp, SeriesEntry, TargetEntry, TARGETED,
+};
+use super::view::View;
+use crate::error::Result;
+use crate::event::{Event, Kind};
+use crate::log::{encode_value, Record};
+use crate::storage::{Storage, Table};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+
+/// The writes that applying some records makes, grouped by table.
+#[derive(Default)]
+pub struct IndexWrites {
+    /// Sorted and deduplicated per table: a series' mask is put once per
+    /// write, not once per claim.
+    tables: BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>,
+    /// Series entries as they will be after these writes.
+    series: FxHashMap<Vec<u8>, SeriesEntry>,
+    /// Ids chosen by writers in these records, for targets later among them.
+    ids: FxHashMap<String, IdEntry>,
+    /// The seq and op of records here with automatic ids, in seq order.
+    automatic: Vec<(u64, IdOp)>,
+    /// Kinds of attributes defined in these records.
+    kinds: FxHashMap<String, Kind>,
+    /// Events these records deny or retract.
+    targeted: Vec<IdEntry>,
+}
+
+impl IndexWrites {
+    fn put(&mut self, table: Table, key: Vec<u8>, value: Vec<u8>) {
+        self.tables.entry(table).or_default().insert(key, value);
+    }
+
+    /// The seq of an event id, from these writes or the stored projection.
+    fn resolve_id(&self, storage: &dyn Storage, id: &str) -> Result<Option<IdEntry>> {
+        if let Some(entry) = self.ids.get(id) {
+            return Ok(Some(*entry));
+        }
+        if let Some(seq) = automatic_seq(id) {
+            if let Ok(i) = self.automatic.binary_search_by_key(&seq, |(s, _)| *s) {
+                return Ok(Some(IdEntry {
+                    seq,
+                    op: self.automatic[i].1,
+                }));
+            }
+        }
+        View::everything(storage).id(id)
+    }
+
+    /// Adds the projection entries of consecutive records.
+    pub fn add_all(&mut self, storage: &dyn Storage, records: &[Record]) -> Result<()> {
+        for record in records {
+            self.add(storage, record)?;
+        }
+        self.flag_targeted(storage, records)
+    }
+
+    /// Sets the flag of every claim these records deny or retract.
+    fn flag_targeted(&mut self, storage: &dyn Storage, records: &[Record]) -> Result<()> {
+        let first = records.first().map_or(0, |r| r.seq);
+        for target in std::mem::take(&mut self.targeted) {
+            if target.op != IdOp::Assert {
+                continue;
+            }
+            let fetched;
+            let record = match target
+                .seq
+                .checked_sub(first)
+                .and_then(|i| records.get(i as usize))
+            {
+                Some(r) => r,
+                None => {
+                    fetched = crate::log::read_record(storage, target.seq)?;
+                    &fetched
+                }
+            };
+            let Event::Assert(c) = &record.event else {
+                continue;
+            };
+            let series = series_key(&c.subject, &c.attribute);
+            let number = match self.series.get(&series) {
+                Some(e) => e.number,
+                None => match storage.get(Table::Series, &series)? {
+                    Some(v) => SeriesEntry::decode(&v)?.number,
+                    None => continue,
+                },
+            };
+            let key = claim_key(number, &c.valid, target.seq);
+            let value = match self.tables.get(&Table::Claims).and_then(|t| t.get(&key)) {
+                Some(v) => Some(v.clone()),
+                None => storage.get(Table::Claims, &key)?,
+            };
+            if let Some(mut value) = value.filter(|v| !v.is_empty()) {
+                if value[0] & TARGETED == 0 {
+                    value[0] |= TARGETED;
+                    self.put(Table::Claims, key, value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the projection entries of one record.
+    fn add(&mut self, storage: &dyn Storage, record: &Record) -> Result<()> {
+        let seq = record.seq;
+        match &record.event {
+            Event::Define(d) => {
+                self.kinds.insert(d.attribute.clone(), d.kind);
+                self.put(
+                    Table::Attributes,
+                    revision_key(&d.attribute, seq),
+                    encode_value(d),
+                );
+            }
+            Event::Source(s) => {
+                self.put(
+                    Table::Sources,
+                    revision_key(&s.id, seq),
+                    encode_value(&s.published),
+                );
+            }
+            Event::Assert(c) => {
+                let key = series_key(&c.subject, &c.attribute);
+                let (level, _) = bin_of(&c.valid);
+                let known = match self.series.get(&key) {
+                    Some(entry) => Some(*entry),
+                    None => storage
+                        .get(Table::Series, &key)?
+                        .map(|v| SeriesEntry::decode(&v))
+                        .transpose()?,
+                };
+                let mut entry = match known {
+                    Some(entry) => entry,
+                    None => {
+                        let kind = match self.kinds.get(&c.attribute) {
+                            Some(kind) => Some(*kind),
+                            None => View::everything(storage).kind(&c.attribute)?,
+                        };
+                        let kind = kind.ok_or_else(|| {
+                            crate::Error::Corrupt(format!(
+                                "record {seq} claims about '{}', which is not defined",
+                                c.attribute
+                            ))
+                        })?;
+                        SeriesEntry {
+                            number: seq,
+                            mask: 0,
+                            kind,
+                        }
+                    }
+                };
+                if known.is_none() || entry.mask & (1 << level) == 0 {
+                    entry.mask |= 1 << level;
+                    self.put(Table::Series, key.clone(), entry.encode());
+                    self.put(
+                        Table::SeriesByAttribute,
+                        series_key(&c.attribute, &c.subject),
+                        Vec::new(),
+                    );
+                }
+                self.series.insert(key, entry);
+                let automatic = c.id.as_deref().and_then(automatic_seq) == Some(seq);
+                let claim = ClaimEntryRef {
+                    known: &c.known,
+                    source: &c.source,
+                    value: &c.value,
+                    modality: &c.modality,
+                    id: if automatic { None } else { c.id.as_deref() },
+                    quote: &c.quote,
+                    note: &c.note,
+                };
+                // No flag yet: a later denial sets it, and a replay that
+                // rewrites this entry replays that denial after it too.
+                self.put(
+                    Table::Claims,
+                    claim_key(entry.number, &c.valid, seq),
+                    encode_claim(&claim),
+                );
+                self.put_id(record, IdOp::Assert);
+            }
+            Event::Deny(d) => {
+                if let Some(target) = self.resolve_id(storage, &d.target)? {
+                    self.targeted.push(target);
+                    let entry = TargetEntry::Denied {
+                        known: d.known,
+                        source: d.source.clone(),
+                    };
+                    self.put(
+                        Table::Targets,
+                        target_key(target.seq, seq),
+                        encode_value(&entry),
+                    );
+                }
+                self.put_id(record, IdOp::Deny);
+            }
+            Event::Retract(r) => {
+                if let Some(target) = self.resolve_id(storage, &r.target)? {
+                    self.targeted.push(target);
+                    self.put(
+                        Table::Targets,
+                        target_key(target.seq, seq),
+                        encode_value(&TargetEntry::Retracted),
+                    );
+                }
+                self.put_id(record, IdOp::Retract);
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers an event's id. Only ids a writer chose are stored: an
+    /// automatic id `e<seq>` names its own seq, so `View::id` derives it.
+    fn put_id(&mut self, record: &Record, op: IdOp) {
+        if let Some(id) = record.event.event_id() {
+            let entry = IdEntry {
+                seq: record.seq,
+                op,
+            };
+            if automatic_seq(id) == Some(record.seq) {
+                self.automatic.push((record.seq, op));
+            } else {
+                self.ids.insert(id.to_string(), entry);
+                self.put(Table::Ids, id.as_bytes().to_vec(), encode_value(&entry));
+            }
+        }
+    }
+
+    /// What these writes change in a [`super::ReadCache`]: series entries, and the
+    /// sources that got a revision.
+    pub fn cache_updates(&self) -> (Vec<(Vec<u8>, SeriesEntry)>, Vec<String>) {
+        let series = self.series.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let sources = self
+            .tables
+            .get(&Table::Sources)
+            .map(|t| {
+                t.keys()
+                    .filter_map(|k| {
+                        k.len()
+                            .checked_sub(9)
+                            .map(|n| String::from_utf8_lossy(&k[..n]).into_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (series, sources)
+    }
+
+    /// Writes everything, one atomic batch per table.
+    pub fn write(self, storage: &dyn Storage) -> Result<()> {
+        let batches = self
+            .tables
+            .into_iter()
+            .map(|(table, entries)| {
+                (
+                    table,
+                    entries.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+                )
+            })
+            .collect();
+        storage.write_tables(batches)
+    }
+}

@@ -1,0 +1,108 @@
+//! The readers' cache: series entries and source revisions, read by nearly
+//! every question and small enough to keep, with the one rule that keeps it
+//! consistent with concurrent writers.
+//!
+//! The rule: a writer calls [`ReadCache::update`] after its index writes
+//! land and before readers see the new position, and bumps `epoch`; a
+//! reader that loaded an entry from storage keeps it only if no writer ran
+//! meanwhile ([`ReadCache::series`], [`ReadCache::source_published`]), so a
+//! slow reader never puts back an entry older than the writer's. Both
+//! sides of the rule live in this file and nowhere else.
+
+use super::keys::SeriesEntry;
+use crate::error::Result;
+use crate::period::Period;
+use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
+
+/// Entries kept at most; beyond, reads go to storage.
+const CACHE_ENTRIES: usize = 1_000_000;
+
+/// What readers keep in memory between questions.
+#[derive(Default)]
+pub struct ReadCache {
+    epoch: AtomicU64,
+    series: RwLock<FxHashMap<Vec<u8>, SeriesEntry>>,
+    /// Every revision of a source: (seq, published), in seq order.
+    sources: RwLock<FxHashMap<String, Vec<(u64, Period)>>>,
+}
+
+impl ReadCache {
+    /// Records what index writes change, after they are written.
+    pub fn update(&self, series: Vec<(Vec<u8>, SeriesEntry)>, sources: Vec<String>) {
+        if series.is_empty() && sources.is_empty() {
+            return;
+        }
+        let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
+        let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        for (key, entry) in series {
+            if cached_series.contains_key(&key) || cached_series.len() < CACHE_ENTRIES {
+                cached_series.insert(key, entry);
+            }
+        }
+        for source in sources {
+            cached_sources.remove(&source);
+        }
+    }
+
+    /// The entry of the series `key`, from the cache or else from `load`.
+    pub(super) fn series(
+        &self,
+        key: &[u8],
+        load: impl FnOnce() -> Result<Option<SeriesEntry>>,
+    ) -> Result<Option<SeriesEntry>> {
+        if let Some(entry) = self
+            .series
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return Ok(Some(*entry));
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let entry = load()?;
+        if let Some(entry) = entry {
+            let mut series = self.series.write().unwrap_or_else(|e| e.into_inner());
+            if self.epoch.load(Ordering::Acquire) == epoch && series.len() < CACHE_ENTRIES {
+                series.insert(key.to_vec(), entry);
+            }
+        }
+        Ok(entry)
+    }
+
+    /// The published period of source `id` as revised by `position`, from
+    /// the cache or else from `load`, which reads every revision in seq
+    /// order.
+    pub(super) fn source_published(
+        &self,
+        id: &str,
+        position: u64,
+        load: impl FnOnce() -> Result<Vec<(u64, Period)>>,
+    ) -> Result<Option<Period>> {
+        let at = |revisions: &[(u64, Period)]| {
+            revisions
+                .iter()
+                .rev()
+                .find(|(seq, _)| *seq <= position)
+                .map(|(_, p)| *p)
+        };
+        if let Some(revisions) = self
+            .sources
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+        {
+            return Ok(at(revisions));
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let revisions = load()?;
+        let answer = at(&revisions);
+        let mut sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::Acquire) == epoch && sources.len() < CACHE_ENTRIES {
+            sources.insert(id.to_string(), revisions);
+        }
+        Ok(answer)
+    }
+}

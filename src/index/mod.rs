@@ -1,0 +1,30 @@
+//! The index: tables derived from the log that answer questions without
+//! reading it — the slot index of claims, the series, the vocabulary of
+//! sources and attributes, the ids writers chose, and what denies or
+//! retracts what. Everything here is a projection (SPEC §6): it can be
+//! dropped and rebuilt from the log, and `verify` does so and compares.
+//!
+//! - [`keys`]: the byte layout of every key and value, encoded and decoded
+//!   (checked) in one place;
+//! - [`apply`]: the writes that applying log records makes
+//!   ([`IndexWrites`]);
+//! - [`view`]: reading the index as of one log position ([`View`]);
+//! - [`cache`]: the readers' cache of series entries and source revisions,
+//!   and the rule that keeps it consistent with writers ([`ReadCache`]).
+//!
+//! Architecture invariant: nothing in this module knows about questions,
+//! resolution or the query language; it depends only on the log's record
+//! format, the event types and the storage trait.
+
+mod apply;
+mod cache;
+mod keys;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use apply::IndexWrites;
+pub use cache::ReadCache;
+pub use keys::{automatic_seq, series_key, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
+pub use view::{AttributeMatch, IndexedClaim, View};

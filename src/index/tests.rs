@@ -1,0 +1,137 @@
+//! The slot index against brute force: for random claims and questions at
+//! every level of the calendar bins, and at the edges where a scan stops, a
+//! `get` returns exactly the slots whose valid period overlaps the question.
+
+use super::keys::{bin_of, LAST_DAY};
+use crate::event::{Claim, Definition, Event, Kind, Modality, Source};
+use crate::period::{Day, Period};
+use crate::value::Value;
+
+fn period(text: &str) -> Period {
+    Period::parse(text).unwrap()
+}
+
+/// A random period that lands on every level of the index: days,
+/// months, years, decades, centuries and open ones, many of them placed
+/// across a month, year, decade or century boundary.
+fn any_period(rng: &mut crate::synthetic::Rng) -> Period {
+    let boundary = [1, 1000, 1999, 2000, 2009, 2010, 2099, 9999][rng.below(8) as usize];
+    let year = if rng.below(2) == 0 {
+        boundary
+    } else {
+        1 + rng.below(9999) as i32
+    };
+    let start =
+        Day::from_ymd(year, 1 + rng.below(12) as i32, 1 + rng.below(28) as i32).unwrap_or(Day(0));
+    let longest = [1, 40, 400, 4_000, 40_000][rng.below(5) as usize];
+    let end = (start.0 as i64 + 1 + rng.below(longest) as i64).min(LAST_DAY + 1);
+    let mut period = Period::new(start, Day(end as i32));
+    match rng.below(10) {
+        0 => period.start = None,
+        1 => period.end = None,
+        _ => {}
+    }
+    period
+}
+
+/// Appends a claim for each of `claims` to a fresh store, then checks
+/// that a `get` for each of `asked` returns exactly the slots whose
+/// valid period overlaps it.
+fn index_agrees_with_brute_force(claims: &[Period], asked: &[Period], case: &str) {
+    let store = crate::Store::in_memory();
+    let mut batch = vec![
+        Event::Define(Definition {
+            attribute: "flow".into(),
+            kind: Kind::Period,
+            unit: None,
+            doc: None,
+        }),
+        Event::Source(Source {
+            id: "s".into(),
+            title: "t".into(),
+            publisher: "p".into(),
+            published: period("0001"),
+            url: None,
+            text: None,
+            note: None,
+        }),
+    ];
+    batch.extend(claims.iter().map(|valid| {
+        Event::Assert(Claim {
+            id: None,
+            subject: "x".into(),
+            attribute: "flow".into(),
+            valid: *valid,
+            value: Value::number(1.0),
+            known: None,
+            source: "s".into(),
+            quote: None,
+            modality: Modality::Fact,
+            note: None,
+        })
+    }));
+    store.append(batch).unwrap();
+    for asked in asked {
+        let question = crate::Get {
+            valid: Some(*asked),
+            ..crate::Get::new(crate::answer::Selector::exact("x", "flow"))
+        };
+        let mut found: Vec<Period> = store
+            .get(&question)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|row| row.valid)
+            .collect();
+        let mut expected: Vec<Period> = claims
+            .iter()
+            .filter(|c| c.overlaps(asked))
+            .copied()
+            .collect();
+        found.sort_by_key(|p| (p.start_key(), p.end_key()));
+        expected.sort_by_key(|p| (p.start_key(), p.end_key()));
+        expected.dedup();
+        assert_eq!(found, expected, "{case}, asked {asked}");
+    }
+}
+
+#[test]
+fn the_slot_index_finds_exactly_the_claims_that_overlap_a_period() {
+    let mut rng = crate::synthetic::Rng::new(7);
+    for round in 0..40 {
+        let claims: Vec<Period> = (0..60).map(|_| any_period(&mut rng)).collect();
+        let asked: Vec<Period> = (0..60).map(|_| any_period(&mut rng)).collect();
+        index_agrees_with_brute_force(&claims, &asked, &format!("round {round}"));
+    }
+}
+
+/// The scan of each level stops at the period's end: a claim starting on
+/// the last day asked is found, one starting the day after is not, at
+/// every level and at the last day a period can name.
+#[test]
+fn a_claim_starting_on_the_last_day_asked_is_found_at_every_level() {
+    let claims: Vec<Period> = [
+        "2010-10-19",
+        "2010-11",
+        "2011",
+        "2011..2015",
+        "2009..2011",
+        "1999..2001",
+        "2012..",
+        "9999-12-31",
+        "9999",
+    ]
+    .iter()
+    .map(|text| period(text))
+    .collect();
+    let levels: Vec<u8> = claims.iter().map(|c| bin_of(c).0).collect();
+    assert_eq!(levels, [0, 1, 2, 3, 4, 5, 5, 0, 2], "one claim per level");
+    let mut asked = Vec::new();
+    for claim in &claims {
+        let start = claim.start.unwrap_or(Day(0));
+        for end in [start.0, start.0 + 1] {
+            asked.push(Period::new(Day(start.0 - 10), Day(end)));
+        }
+    }
+    index_agrees_with_brute_force(&claims, &asked, "edges");
+}

@@ -1,0 +1,336 @@
+//! Reading the index as of one log position: [`View`].
+//!
+//! Every index entry carries the seq of the event that produced it, so a
+//! reader at position `R` simply ignores entries with a larger seq: writers
+//! never need to stop readers, and `as recorded at seq N` costs nothing
+//! extra.
+
+use super::cache::ReadCache;
+use super::keys::{
+    automatic_seq, decode_claim, decode_claim_key, ordered_day, read_u64, revision_key,
+    revision_name, revision_seq, series_key, split_series_key, CalendarDay, ClaimEntry, IdEntry,
+    IdOp, SeriesEntry, TargetEntry, LEVELS,
+};
+use crate::error::Result;
+use crate::event::{Definition, Event, Kind};
+use crate::log::decode_value;
+use crate::period::Period;
+use crate::storage::{scan_prefix, Storage, Table};
+
+/// Reads the index as it was at log position `position`.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub storage: &'a dyn Storage,
+    pub position: u64,
+    /// The store's cache of series entries and source revisions, if any.
+    pub cache: Option<&'a ReadCache>,
+}
+
+/// A claim as read from the slot index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedClaim {
+    pub seq: u64,
+    pub valid: Period,
+    pub entry: ClaimEntry,
+    /// Some denial or retraction targets it (at some position): only then
+    /// does a reader need to look in the targets table.
+    pub targeted: bool,
+}
+
+/// Which attributes a selector names: `export_quota`, `mining_tax.*`, `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttributeMatch {
+    Exact(String),
+    /// `mining_tax.*`: the prefix includes the trailing dot.
+    Prefix(String),
+    Any,
+}
+
+impl AttributeMatch {
+    pub fn matches(&self, attribute: &str) -> bool {
+        match self {
+            AttributeMatch::Exact(a) => a == attribute,
+            AttributeMatch::Prefix(p) => attribute.starts_with(p.as_str()),
+            AttributeMatch::Any => true,
+        }
+    }
+}
+
+impl<'a> View<'a> {
+    /// A view of everything stored, without the readers' cache: what a
+    /// writer reads while it builds index writes.
+    pub(crate) fn everything(storage: &'a dyn Storage) -> View<'a> {
+        View {
+            storage,
+            position: u64::MAX,
+            cache: None,
+        }
+    }
+
+    /// The event an id names, if it was recorded by this position.
+    pub fn id(&self, id: &str) -> Result<Option<IdEntry>> {
+        if let Some(bytes) = self.storage.get(Table::Ids, id.as_bytes())? {
+            let entry: IdEntry = decode_value(&bytes, "an id entry")?;
+            return Ok((entry.seq <= self.position).then_some(entry));
+        }
+        // An automatic id: the record at its seq carries it, if it exists.
+        let Some(seq) = automatic_seq(id).filter(|s| *s <= self.position) else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.storage.get(Table::Log, &crate::log::key(seq))? else {
+            return Ok(None);
+        };
+        let record = crate::log::decode(seq, &bytes)?.record;
+        if record.event.event_id() != Some(id) {
+            return Ok(None);
+        }
+        let op = match record.event {
+            Event::Assert(_) => IdOp::Assert,
+            Event::Deny(_) => IdOp::Deny,
+            Event::Retract(_) => IdOp::Retract,
+            Event::Define(_) | Event::Source(_) => return Ok(None),
+        };
+        Ok(Some(IdEntry { seq, op }))
+    }
+
+    /// The latest revision with seq <= position of a source or definition.
+    fn revision(&self, table: Table, name: &str) -> Result<Option<(u64, Vec<u8>)>> {
+        let mut prefix = name.as_bytes().to_vec();
+        prefix.push(0);
+        let end = revision_key(name, self.position.saturating_add(1));
+        let last = if self.position == u64::MAX {
+            scan_prefix(self.storage, table, &prefix).next_back()
+        } else {
+            self.storage.scan(table, &prefix, Some(&end)).next_back()
+        };
+        match last {
+            Some(entry) => {
+                let (key, value) = entry?;
+                Ok(Some((revision_seq(&key)?, value)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The published period of a source, as revised by `position`.
+    pub fn source_published(&self, id: &str) -> Result<Option<Period>> {
+        let Some(cache) = self.cache else {
+            return match self.revision(Table::Sources, id)? {
+                Some((_, bytes)) => Ok(Some(decode_value(&bytes, "a source entry")?)),
+                None => Ok(None),
+            };
+        };
+        cache.source_published(id, self.position, || {
+            let mut prefix = id.as_bytes().to_vec();
+            prefix.push(0);
+            let mut revisions = Vec::new();
+            for item in scan_prefix(self.storage, Table::Sources, &prefix) {
+                let (key, value) = item?;
+                revisions.push((
+                    revision_seq(&key)?,
+                    decode_value::<Period>(&value, "a source entry")?,
+                ));
+            }
+            Ok(revisions)
+        })
+    }
+
+    /// The seq of the latest revision of a source, to fetch it from the log.
+    pub fn source_seq(&self, id: &str) -> Result<Option<u64>> {
+        Ok(self.revision(Table::Sources, id)?.map(|(seq, _)| seq))
+    }
+
+    /// The definition of an attribute, as revised by `position`.
+    pub fn definition(&self, attribute: &str) -> Result<Option<Definition>> {
+        match self.revision(Table::Attributes, attribute)? {
+            Some((_, bytes)) => Ok(Some(decode_value(&bytes, "an attribute entry")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every name in a revision table (sources or attributes), each once.
+    pub fn names(&self, table: Table) -> Result<Vec<String>> {
+        let mut names: Vec<String> = Vec::new();
+        for entry in self.storage.scan(table, b"", None) {
+            let (key, _) = entry?;
+            let seq = revision_seq(&key)?;
+            let name = revision_name(&key)?;
+            if seq <= self.position && names.last() != Some(&name) {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// What was done to the event at `target` by events at or before position.
+    pub fn targets(&self, target: u64) -> Result<Vec<(u64, TargetEntry)>> {
+        let mut out = Vec::new();
+        for entry in scan_prefix(self.storage, Table::Targets, &target.to_be_bytes()) {
+            let (key, value) = entry?;
+            let actor = read_u64(key.get(8..).unwrap_or_default(), "a target key")?;
+            if actor <= self.position {
+                out.push((actor, decode_value(&value, "a target entry")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// True when the event at `seq` is retracted at this position.
+    pub fn is_retracted(&self, seq: u64) -> Result<bool> {
+        Ok(self
+            .targets(seq)?
+            .iter()
+            .any(|(_, t)| *t == TargetEntry::Retracted))
+    }
+
+    /// The kind of an attribute (fixed at its first definition).
+    pub fn kind(&self, attribute: &str) -> Result<Option<Kind>> {
+        Ok(self.definition(attribute)?.map(|d| d.kind))
+    }
+
+    /// The series matching a selector: `(subject, attribute)` pairs in order.
+    pub fn series(
+        &self,
+        subject: Option<&str>,
+        attribute: &AttributeMatch,
+    ) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .series_entries(subject, attribute)?
+            .into_iter()
+            .map(|(s, a, _)| (s, a))
+            .collect())
+    }
+
+    /// The entry of one series, from the cache when there is one.
+    pub(crate) fn series_entry(&self, key: &[u8]) -> Result<Option<SeriesEntry>> {
+        let load = || {
+            self.storage
+                .get(Table::Series, key)?
+                .map(|v| SeriesEntry::decode(&v))
+                .transpose()
+        };
+        match self.cache {
+            Some(cache) => cache.series(key, load),
+            None => load(),
+        }
+    }
+
+    /// True when some claim is about `subject` (one short scan).
+    pub fn has_subject(&self, subject: &str) -> Result<bool> {
+        let mut prefix = subject.as_bytes().to_vec();
+        prefix.push(0);
+        Ok(scan_prefix(self.storage, Table::Series, &prefix)
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
+    /// The series matching a selector with their entries, in order.
+    pub fn series_entries(
+        &self,
+        subject: Option<&str>,
+        attribute: &AttributeMatch,
+    ) -> Result<Vec<(String, String, SeriesEntry)>> {
+        let mut out = Vec::new();
+        match (subject, attribute) {
+            (Some(s), AttributeMatch::Exact(a)) => {
+                if let Some(entry) = self.series_entry(&series_key(s, a))? {
+                    out.push((s.to_string(), a.clone(), entry));
+                }
+            }
+            (Some(s), _) => {
+                let mut prefix = s.as_bytes().to_vec();
+                prefix.push(0);
+                for item in scan_prefix(self.storage, Table::Series, &prefix) {
+                    let (key, value) = item?;
+                    if let Some((s, a)) = split_series_key(&key) {
+                        if attribute.matches(&a) {
+                            out.push((s, a, SeriesEntry::decode(&value)?));
+                        }
+                    }
+                }
+            }
+            (None, _) => {
+                let prefix = match attribute {
+                    AttributeMatch::Exact(a) => {
+                        let mut p = a.as_bytes().to_vec();
+                        p.push(0);
+                        p
+                    }
+                    AttributeMatch::Prefix(p) => p.as_bytes().to_vec(),
+                    AttributeMatch::Any => Vec::new(),
+                };
+                for item in scan_prefix(self.storage, Table::SeriesByAttribute, &prefix) {
+                    if let Some((a, s)) = split_series_key(&item?.0) {
+                        if attribute.matches(&a) {
+                            if let Some(entry) = self.series_entry(&series_key(&s, &a))? {
+                                out.push((s, a, entry));
+                            }
+                        }
+                    }
+                }
+                out.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The claims of a series whose valid period overlaps `period`, recorded
+    /// at or before this position, in key order.
+    pub fn claims(
+        &self,
+        subject: &str,
+        attribute: &str,
+        period: &Period,
+    ) -> Result<Vec<IndexedClaim>> {
+        match self
+            .storage
+            .get(Table::Series, &series_key(subject, attribute))?
+        {
+            Some(v) => self.claims_of(SeriesEntry::decode(&v)?, period),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The claims of the series `entry` overlapping `period`. Touches only
+    /// the bins of the levels the series uses that `period` reaches.
+    pub fn claims_of(&self, entry: SeriesEntry, period: &Period) -> Result<Vec<IndexedClaim>> {
+        let first = CalendarDay::new(period.start_key());
+        let last = CalendarDay::new(period.end_key().saturating_sub(1));
+        let mut out = Vec::new();
+        for level in LEVELS
+            .into_iter()
+            .filter(|l| entry.mask & (1 << *l as u8) != 0)
+        {
+            // The bins of this level that the period touches.
+            let (low, high) = (level.bin(&first), level.bin(&last));
+            let level = level as u8;
+            let bound = |bin: u32| {
+                let mut key = entry.number.to_be_bytes().to_vec();
+                key.push(level);
+                key.extend_from_slice(&bin.to_be_bytes());
+                key
+            };
+            let start = bound(low);
+            // Within a level the key orders claims by start (a claim's bin
+            // is its start's), so the scan can stop at the first claim that
+            // starts after the period ends, even inside the last bin.
+            let mut end = bound(high);
+            end.extend_from_slice(&ordered_day(period.end_key()));
+            for item in self.storage.scan(Table::Claims, &start, Some(&end)) {
+                let (key, value) = item?;
+                let (valid, seq) = decode_claim_key(&key)?;
+                if seq <= self.position && valid.overlaps(period) {
+                    let (targeted, entry) = decode_claim(&value)?;
+                    out.push(IndexedClaim {
+                        seq,
+                        valid,
+                        entry,
+                        targeted,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}

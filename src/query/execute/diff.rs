@@ -1,0 +1,148 @@
+//! `diff`: what changed in knowledge between two moments (two known times
+//! or two log positions): slots that are new, changed, denied, gone
+//! (retracted), or whose status changed. Both answers are compared on the
+//! pieces cut by every boundary of either, so period slots compare exactly
+//! and state runs compare day by day; neighbouring pieces with the same
+//! change are merged back into one row.
+
+use super::super::ast::{Moment, SelectorSyntax};
+use super::super::rows::{
+    AnswerRow, Cancel, Change, ChangeKind, Reply, RowType, SlotState, StatementKind,
+};
+use crate::answer::{Get, Row};
+use crate::error::Result;
+use crate::event::Kind;
+use crate::period::Period;
+use crate::resolve::{self, Status};
+use crate::store::Store;
+
+pub(super) fn diff<'s>(
+    store: &'s Store,
+    syntax: &SelectorSyntax,
+    valid: Option<Period>,
+    before: Moment,
+    after: Moment,
+    cancel: Cancel,
+) -> Result<Reply<'s>> {
+    let view = store.view(None);
+    let sel = super::selector(&view, syntax)?;
+    let at = |m: Moment| -> Result<Vec<Row>> {
+        let (known, recorded) = match m {
+            Moment::Known(p) => (Some(p), None),
+            Moment::Seq(n) => (None, Some(n)),
+        };
+        Ok(store
+            .get(&Get {
+                selector: sel.clone(),
+                valid,
+                known,
+                recorded,
+            })?
+            .rows)
+    };
+    let (old, new) = (at(before)?, at(after)?);
+    let mut series: Vec<(String, String)> = old
+        .iter()
+        .chain(new.iter())
+        .map(|r| (r.subject.clone(), r.attribute.clone()))
+        .collect();
+    series.sort();
+    series.dedup();
+    let mut rows = Vec::new();
+    for (subject, attribute) in series {
+        let pick = |rows: &[Row]| -> Vec<Row> {
+            rows.iter()
+                .filter(|r| r.subject == subject && r.attribute == attribute)
+                .cloned()
+                .collect()
+        };
+        let kind = view.kind(&attribute)?.unwrap_or(Kind::Period);
+        for (valid, change, before, after) in changes(&pick(&old), &pick(&new), kind) {
+            rows.push(AnswerRow::Change(Change {
+                change,
+                subject: subject.clone(),
+                attribute: attribute.clone(),
+                valid,
+                before,
+                after,
+            }));
+        }
+    }
+    Ok(Reply::from_rows(
+        view.position,
+        StatementKind::Diff,
+        RowType::Change,
+        rows,
+        cancel,
+    ))
+}
+
+type Piece = (Period, ChangeKind, Option<SlotState>, Option<SlotState>);
+
+/// The changes from `a` to `b`, the rows of one series at two moments.
+fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Piece> {
+    let valids: Vec<Period> = a.iter().chain(b.iter()).map(|r| r.valid).collect();
+    let pieces: Vec<Period> = match kind {
+        Kind::State => resolve::timeline(&valids, &Period::ALL)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect(),
+        Kind::Period => {
+            let mut v = valids.clone();
+            v.sort_by_key(|p| (p.start_key(), p.end_key()));
+            v.dedup();
+            v
+        }
+    };
+    let find = |rows: &[Row], piece: &Period| -> Option<SlotState> {
+        rows.iter()
+            .find(|r| {
+                if kind == Kind::State {
+                    r.valid.intersect(piece) == Some(*piece)
+                } else {
+                    r.valid == *piece
+                }
+            })
+            .map(|r| SlotState {
+                value: r.winner.value.clone(),
+                status: r.status,
+                event: r.winner.event.clone(),
+            })
+    };
+    let mut out: Vec<Piece> = Vec::new();
+    // Whether the last piece pushed ends where the next may continue it.
+    let mut open = false;
+    for piece in pieces {
+        let (x, y) = (find(a, &piece), find(b, &piece));
+        let change = match (&x, &y) {
+            (None, None) => None,
+            (None, Some(_)) => Some(ChangeKind::New),
+            (Some(_), None) => Some(ChangeKind::Retracted),
+            (Some(p), Some(q)) => {
+                if q.status == Status::Denied && p.status != Status::Denied {
+                    Some(ChangeKind::Denied)
+                } else if p.value != q.value || p.event != q.event {
+                    Some(ChangeKind::Changed)
+                } else if p.status != q.status {
+                    Some(ChangeKind::Status)
+                } else {
+                    None
+                }
+            }
+        };
+        let Some(change) = change else {
+            open = false;
+            continue;
+        };
+        match out.last_mut() {
+            Some((p, lc, lb, la))
+                if open && *lc == change && *lb == x && *la == y && p.end == piece.start =>
+            {
+                p.end = piece.end;
+            }
+            _ => out.push((piece, change, x, y)),
+        }
+        open = true;
+    }
+    out
+}

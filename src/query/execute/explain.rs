@@ -1,0 +1,161 @@
+//! `explain`: every candidate of every slot of a selector, counted or not,
+//! with the outcome of SPEC §5's rules for it and the reason as a sentence.
+//! A claim not yet known at the question's time is explained too, under the
+//! slot it would fill.
+
+use super::super::ast::Reading;
+use super::super::rows::{AnswerRow, Cancel, Outcome, Reply, RowType, StatementKind, Verdict};
+use crate::answer::{Reader, Row};
+use crate::error::Result;
+use crate::event::Event;
+use crate::index::TargetEntry;
+use crate::period::{Day, Period};
+use crate::resolve::{Standing, Status};
+use crate::store::Store;
+
+pub(super) fn explain<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
+    let view = store.view(r.recorded);
+    let question = super::question(&view, r)?;
+    let rows = store.get(&question)?.rows;
+    let period = r.valid.unwrap_or(Period::ALL);
+    let mut reader = Reader::new(view);
+    let mut out = Vec::new();
+    let sel = &question.selector;
+    for (subject, attribute) in view.series(sel.subject.as_deref(), &sel.attribute)? {
+        let all = view.claims(&subject, &attribute, &period)?;
+        let slots: Vec<&Row> = rows
+            .iter()
+            .filter(|x| x.subject == subject && x.attribute == attribute)
+            .collect();
+        // Slots: the answer's rows, plus the valid periods of claims that
+        // did not count anywhere (so a not-yet-known claim is explained too).
+        let mut keys: Vec<Period> = slots.iter().map(|x| x.valid).collect();
+        for c in &all {
+            if !keys.iter().any(|k| k.overlaps(&c.valid)) {
+                keys.push(c.valid);
+            }
+        }
+        keys.sort_by_key(|p| (p.start_key(), p.end_key()));
+        keys.dedup();
+        for key in keys {
+            let row = slots.iter().find(|x| x.valid == key);
+            for c in all
+                .iter()
+                .filter(|c| c.valid.overlaps(&key) && (row.is_some() || c.valid == key))
+            {
+                let record = reader.record(c.seq)?;
+                let Event::Assert(claim) = &record.event else {
+                    continue;
+                };
+                let known = reader.effective_known(c.entry.known, &c.entry.source)?;
+                let (outcome, reason) =
+                    verdict(&mut reader, c.seq, &known, r.known.as_ref(), row.copied())?;
+                out.push(AnswerRow::Verdict(Verdict {
+                    subject: subject.clone(),
+                    attribute: attribute.clone(),
+                    valid: key,
+                    event: claim.id.clone().unwrap_or_default(),
+                    value: claim.value.clone(),
+                    known,
+                    source: claim.source.clone(),
+                    outcome,
+                    reason,
+                }));
+            }
+        }
+    }
+    Ok(Reply::from_rows(
+        view.position,
+        StatementKind::Explain,
+        RowType::Verdict,
+        out,
+        cancel,
+    ))
+}
+
+/// The outcome for the claim at `seq` in `row` (its slot, if it counted),
+/// and why.
+fn verdict(
+    reader: &mut Reader<'_>,
+    seq: u64,
+    known: &Period,
+    asked: Option<&Period>,
+    row: Option<&Row>,
+) -> Result<(Outcome, String)> {
+    for (actor, t) in reader.view.targets(seq)? {
+        if t == TargetEntry::Retracted {
+            let id = reader
+                .record(actor)?
+                .event
+                .event_id()
+                .unwrap_or_default()
+                .to_string();
+            return Ok((
+                Outcome::Retracted,
+                format!("retracted by {id} at seq {actor}: the recording was wrong"),
+            ));
+        }
+    }
+    if let Some(q) = asked {
+        if !known.known_by(q) {
+            return Ok((
+                Outcome::NotYetKnown,
+                format!("known {known} ends after the question's {q}"),
+            ));
+        }
+    }
+    let Some(row) = row else {
+        return Ok((Outcome::NotCounted, "no slot of the answer holds it".into()));
+    };
+    let winner_rank = format!(
+        "known until {}, seq {}",
+        end_text(&row.winner.known),
+        row.winner.seq
+    );
+    if row.winner.seq == seq {
+        let how = match row.status {
+            Status::Denied => "every claim of the slot is denied; the latest known of them stands, denied".to_string(),
+            Status::Contested => format!("the undenied claim known last ({winner_rank}), but another claim known as late disagrees"),
+            Status::Current => format!("the undenied claim known last ({winner_rank})"),
+        };
+        return Ok((Outcome::Winner(row.status), how));
+    }
+    let Some((_, standing)) = row.others.iter().find(|(c, _)| c.seq == seq) else {
+        return Ok((Outcome::NotCounted, "it does not cover this slot".into()));
+    };
+    let reason = match standing {
+        Standing::Denied => {
+            let mut by = Vec::new();
+            for (actor, t) in reader.view.targets(seq)? {
+                if let TargetEntry::Denied { known, source } = t {
+                    let k = reader.effective_known(known, &source)?;
+                    if asked.is_none_or(|q| k.known_by(q)) && !reader.view.is_retracted(actor)? {
+                        by.push(format!(
+                            "{} ({source}, known {k})",
+                            reader.record(actor)?.event.event_id().unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+            format!("denied by {}", by.join(", "))
+        }
+        Standing::Agrees => format!("same value as the winner {}", row.winner.event),
+        Standing::Superseded => {
+            format!(
+                "known {known} ended before the winner's {} began",
+                row.winner.known
+            )
+        }
+        Standing::Conflicting => format!(
+            "a different value, known as late as the winner {} ({winner_rank})",
+            row.winner.event
+        ),
+    };
+    Ok((Outcome::Lost(*standing), reason))
+}
+
+/// The last day of a period, or "never" when it is open.
+fn end_text(p: &Period) -> String {
+    p.end
+        .map_or("never".to_string(), |d| Day(d.0 - 1).to_string())
+}

@@ -1,0 +1,78 @@
+//! `get`, `contested`, and `timeline` without `every`: the resolved slots of
+//! a selector, streamed one series at a time so that `*.*` over a large
+//! store is never held whole.
+
+use super::super::ast::{AttributeSyntax, Reading, SelectorSyntax};
+use super::super::rows::{AnswerRow, Cancel, Reply, RowType, StatementKind};
+use crate::answer::{self, Row};
+use crate::error::Result;
+use crate::period::Period;
+use crate::resolve::Status;
+use crate::store::Store;
+
+/// The slots of `r`, as a `get` (or a plain `timeline`, which answers the
+/// same rows under its own name).
+pub(super) fn get<'s>(
+    store: &'s Store,
+    r: &Reading,
+    kind: StatementKind,
+    cancel: Cancel,
+) -> Result<Reply<'s>> {
+    let view = store.view(r.recorded);
+    let question = super::question(&view, r)?;
+    let series = answer::get_by_series(view, &question)?;
+    Ok(Reply::new(
+        view.position,
+        kind,
+        RowType::Slot,
+        slots(series, |_| true),
+        cancel,
+    ))
+}
+
+/// Every slot whose winner is contested, over the selector or everything.
+pub(super) fn contested<'s>(
+    store: &'s Store,
+    selector: Option<&SelectorSyntax>,
+    known: Option<Period>,
+    recorded: Option<u64>,
+    cancel: Cancel,
+) -> Result<Reply<'s>> {
+    let view = store.view(recorded);
+    let everything = SelectorSyntax {
+        subject: None,
+        attribute: AttributeSyntax::Any,
+    };
+    let reading = Reading {
+        selector: selector.cloned().unwrap_or(everything),
+        valid: None,
+        known,
+        recorded,
+    };
+    let question = super::question(&view, &reading)?;
+    let series = answer::get_by_series(view, &question)?;
+    Ok(Reply::new(
+        view.position,
+        StatementKind::Contested,
+        RowType::Slot,
+        slots(series, |row| row.status == Status::Contested),
+        cancel,
+    ))
+}
+
+/// The rows of each series in turn that `keep` accepts, as answer rows.
+fn slots<'a>(
+    series: impl Iterator<Item = Result<Vec<Row>>> + 'a,
+    keep: impl Fn(&Row) -> bool + 'a,
+) -> impl Iterator<Item = Result<AnswerRow>> + 'a {
+    series.flat_map(move |rows| -> Vec<Result<AnswerRow>> {
+        match rows {
+            Ok(rows) => rows
+                .into_iter()
+                .filter(|row| keep(row))
+                .map(|row| Ok(AnswerRow::Slot(row)))
+                .collect(),
+            Err(e) => vec![Err(e)],
+        }
+    })
+}

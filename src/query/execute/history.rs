@@ -1,0 +1,148 @@
+//! `history`: every event about the claims of a selector — the claims
+//! themselves, the denials that target them and the retractions of either —
+//! in log order, each with the standing of its claim just after the event
+//! was recorded, answered by asking the slot again `as recorded at` that
+//! event's seq.
+//!
+//! The steps of all series are sorted together by seq, so this reply is
+//! computed whole before its first row.
+
+use super::super::ast::Reading;
+use super::super::rows::{
+    AnswerRow, Cancel, HistoryStep, Reply, RowType, StatementKind, WinnerRef,
+};
+use crate::answer::{Get, Reader, Selector};
+use crate::error::Result;
+use crate::event::Event;
+use crate::index::TargetEntry;
+use crate::period::Period;
+use crate::store::Store;
+
+/// An event and the claim it concerns, in the series it belongs to.
+#[derive(PartialEq)]
+struct Touch {
+    seq: u64,
+    claim_seq: u64,
+    subject: String,
+    attribute: String,
+    valid: Period,
+}
+
+pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
+    let view = store.view(r.recorded);
+    let sel = super::selector(&view, &r.selector)?;
+    let period = r.valid.unwrap_or(Period::ALL);
+    let reader = Reader::new(view);
+    let mut touches: Vec<Touch> = Vec::new();
+    for (subject, attribute) in view.series(sel.subject.as_deref(), &sel.attribute)? {
+        for claim in view.claims(&subject, &attribute, &period)? {
+            let touch = |seq: u64| Touch {
+                seq,
+                claim_seq: claim.seq,
+                subject: subject.clone(),
+                attribute: attribute.clone(),
+                valid: claim.valid,
+            };
+            touches.push(touch(claim.seq));
+            for (actor, _) in view.targets(claim.seq)? {
+                touches.push(touch(actor));
+                // A retraction of a denial changes the claim's standing too.
+                for (second, target) in view.targets(actor)? {
+                    if target == TargetEntry::Retracted {
+                        touches.push(touch(second));
+                    }
+                }
+            }
+        }
+    }
+    touches.sort_by_key(|t| (t.seq, t.claim_seq));
+    touches.dedup();
+    let mut rows = Vec::new();
+    for touch in touches {
+        if let Some(step) = step(store, &reader, r, &touch)? {
+            rows.push(AnswerRow::Step(step));
+        }
+    }
+    Ok(Reply::from_rows(
+        view.position,
+        StatementKind::History,
+        RowType::Step,
+        rows,
+        cancel,
+    ))
+}
+
+/// The step of one event: the claim's standing in every slot it covers
+/// just after the event, and the winner of the first such slot.
+fn step(
+    store: &Store,
+    reader: &Reader<'_>,
+    r: &Reading,
+    touch: &Touch,
+) -> Result<Option<HistoryStep>> {
+    let valid = touch.valid;
+    let record = reader.record(touch.seq)?;
+    let claim_record = reader.record(touch.claim_seq)?;
+    let Event::Assert(claim) = &claim_record.event else {
+        return Ok(None);
+    };
+    let question = Get {
+        selector: Selector::exact(&touch.subject, &touch.attribute),
+        valid: Some(valid),
+        known: r.known,
+        recorded: Some(touch.seq),
+    };
+    let answer = store.get(&question)?;
+    let mut standings: Vec<String> = Vec::new();
+    let mut winner = None;
+    for row in &answer.rows {
+        let standing = if row.winner.seq == touch.claim_seq {
+            format!("winner, {}", row.status)
+        } else if let Some((_, s)) = row.others.iter().find(|(c, _)| c.seq == touch.claim_seq) {
+            s.name().to_string()
+        } else {
+            continue;
+        };
+        if !standings.contains(&standing) {
+            standings.push(standing);
+        }
+        if winner.is_none() {
+            winner = Some(WinnerRef {
+                value: row.winner.value.clone(),
+                event: row.winner.event.clone(),
+            });
+        }
+    }
+    if standings.is_empty() {
+        let retracted = store.view(Some(touch.seq)).is_retracted(touch.claim_seq)?;
+        standings.push(if retracted {
+            "retracted".into()
+        } else {
+            "not yet known".into()
+        });
+    }
+    let (known, source) = match &record.event {
+        Event::Assert(c) => (c.known, c.source.clone()),
+        Event::Deny(d) => (d.known, d.source.clone()),
+        _ => (None, String::new()),
+    };
+    let known = if source.is_empty() {
+        None
+    } else {
+        Some(Reader::new(store.view(Some(touch.seq))).effective_known(known, &source)?)
+    };
+    Ok(Some(HistoryStep {
+        seq: touch.seq,
+        event: record.event.event_id().unwrap_or_default().to_string(),
+        op: record.event.op(),
+        subject: touch.subject.clone(),
+        attribute: touch.attribute.clone(),
+        valid,
+        claim: claim.id.clone().unwrap_or_default(),
+        value: claim.value.clone(),
+        known,
+        source,
+        standings,
+        winner,
+    }))
+}

@@ -1,0 +1,122 @@
+//! The executor: answers a parsed [`Statement`] with the store's typed API
+//! and returns a [`Reply`] of typed rows, one module per statement family:
+//!
+//! - [`get`]: `get`, `contested`, and `timeline` without `every` — resolved
+//!   slots, streamed one series at a time;
+//! - [`history`]: every event of a slot, in log order, with its standing;
+//! - [`timeline`]: `timeline … every`, calendar buckets, one series at a time;
+//! - [`diff`]: what changed in knowledge between two moments;
+//! - [`explain`]: every candidate of a slot and why it won or lost;
+//! - [`catalog`]: `sources`, `source ID`, `subjects`, `attributes`;
+//! - [`write`]: the writing statements, each one batch.
+//!
+//! Every reading statement first checks the names it mentions (an unknown
+//! subject or attribute is an error with a "did you mean"), then reads
+//! through one [`View`] so that the whole answer comes from one log
+//! position, which the reply reports as `log_seq`. Nothing here formats
+//! text for people or programs: that is [`super::render`]'s job.
+
+mod catalog;
+mod diff;
+mod explain;
+mod get;
+mod history;
+mod timeline;
+mod write;
+
+pub use write::to_event;
+
+use super::ast::*;
+use super::rows::{Cancel, Reply, StatementKind};
+use crate::answer::{Get, Selector};
+use crate::error::{Error, Result};
+use crate::index::{AttributeMatch, View};
+use crate::storage::Table;
+use crate::store::Store;
+use crate::validate::did_you_mean;
+
+/// Answers one statement; `cancel` stops the reply between two rows.
+pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> Result<Reply<'s>> {
+    let cancel = cancel.clone();
+    match statement {
+        Statement::Get(r) => get::get(store, r, StatementKind::Get, cancel),
+        Statement::Contested {
+            selector,
+            known,
+            recorded,
+        } => get::contested(store, selector.as_ref(), *known, *recorded, cancel),
+        Statement::History(r) => history::history(store, r, cancel),
+        Statement::Timeline {
+            reading,
+            every: None,
+        } => get::get(store, reading, StatementKind::Timeline, cancel),
+        Statement::Timeline {
+            reading,
+            every: Some((unit, aggregate)),
+        } => timeline::timeline(store, reading, *unit, *aggregate, cancel),
+        Statement::Diff {
+            selector,
+            valid,
+            before,
+            after,
+        } => diff::diff(store, selector, *valid, *before, *after, cancel),
+        Statement::Explain(r) => explain::explain(store, r, cancel),
+        Statement::Sources { of } => catalog::sources(store, of.as_ref(), cancel),
+        Statement::ShowSource(id) => catalog::show_source(store, id, cancel),
+        Statement::Subjects => catalog::subjects(store, cancel),
+        Statement::Attributes => catalog::attributes(store, cancel),
+        write => write::append(store, write, cancel),
+    }
+}
+
+/// Checks a selector's names against the store and makes it typed.
+fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selector> {
+    if let Some(subject) = &syntax.subject {
+        if !view.has_subject(subject)? {
+            let known = subject_names(view)?;
+            return Err(Error::InvalidInput(format!(
+                "unknown subject '{subject}'{}",
+                did_you_mean(subject, &known)
+            )));
+        }
+    }
+    let attribute = match &syntax.attribute {
+        AttributeSyntax::Exact(a) => {
+            if view.kind(a)?.is_none() {
+                let known = view.names(Table::Attributes)?;
+                return Err(Error::InvalidInput(format!(
+                    "unknown attribute '{a}'{}",
+                    did_you_mean(a, &known)
+                )));
+            }
+            AttributeMatch::Exact(a.clone())
+        }
+        AttributeSyntax::Under(a) => AttributeMatch::Prefix(format!("{a}.")),
+        AttributeSyntax::Any => AttributeMatch::Any,
+    };
+    Ok(Selector {
+        subject: syntax.subject.clone(),
+        attribute,
+    })
+}
+
+/// The typed `get` a reading statement asks, at the view's position.
+fn question(view: &View<'_>, r: &Reading) -> Result<Get> {
+    Ok(Get {
+        selector: selector(view, &r.selector)?,
+        valid: r.valid,
+        known: r.known,
+        recorded: Some(view.position),
+    })
+}
+
+fn subject_names(view: &View<'_>) -> Result<Vec<String>> {
+    let mut names: Vec<String> = view
+        .series(None, &AttributeMatch::Any)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}

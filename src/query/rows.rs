@@ -1,0 +1,385 @@
+//! The typed answer of every statement: a [`Reply`] is a head (the log
+//! position it was computed at, and the kind of statement) plus a stream of
+//! [`AnswerRow`]s, one row type per statement family.
+//!
+//! Rows hold values and periods in their typed form ([`Value`], [`Period`],
+//! [`Status`], …), never preformatted text: a program reads `before.value`
+//! of a diff as a [`Value`], not as a string to parse back. Text, JSON, CSV
+//! and tables are made only in [`super::render`].
+//!
+//! A reply is an iterator, not a `Vec`, so that an answer of any size can be
+//! printed or sent as it is computed, and a [`Cancel`] token (Ctrl-C in the
+//! REPL, a deadline in a server) stops it between two rows.
+
+use crate::answer::Row;
+use crate::error::{Error, Result};
+use crate::event::Kind;
+use crate::period::Period;
+use crate::query::ast::Aggregate;
+use crate::resolve::{Standing, Status};
+use crate::value::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Which statement a reply answers; its name is the `kind` programs see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementKind {
+    Get,
+    Contested,
+    History,
+    Timeline,
+    Diff,
+    Explain,
+    Sources,
+    Source,
+    Subjects,
+    Attributes,
+    Write,
+}
+
+impl StatementKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StatementKind::Get => "get",
+            StatementKind::Contested => "contested",
+            StatementKind::History => "history",
+            StatementKind::Timeline => "timeline",
+            StatementKind::Diff => "diff",
+            StatementKind::Explain => "explain",
+            StatementKind::Sources => "sources",
+            StatementKind::Source => "source",
+            StatementKind::Subjects => "subjects",
+            StatementKind::Attributes => "attributes",
+            StatementKind::Write => "write",
+        }
+    }
+}
+
+/// Which variant of [`AnswerRow`] a reply yields: known before its first
+/// row, so that an empty answer still has its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowType {
+    Slot,
+    Step,
+    Bucket,
+    Change,
+    Verdict,
+    Source,
+    SourceText,
+    Subject,
+    Attribute,
+    Written,
+}
+
+/// One row of any statement's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerRow {
+    /// A resolved slot: `get`, `contested`, and `timeline` without `every`.
+    Slot(Row),
+    /// One event in the story of a slot: `history`.
+    Step(HistoryStep),
+    /// One bucket of `timeline … every`.
+    Bucket(Bucket),
+    /// One change of knowledge between two moments: `diff`.
+    Change(Change),
+    /// One candidate of a slot and why it won or lost: `explain`.
+    Verdict(Verdict),
+    /// One source with the number of claims citing it: `sources`.
+    Source(SourceListing),
+    /// One source whole, text included: `source ID`.
+    SourceText(SourceDetail),
+    /// One subject and its attributes: `subjects`.
+    Subject(SubjectListing),
+    /// One attribute definition: `attributes`.
+    Attribute(AttributeListing),
+    /// What a writing statement appended.
+    Written(Written),
+}
+
+/// A claim's value and event, as `history` names the winner at a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WinnerRef {
+    pub value: Value,
+    pub event: String,
+}
+
+/// One event (claim, denial, retraction, …) about a claim of the slot, with
+/// the claim's standing just after the event was recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryStep {
+    pub seq: u64,
+    /// The id of the event at `seq` (empty for events without one).
+    pub event: String,
+    pub op: &'static str,
+    pub subject: String,
+    pub attribute: String,
+    pub valid: Period,
+    /// The id of the claim this step is about.
+    pub claim: String,
+    pub value: Value,
+    /// The known period of the event at `seq`, for claims and denials.
+    pub known: Option<Period>,
+    /// The source of the event at `seq` (empty for retractions).
+    pub source: String,
+    /// The claim's standing in each slot it covers: `winner, current`,
+    /// `superseded`, `retracted`, `not yet known`, …
+    pub standings: Vec<String>,
+    /// The winner of the first slot the claim covers, if any.
+    pub winner: Option<WinnerRef>,
+}
+
+/// One calendar bucket of an aggregated timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub subject: String,
+    pub attribute: String,
+    pub period: Period,
+    pub aggregate: Aggregate,
+    pub value: Value,
+    /// How many slots fell in the bucket.
+    pub claims: usize,
+}
+
+/// How a slot's answer changed between the two moments of a `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    New,
+    Changed,
+    Denied,
+    Retracted,
+    Status,
+}
+
+impl ChangeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::New => "new",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Denied => "denied",
+            ChangeKind::Retracted => "retracted",
+            ChangeKind::Status => "status",
+        }
+    }
+}
+
+/// A slot's answer at one moment of a `diff`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotState {
+    pub value: Value,
+    pub status: Status,
+    pub event: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub change: ChangeKind,
+    pub subject: String,
+    pub attribute: String,
+    pub valid: Period,
+    pub before: Option<SlotState>,
+    pub after: Option<SlotState>,
+}
+
+/// Why a candidate won or lost, in `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A retraction says its recording was wrong.
+    Retracted,
+    /// Its known period ends after the question's.
+    NotYetKnown,
+    /// No slot of the answer holds it.
+    NotCounted,
+    /// It won its slot, with this status.
+    Winner(Status),
+    /// It lost, standing so beside the winner.
+    Lost(Standing),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Retracted => f.write_str("retracted"),
+            Outcome::NotYetKnown => f.write_str("not yet known"),
+            Outcome::NotCounted => f.write_str("not counted"),
+            Outcome::Winner(status) => write!(f, "winner, {status}"),
+            Outcome::Lost(standing) => f.write_str(standing.name()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub subject: String,
+    pub attribute: String,
+    /// The slot explained (a state run or a period slot).
+    pub valid: Period,
+    pub event: String,
+    pub value: Value,
+    pub known: Period,
+    pub source: String,
+    pub outcome: Outcome,
+    /// The reason, as a sentence.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceListing {
+    pub id: String,
+    pub published: Period,
+    pub publisher: String,
+    pub title: String,
+    /// Claims citing it (within the selector, for `sources of`).
+    pub claims: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDetail {
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    pub published: Period,
+    pub url: Option<String>,
+    pub note: Option<String>,
+    pub text: Option<String>,
+    /// The seq of the revision shown (the latest at the answer's position).
+    pub revised_at_seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectListing {
+    pub subject: String,
+    pub attributes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeListing {
+    pub attribute: String,
+    pub kind: Kind,
+    pub unit: Option<String>,
+    /// How many subjects have claims about it.
+    pub subjects: usize,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The log position of the event written.
+    pub seq: u64,
+    pub op: &'static str,
+    pub event: Option<String>,
+}
+
+/// A token that stops a running statement between two rows. Cloning it
+/// shares it: the REPL keeps one clone for its Ctrl-C handler, the reply
+/// checks the other.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The answer to one statement: its head, then its rows as they are
+/// computed. Iterating yields `Err(Error::Cancelled)` once after the token
+/// is cancelled, and ends after any error.
+pub struct Reply<'s> {
+    /// The log position the answer was computed at (after a write: the
+    /// position of its last event).
+    pub log_seq: u64,
+    pub kind: StatementKind,
+    pub row_type: RowType,
+    rows: Box<dyn Iterator<Item = Result<AnswerRow>> + 's>,
+    cancel: Cancel,
+    ended: bool,
+}
+
+impl<'s> Reply<'s> {
+    pub(crate) fn new(
+        log_seq: u64,
+        kind: StatementKind,
+        row_type: RowType,
+        rows: impl Iterator<Item = Result<AnswerRow>> + 's,
+        cancel: Cancel,
+    ) -> Reply<'s> {
+        Reply {
+            log_seq,
+            kind,
+            row_type,
+            rows: Box::new(rows),
+            cancel,
+            ended: false,
+        }
+    }
+
+    /// A reply whose rows were computed whole (statements whose answer is
+    /// small by nature, such as a write or one source).
+    pub(crate) fn from_rows(
+        log_seq: u64,
+        kind: StatementKind,
+        row_type: RowType,
+        rows: Vec<AnswerRow>,
+        cancel: Cancel,
+    ) -> Reply<'s> {
+        Reply::new(log_seq, kind, row_type, rows.into_iter().map(Ok), cancel)
+    }
+
+    /// Takes every row, or the first error.
+    pub fn collect_all(self) -> Result<Answered> {
+        let (log_seq, kind, row_type) = (self.log_seq, self.kind, self.row_type);
+        Ok(Answered {
+            log_seq,
+            kind,
+            row_type,
+            rows: self.collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// A reply with every row taken: what a table (which must see every row to
+/// size its columns) and a test print.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    pub log_seq: u64,
+    pub kind: StatementKind,
+    pub row_type: RowType,
+    pub rows: Vec<AnswerRow>,
+}
+
+impl Iterator for Reply<'_> {
+    type Item = Result<AnswerRow>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.ended {
+            return None;
+        }
+        if self.cancel.is_cancelled() {
+            self.ended = true;
+            return Some(Err(Error::Cancelled));
+        }
+        let next = self.rows.next();
+        if !matches!(next, Some(Ok(_))) {
+            self.ended = true;
+        }
+        next
+    }
+}
+
+impl std::fmt::Debug for Reply<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("log_seq", &self.log_seq)
+            .field("kind", &self.kind)
+            .field("row_type", &self.row_type)
+            .finish_non_exhaustive()
+    }
+}
