@@ -3,12 +3,13 @@
 
 use annals::answer::Selector;
 use annals::event::{Claim, Definition, Event, Kind, Modality, Source};
-use annals::{demo, interchange, Get, Period, Store, Value};
+use annals::{interchange, Get, Period, Store, Value};
 
 fn main() -> annals::Result<()> {
     // A temporary store holding the bundled rare-earth data set.
     let store = Store::temporary()?;
-    interchange::import_file(&store, "rare-earths.jsonl", demo::DATA_SET)?;
+    let data_set = include_bytes!("../fixtures/rare-earths.jsonl");
+    interchange::import_file(&store, "rare-earths.jsonl", data_set)?;
 
     // A typed question: the 2011 export quota change as known in November 2010.
     let question = Get {

@@ -2,7 +2,7 @@
 //! three kinds of time. Start at [`Store`]; ARCHITECTURE.md has the map.
 
 pub mod answer;
-pub mod demo;
+mod catalog;
 pub mod error;
 pub mod event;
 pub mod index;
@@ -11,7 +11,6 @@ pub mod lint;
 pub mod log;
 pub mod period;
 pub mod query;
-pub mod repl;
 pub mod resolve;
 pub mod storage;
 pub mod store;

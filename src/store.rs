@@ -379,12 +379,6 @@ impl Store {
             })
     }
 
-    /// Parses and answers one statement of the query language (a question
-    /// or a write).
-    pub fn query(&self, text: &str) -> Result<crate::query::Reply<'_>> {
-        crate::query::run(self, text)
-    }
-
     /// Answers a typed `get`.
     pub fn get(&self, question: &Get) -> Result<Answer<Row>> {
         let view = self.view(question.recorded);

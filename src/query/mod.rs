@@ -27,6 +27,16 @@ use crate::store::Store;
 pub use render::Format;
 pub use rows::{AnswerRow, Answered, Cancel, Reply, RowType, StatementKind};
 
+impl Store {
+    /// Parses and answers one statement of the query language (a question
+    /// or a write): its log position and kind at once, its typed rows as
+    /// the reply is iterated. Here rather than in `store.rs` so that the
+    /// store does not depend on the language built on top of it.
+    pub fn query(&self, text: &str) -> Result<Reply<'_>> {
+        run(self, text)
+    }
+}
+
 /// Parses and answers one statement. A parse error becomes
 /// [`Error::InvalidInput`] with the position, the input and a caret.
 pub fn run<'s>(store: &'s Store, text: &str) -> Result<Reply<'s>> {

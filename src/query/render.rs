@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value as Json};
 use std::io::Write;
 
 /// How answers are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,

@@ -25,7 +25,7 @@ pub(super) fn sources<'s>(
     let view = store.view(None);
     let mut cited: BTreeMap<String, usize> = BTreeMap::new();
     let sel = match of {
-        Some(s) => super::selector(&view, s)?,
+        Some(s) => super::names::selector(&view, s)?,
         None => Selector {
             subject: None,
             attribute: AttributeMatch::Any,

@@ -25,7 +25,7 @@ pub(super) fn diff<'s>(
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
     let view = store.view(None);
-    let sel = super::selector(&view, syntax)?;
+    let sel = super::names::selector(&view, syntax)?;
     let at = |m: Moment| -> Result<Vec<Row>> {
         let (known, recorded) = match m {
             Moment::Known(p) => (Some(p), None),

@@ -15,7 +15,7 @@ use crate::store::Store;
 
 pub(super) fn explain<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
     let view = store.view(r.recorded);
-    let question = super::question(&view, r)?;
+    let question = super::names::question(&view, r)?;
     let rows = store.get(&question)?.rows;
     let period = r.valid.unwrap_or(Period::ALL);
     let mut reader = Reader::new(view);

@@ -19,7 +19,7 @@ pub(super) fn get<'s>(
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
     let view = store.view(r.recorded);
-    let question = super::question(&view, r)?;
+    let question = super::names::question(&view, r)?;
     let series = answer::get_by_series(view, &question)?;
     Ok(Reply::new(
         view.position,
@@ -49,7 +49,7 @@ pub(super) fn contested<'s>(
         known,
         recorded,
     };
-    let question = super::question(&view, &reading)?;
+    let question = super::names::question(&view, &reading)?;
     let series = answer::get_by_series(view, &question)?;
     Ok(Reply::new(
         view.position,

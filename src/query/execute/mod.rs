@@ -21,6 +21,7 @@ mod diff;
 mod explain;
 mod get;
 mod history;
+mod names;
 mod timeline;
 mod write;
 
@@ -28,12 +29,8 @@ pub use write::to_event;
 
 use super::ast::*;
 use super::rows::{Cancel, Reply, StatementKind};
-use crate::answer::{Get, Selector};
-use crate::error::{Error, Result};
-use crate::index::{AttributeMatch, View};
-use crate::storage::Table;
+use crate::error::Result;
 use crate::store::Store;
-use crate::validate::did_you_mean;
 
 /// Answers one statement; `cancel` stops the reply between two rows.
 pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> Result<Reply<'s>> {
@@ -67,56 +64,4 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
         Statement::Attributes => catalog::attributes(store, cancel),
         write => write::append(store, write, cancel),
     }
-}
-
-/// Checks a selector's names against the store and makes it typed.
-fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selector> {
-    if let Some(subject) = &syntax.subject {
-        if !view.has_subject(subject)? {
-            let known = subject_names(view)?;
-            return Err(Error::InvalidInput(format!(
-                "unknown subject '{subject}'{}",
-                did_you_mean(subject, &known)
-            )));
-        }
-    }
-    let attribute = match &syntax.attribute {
-        AttributeSyntax::Exact(a) => {
-            if view.kind(a)?.is_none() {
-                let known = view.names(Table::Attributes)?;
-                return Err(Error::InvalidInput(format!(
-                    "unknown attribute '{a}'{}",
-                    did_you_mean(a, &known)
-                )));
-            }
-            AttributeMatch::Exact(a.clone())
-        }
-        AttributeSyntax::Under(a) => AttributeMatch::Prefix(format!("{a}.")),
-        AttributeSyntax::Any => AttributeMatch::Any,
-    };
-    Ok(Selector {
-        subject: syntax.subject.clone(),
-        attribute,
-    })
-}
-
-/// The typed `get` a reading statement asks, at the view's position.
-fn question(view: &View<'_>, r: &Reading) -> Result<Get> {
-    Ok(Get {
-        selector: selector(view, &r.selector)?,
-        valid: r.valid,
-        known: r.known,
-        recorded: Some(view.position),
-    })
-}
-
-fn subject_names(view: &View<'_>) -> Result<Vec<String>> {
-    let mut names: Vec<String> = view
-        .series(None, &AttributeMatch::Any)?
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
-    names.sort();
-    names.dedup();
-    Ok(names)
 }

@@ -19,7 +19,7 @@ pub(super) fn timeline<'s>(
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
     let view = store.view(r.recorded);
-    let question = super::question(&view, r)?;
+    let question = super::names::question(&view, r)?;
     let span = r.valid.unwrap_or(Period::ALL);
     let rows = answer::get_by_series(view, &question)?.flat_map(move |series| {
         match series.and_then(|rows| buckets_of(view, &rows, span, unit, aggregate)) {

@@ -2,9 +2,12 @@
 //! one command against the store. Exit codes: 0 success, 1 a query or data
 //! error, 2 a usage error (clap's own).
 
+mod demo;
+mod repl;
+
 use annals::query::{self, render, Format};
 use annals::verify;
-use annals::{demo, interchange, lint, repl};
+use annals::{interchange, lint};
 use annals::{Error, Store};
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Read, Write};
@@ -53,8 +56,8 @@ enum Command {
         #[arg(short = 'f', long = "file")]
         file: Option<String>,
         /// How to print answers: table (default for one statement) or json or csv.
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[arg(long, value_parser = ["table", "json", "csv"])]
+        format: Option<String>,
     },
 }
 
@@ -126,6 +129,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             file,
             format,
         } => {
+            // clap has checked the name against the same list.
+            let format = format.as_deref().and_then(Format::from_name);
             let store = Store::open(&cli.db)?;
             match (statement, file) {
                 (Some(text), _) => {

@@ -11,11 +11,8 @@
 //! is printed with its caret and the prompt comes back.
 
 use crate::demo;
-use crate::error::{Error, Result};
-use crate::index::AttributeMatch;
-use crate::query::{self, parser, render, AnswerRow, Format, Reply, StatementKind};
-use crate::storage::{scan_prefix, Table};
-use crate::store::Store;
+use annals::query::{self, parser, render, AnswerRow, Format, Reply, StatementKind};
+use annals::{Error, Result, Store};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
@@ -143,20 +140,17 @@ struct AnnalsHelper<'a> {
 impl AnnalsHelper<'_> {
     /// Candidates for the word `word` from the store and the keywords.
     fn candidates(&self, word: &str) -> Vec<String> {
-        let view = self.store.view(None);
+        let store = self.store;
         let mut out: Vec<String> = Vec::new();
         if let Some((subject, rest)) = word.split_once('.') {
-            let series = if subject == "*" {
-                view.names(Table::Attributes).unwrap_or_default()
+            let attributes = if subject == "*" {
+                store.attribute_names()
             } else {
-                view.series(Some(subject), &AttributeMatch::Any)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(_, a)| a)
-                    .collect()
+                store.attributes_of(subject)
             };
             out.extend(
-                series
+                attributes
+                    .unwrap_or_default()
                     .into_iter()
                     .filter(|a| a.starts_with(rest))
                     .map(|a| format!("{subject}.{a}")),
@@ -169,34 +163,24 @@ impl AnnalsHelper<'_> {
                 .filter(|k| k.starts_with(word))
                 .map(|k| k.to_string()),
         );
-        let mut subjects: Vec<String> = view
-            .series(None, &AttributeMatch::Any)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect();
-        subjects.sort();
-        subjects.dedup();
         out.extend(
-            subjects
+            store
+                .subject_names()
+                .unwrap_or_default()
                 .into_iter()
                 .filter(|s| s.starts_with(word))
                 .map(|s| format!("{s}.")),
         );
         out.extend(
-            view.names(Table::Sources)
+            store
+                .source_ids()
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|s| s.starts_with(word)),
         );
         if !word.is_empty() {
             // Event ids can be many: read only those with this prefix.
-            for entry in scan_prefix(view.storage, Table::Ids, word.as_bytes())
-                .take(50)
-                .flatten()
-            {
-                out.push(String::from_utf8_lossy(&entry.0).into_owned());
-            }
+            out.extend(store.chosen_ids(word, 50).unwrap_or_default());
         }
         out.sort();
         out.dedup();

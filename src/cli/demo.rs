@@ -4,13 +4,11 @@
 //! The data set is compiled into the binary, so the demo runs from any
 //! directory; it is the same file as `fixtures/rare-earths.jsonl`.
 
-use crate::error::Result;
-use crate::interchange;
-use crate::query::{self, render};
-use crate::store::Store;
+use annals::query::{self, render};
+use annals::{interchange, Result, Store};
 
 /// The bundled data set (SPEC §9).
-pub const DATA_SET: &[u8] = include_bytes!("../fixtures/rare-earths.jsonl");
+pub const DATA_SET: &[u8] = include_bytes!("../../fixtures/rare-earths.jsonl");
 
 /// A temporary store holding the bundled data set.
 pub fn store() -> Result<Store> {

@@ -1,0 +1,62 @@
+//! Checking the names a statement mentions against the store: an unknown
+//! subject or attribute is an error with a "did you mean", never an empty
+//! answer. Every reading statement's executor starts here.
+
+use super::super::ast::{AttributeSyntax, Reading, SelectorSyntax};
+use crate::answer::{Get, Selector};
+use crate::error::{Error, Result};
+use crate::index::{AttributeMatch, View};
+use crate::storage::Table;
+use crate::validate::did_you_mean;
+
+/// Checks a selector's names against the store and makes it typed.
+pub(super) fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selector> {
+    if let Some(subject) = &syntax.subject {
+        if !view.has_subject(subject)? {
+            let known = subject_names(view)?;
+            return Err(Error::InvalidInput(format!(
+                "unknown subject '{subject}'{}",
+                did_you_mean(subject, &known)
+            )));
+        }
+    }
+    let attribute = match &syntax.attribute {
+        AttributeSyntax::Exact(a) => {
+            if view.kind(a)?.is_none() {
+                let known = view.names(Table::Attributes)?;
+                return Err(Error::InvalidInput(format!(
+                    "unknown attribute '{a}'{}",
+                    did_you_mean(a, &known)
+                )));
+            }
+            AttributeMatch::Exact(a.clone())
+        }
+        AttributeSyntax::Under(a) => AttributeMatch::Prefix(format!("{a}.")),
+        AttributeSyntax::Any => AttributeMatch::Any,
+    };
+    Ok(Selector {
+        subject: syntax.subject.clone(),
+        attribute,
+    })
+}
+
+/// The typed `get` a reading statement asks, at the view's position.
+pub(super) fn question(view: &View<'_>, r: &Reading) -> Result<Get> {
+    Ok(Get {
+        selector: selector(view, &r.selector)?,
+        valid: r.valid,
+        known: r.known,
+        recorded: Some(view.position),
+    })
+}
+
+fn subject_names(view: &View<'_>) -> Result<Vec<String>> {
+    let mut names: Vec<String> = view
+        .series(None, &AttributeMatch::Any)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
