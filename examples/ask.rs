@@ -1,9 +1,9 @@
 //! Embedding annals: open a store, append events, ask typed and textual
 //! questions. Run with `cargo run --example ask`.
 
-use annals::answer::Selector;
-use annals::event::{Claim, Definition, Event, Kind, Modality, Source};
+use annals::Selector;
 use annals::{interchange, Get, Period, Store, Value};
+use annals::{Claim, Definition, Event, Kind, Modality, Source};
 
 fn main() -> annals::Result<()> {
     // A temporary store holding the bundled rare-earth data set.

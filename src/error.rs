@@ -36,6 +36,26 @@ pub enum Error {
     #[error("corrupt store: {0}")]
     Corrupt(String),
 
+    /// A statement that does not parse: where (counted from 1, in
+    /// characters), what was expected there, and the whole report with the
+    /// input and a caret, which is what it prints.
+    #[error("{report}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+        report: String,
+    },
+
+    /// A path that holds no store, opened without permission to create one
+    /// (read-only commands never create a store).
+    #[error("no store at {} (create one with `annals init` or `annals import`)", path.display())]
+    NoStore { path: PathBuf },
+
+    /// A write to a store opened read-only.
+    #[error("the store was opened read-only: nothing was written")]
+    ReadOnly,
+
     /// Another process holds the store.
     #[error("the store at {} is in use by another process (only one process may open it at a time)", path.display())]
     Locked { path: PathBuf },

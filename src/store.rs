@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::index::{IndexWrites, ReadCache, View};
 use crate::log::{self, Envelope, Hash, Record};
-use crate::storage::{MemoryStorage, SledStorage, Storage, Table};
+use crate::storage::{MemoryStorage, Storage, Table};
 use crate::validate;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -107,28 +107,29 @@ pub struct Store {
     applied: AtomicU64,
     /// Series entries and source revisions kept for readers.
     cache: ReadCache,
+    /// Opened read-only: `append` refuses every batch.
+    read_only: bool,
 }
 
 impl Store {
-    /// Opens or creates the store at `path`. Refuses a store that another
+    /// Opens or creates the store at `path` with the default
+    /// [`StoreOptions`](crate::StoreOptions). Refuses a store that another
     /// process holds with [`Error::Locked`], after trying again for a
-    /// quarter of a second (see [`crate::storage::Engine::open`]).
+    /// quarter of a second (see [`crate::Engine`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Store::with_storage(crate::storage::open_path(path.as_ref())?)
+        crate::StoreOptions::new().open(path)
     }
 
-    /// A store on disk in a temporary directory, removed when dropped.
-    /// With the default engine (`$ANNALS_ENGINE`): redb keeps it in memory,
-    /// sled in a temporary directory.
+    /// A store in memory (redb's in-memory backend), gone when dropped: for
+    /// tests and scratch work.
     pub fn temporary() -> Result<Store> {
-        match crate::storage::Engine::default_for_new_stores()? {
-            crate::storage::Engine::Redb => {
-                Store::with_storage(Arc::new(crate::storage::RedbStorage::in_memory()?))
-            }
-            crate::storage::Engine::Sled => {
-                Store::with_storage(Arc::new(SledStorage::temporary()?))
-            }
-        }
+        Store::with_storage(Arc::new(crate::storage::RedbStorage::in_memory()?))
+    }
+
+    /// The same store, refusing every write with [`Error::ReadOnly`].
+    pub(crate) fn refusing_writes(mut self) -> Store {
+        self.read_only = true;
+        self
     }
 
     /// A store that lives in memory only.
@@ -139,7 +140,7 @@ impl Store {
 
     /// Opens a store on any engine: checks the head record, removes records
     /// of an uncommitted batch, and replays the log tail the projections lack.
-    pub fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
+    pub(crate) fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
         let head = read_head(storage.as_ref())?;
         if head.seq > 0 {
             let envelope = log::read_envelope(storage.as_ref(), head.seq)?;
@@ -194,13 +195,14 @@ impl Store {
             writer: Mutex::new(head),
             applied: AtomicU64::new(applied),
             cache: ReadCache::default(),
+            read_only: false,
         };
         store.catch_up(head)?;
         Ok(store)
     }
 
     /// The engine underneath, for tools that inspect it.
-    pub fn storage(&self) -> &dyn Storage {
+    pub(crate) fn storage(&self) -> &dyn Storage {
         self.storage.as_ref()
     }
 
@@ -210,7 +212,7 @@ impl Store {
     }
 
     /// A view of the projections at `recorded` (clamped to the position).
-    pub fn view(&self, recorded: Option<u64>) -> View<'_> {
+    pub(crate) fn view(&self, recorded: Option<u64>) -> View<'_> {
         let position = self.position();
         View {
             storage: self.storage.as_ref(),
@@ -221,6 +223,9 @@ impl Store {
 
     /// Appends one batch atomically: all its events or none.
     pub fn append(&self, mut batch: Vec<Event>) -> Result<Appended> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
         let mut head = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         // Projections must be at the head before they can judge a batch.
         self.catch_up(*head)?;
@@ -369,7 +374,7 @@ impl Store {
     }
 
     /// Every committed record in log order, hashes checked.
-    pub fn records(&self) -> impl Iterator<Item = Result<Envelope>> + '_ {
+    pub(crate) fn records(&self) -> impl Iterator<Item = Result<Envelope>> + '_ {
         let head = self.position();
         self.storage
             .scan(Table::Log, &log::key(1), Some(&log::key(head + 1)))

@@ -86,6 +86,17 @@ impl SyntaxError {
     }
 
     /// The full report: position, message, the offending line and a caret.
+    /// This error as an [`crate::Error::Syntax`], located in `input`.
+    pub fn to_error(&self, input: &str) -> crate::Error {
+        let (line, column) = self.line_column(input);
+        crate::Error::Syntax {
+            line,
+            column,
+            message: self.describe(input),
+            report: self.locate(input),
+        }
+    }
+
     pub fn locate(&self, input: &str) -> String {
         let (line, column) = self.line_column(input);
         let text = input.lines().nth(line - 1).unwrap_or("");

@@ -20,8 +20,8 @@
 //! than hoping a fixed delay lands often enough.
 
 mod common;
-use annals::storage::{scan_prefix, Table};
 use annals::synthetic::Rng;
+use annals::testing::{scan_prefix, Table};
 use annals::{verify, Store};
 use common::Scratch;
 use std::io::Read;
@@ -106,7 +106,12 @@ impl Round {
     /// How many events of `file` the store holds.
     fn count(&self, store: &Store, file: usize) -> usize {
         let prefix = format!("r{}-f{file}-", self.number);
-        scan_prefix(store.storage(), Table::Ids, prefix.as_bytes()).count()
+        scan_prefix(
+            annals::testing::storage_of(store),
+            Table::Ids,
+            prefix.as_bytes(),
+        )
+        .count()
     }
 }
 
@@ -288,11 +293,11 @@ fn killed_imports(engine: &'static str) {
 #[test]
 fn an_import_aborted_at_each_step_of_the_write_protocol_is_whole_or_absent_as_that_step_says() {
     let mut rng = Rng::new(7);
-    let commit_point = annals::store::CRASH_POINTS
+    let commit_point = annals::testing::CRASH_POINTS
         .iter()
         .position(|s| *s == "head-written")
         .expect("the protocol names its commit point");
-    for (step_index, step) in annals::store::CRASH_POINTS.iter().enumerate() {
+    for (step_index, step) in annals::testing::CRASH_POINTS.iter().enumerate() {
         // A batch large enough to take the parallel projection path too.
         for events in [50, 5000] {
             let mut store = TestStore::new("redb");

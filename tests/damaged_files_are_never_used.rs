@@ -92,11 +92,9 @@ fn a_store_whose_engine_lost_its_log_is_refused_at_open() {
     // Replace the engine's files with an empty store, keeping the seal.
     let seal = std::fs::read(scratch.db().join("annals.seal")).unwrap();
     std::fs::remove_dir_all(scratch.db()).unwrap();
-    assert_eq!(
-        scratch.run(&["export"]).code,
-        0,
-        "an empty store is created"
-    );
+    let path = scratch.db();
+    let init = scratch.run(&["init", path.to_str().unwrap()]);
+    assert_eq!(init.code, 0, "an empty store is created: {}", init.stderr);
     std::fs::write(scratch.db().join("annals.seal"), seal).unwrap();
     let run = scratch.run(&["export"]);
     assert_eq!(run.code, 1);

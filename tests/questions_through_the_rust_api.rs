@@ -4,10 +4,10 @@
 //! becomes a timeline.
 
 mod common;
-use annals::answer::Selector;
-use annals::event::{Denial, Event, Retraction};
-use annals::resolve::{Standing, Status};
+use annals::Selector;
 use annals::{interchange, Get, Period, Store};
+use annals::{Denial, Event, Retraction};
+use annals::{Standing, Status};
 use common::BASE;
 
 fn store() -> Store {

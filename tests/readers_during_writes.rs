@@ -5,9 +5,9 @@
 //! and the rows must be whole batches: every batch writes the same value to
 //! two series, so a reader that saw half a batch would see them differ.
 
-use annals::answer::Selector;
-use annals::event::{Claim, Definition, Event, Kind, Modality, Source};
 use annals::AttributeMatch;
+use annals::Selector;
+use annals::{Claim, Definition, Event, Kind, Modality, Source};
 use annals::{Get, Period, Store, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

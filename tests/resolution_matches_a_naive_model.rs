@@ -9,9 +9,9 @@
 //! attributes it decides every day on its own and joins equal days into runs.
 //! Any difference is a bug in one of them.
 
-use annals::answer::Selector;
-use annals::event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 use annals::AttributeMatch;
+use annals::Selector;
+use annals::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 use annals::{Day, Get, Period, Store, Value};
 use proptest::prelude::*;
 
@@ -530,13 +530,13 @@ proptest! {
     /// Fewer on each real engine, so their scans and snapshots are covered.
     #[test]
     fn answers_equal_the_model_on_sled(seed in any::<u64>(), n in 1usize..40) {
-        let storage = annals::storage::SledStorage::temporary().unwrap();
-        check(Store::with_storage(std::sync::Arc::new(storage)).unwrap(), seed, n, 6);
+        let storage = annals::testing::SledStorage::temporary().unwrap();
+        check(annals::testing::store_on(std::sync::Arc::new(storage)).unwrap(), seed, n, 6);
     }
 
     #[test]
     fn answers_equal_the_model_on_redb(seed in any::<u64>(), n in 1usize..40) {
-        let storage = annals::storage::RedbStorage::in_memory().unwrap();
-        check(Store::with_storage(std::sync::Arc::new(storage)).unwrap(), seed, n, 6);
+        let storage = annals::testing::RedbStorage::in_memory().unwrap();
+        check(annals::testing::store_on(std::sync::Arc::new(storage)).unwrap(), seed, n, 6);
     }
 }

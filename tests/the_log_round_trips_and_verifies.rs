@@ -3,9 +3,9 @@
 //! catches a record changed behind its back; a held store is refused.
 
 mod common;
-use annals::answer::Selector;
-use annals::storage::Table;
+use annals::testing::Table;
 use annals::AttributeMatch;
+use annals::Selector;
 use annals::{interchange, Get, Period, Store};
 use common::{fixture, Scratch, BASE};
 
@@ -107,7 +107,7 @@ fn verify_passes_on_the_bundled_data_set_through_the_binary() {
 /// Rewrites one stored log record with a single byte flipped, bypassing the
 /// store, as a disk error or a hand edit would.
 fn flip_a_byte(db: &std::path::Path, seq: u64, at: usize) {
-    let storage = annals::storage::open_path(db).unwrap();
+    let storage = annals::testing::open_storage(db).unwrap();
     let key = seq.to_be_bytes();
     let mut bytes = storage.get(Table::Log, &key).unwrap().unwrap();
     let at = at.min(bytes.len() - 1);
@@ -157,7 +157,7 @@ fn a_damaged_index_entry_is_refused_by_the_get_that_reads_it() {
     let base = scratch.file("base.jsonl", BASE.as_bytes());
     assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);
     {
-        let storage = annals::storage::open_path(&scratch.db()).unwrap();
+        let storage = annals::testing::open_storage(&scratch.db()).unwrap();
         let (key, mut value) = storage
             .scan(Table::Claims, b"", None)
             .next()

@@ -8,7 +8,7 @@ mod repl;
 use annals::query::{self, render, Format};
 use annals::verify;
 use annals::{interchange, lint};
-use annals::{Error, Store};
+use annals::{Error, Store, StoreOptions};
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -45,6 +45,8 @@ enum Command {
     Demo,
     /// The interactive client (also what `annals` alone starts on a terminal).
     Repl,
+    /// Create an empty store at PATH.
+    Init { path: PathBuf },
     /// Answer one statement of the query language, or each line of a file.
     #[command(arg_required_else_help = true)]
     Query {
@@ -55,6 +57,9 @@ enum Command {
         /// JSON object per line; a failing line prints {"error": "..."}.
         #[arg(short = 'f', long = "file")]
         file: Option<String>,
+        /// Refuse writing statements: only questions are answered.
+        #[arg(long)]
+        read_only: bool,
         /// How to print answers: table (default for one statement) or json or csv.
         #[arg(long, value_parser = ["table", "json", "csv"])]
         format: Option<String>,
@@ -65,12 +70,7 @@ fn main() -> ExitCode {
     // A panic inside the storage engine (on a damaged file) is turned into
     // an error by the store and reported as such; anything else is a bug,
     // and the default report of it stays.
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !annals::storage::in_guard() {
-            default_hook(info);
-        }
-    }));
+    annals::quiet_engine_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -93,8 +93,23 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
     };
     match command {
+        Command::Init { path } => {
+            if annals::Engine::of_existing(&path).is_some() {
+                return Err(Error::InvalidInput(format!(
+                    "{} already holds a store",
+                    path.display()
+                )));
+            }
+            let store = StoreOptions::from_env()?.open(&path)?;
+            eprintln!(
+                "{}: an empty store (log_seq {})",
+                path.display(),
+                store.position()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Repl => {
-            let store = Store::open(&cli.db)?;
+            let store = open_for_the_repl(&cli.db)?;
             let banner = format!(
                 "annals: {} events in {} (.help for help, Ctrl-D to quit)",
                 store.position(),
@@ -104,7 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { files } => {
-            let store = Store::open(&cli.db)?;
+            let store = StoreOptions::from_env()?.open(&cli.db)?;
             for file in files {
                 let (name, bytes) = read_input(&file)?;
                 let appended = interchange::import_file(&store, &name, &bytes)?;
@@ -117,7 +132,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export => {
-            let store = Store::open(&cli.db)?;
+            let store = existing(&cli.db)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             interchange::export(&store, &mut out)?;
@@ -128,10 +143,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             statement,
             file,
             format,
+            read_only,
         } => {
             // clap has checked the name against the same list.
             let format = format.as_deref().and_then(Format::from_name);
-            let store = Store::open(&cli.db)?;
+            let store = StoreOptions::from_env()?
+                .create(false)
+                .read_only(read_only)
+                .open(&cli.db)?;
             match (statement, file) {
                 (Some(text), _) => {
                     let reply = query::run(&store, &text)?;
@@ -146,7 +165,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
         }
         Command::Lint => {
-            let store = Store::open(&cli.db)?;
+            let store = existing(&cli.db)?;
             let findings = lint::lint(&store)?;
             print!("{}", lint::report(&findings));
             let errors = findings.iter().any(|f| f.severity == lint::Severity::Error);
@@ -173,7 +192,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify => {
-            let store = Store::open(&cli.db)?;
+            let store = existing(&cli.db)?;
             // The rebuilt projections go to a scratch file inside the store
             // directory (the same disk, removed afterwards), not to memory.
             let report =
@@ -229,6 +248,33 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Opens the store at `path` for a command that only reads it: a path that
+/// holds no store is an error naming it, never a new empty store.
+fn existing(path: &std::path::Path) -> Result<Store, Error> {
+    StoreOptions::from_env()?.create(false).open(path)
+}
+
+/// Opens the store for the REPL; where there is none, asks on a terminal
+/// before creating one (elsewhere, refuses as the read commands do).
+fn open_for_the_repl(path: &std::path::Path) -> Result<Store, Error> {
+    match existing(path) {
+        Err(Error::NoStore { .. }) if std::io::stdin().is_terminal() => {
+            eprint!("{} holds no store. Create one? [y/N] ", path.display());
+            std::io::stderr().flush()?;
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer)?;
+            if matches!(answer.trim(), "y" | "Y" | "yes") {
+                StoreOptions::from_env()?.open(path)
+            } else {
+                Err(Error::NoStore {
+                    path: path.to_path_buf(),
+                })
+            }
+        }
+        other => other,
+    }
 }
 
 /// Reads an import file, or stdin for '-'.

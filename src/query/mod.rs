@@ -6,8 +6,8 @@
 //!    tree (literals parsed, names unchecked); errors carry the position and
 //!    what was expected;
 //! 2. [`execute::execute`] checks the names against the store, reads through
-//!    one [`crate::index::View`] with the typed API
-//!    ([`crate::answer::get_by_series`] for every slot-based answer), or
+//!    one view of the index with the typed API
+//!    (the typed `get`, one series at a time, for every slot-based answer), or
 //!    appends the event of a writing statement, and returns a
 //!    [`rows::Reply`]: the log position and kind of statement, then typed
 //!    [`rows::AnswerRow`]s as they are computed;
@@ -22,7 +22,7 @@ pub mod parser;
 pub mod render;
 pub mod rows;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 pub use render::Format;
 pub use rows::{AnswerRow, Answered, Cancel, Reply, RowType, StatementKind};
@@ -37,14 +37,19 @@ impl Store {
     }
 }
 
-/// Parses and answers one statement. A parse error becomes
-/// [`Error::InvalidInput`] with the position, the input and a caret.
+/// Parses and answers one statement. A parse error is [`Error::Syntax`](crate::Error::Syntax),
+/// which prints the position, the input and a caret.
 pub fn run<'s>(store: &'s Store, text: &str) -> Result<Reply<'s>> {
     run_with(store, text, &Cancel::new())
 }
 
 /// [`run`], with a token that stops the reply between two rows.
 pub fn run_with<'s>(store: &'s Store, text: &str, cancel: &Cancel) -> Result<Reply<'s>> {
-    let statement = parser::parse(text).map_err(|e| Error::InvalidInput(e.locate(text)))?;
-    execute::execute(store, &statement, cancel)
+    execute::execute(store, &parse(text)?, cancel)
+}
+
+/// Parses one statement into its syntax tree; an error is
+/// [`Error::Syntax`](crate::Error::Syntax), with the line, column and what was expected.
+pub fn parse(text: &str) -> Result<ast::Statement> {
+    parser::parse(text).map_err(|e| e.to_error(text))
 }

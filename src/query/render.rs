@@ -3,7 +3,7 @@
 //! only place where typed rows become text.
 //!
 //! JSON and CSV are written row by row as the reply yields them
-//! ([`write`]); a table must see every row to size its columns, so it is
+//! ([`write()`]); a table must see every row to size its columns, so it is
 //! made from an [`Answered`]. Tables and CSV show the columns of the row
 //! type; a list-valued cell (the `others` of a `get`) shows how many entries
 //! it has, since the table is a summary and the JSON is the full answer.

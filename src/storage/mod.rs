@@ -170,13 +170,13 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// The engine for new stores: `$ANNALS_ENGINE` (`redb` or `sled`), else redb.
-    pub fn default_for_new_stores() -> Result<Engine> {
-        match std::env::var("ANNALS_ENGINE").ok().as_deref() {
-            None | Some("") | Some("redb") => Ok(Engine::Redb),
-            Some("sled") => Ok(Engine::Sled),
-            Some(other) => Err(crate::Error::InvalidInput(format!(
-                "ANNALS_ENGINE={other}: expected redb or sled"
+    /// The engine a name in `$ANNALS_ENGINE` or a command line names.
+    pub fn from_name(name: &str) -> Result<Engine> {
+        match name {
+            "redb" => Ok(Engine::Redb),
+            "sled" => Ok(Engine::Sled),
+            other => Err(crate::Error::InvalidInput(format!(
+                "unknown storage engine '{other}': expected redb or sled"
             ))),
         }
     }
@@ -201,12 +201,18 @@ impl Engine {
     /// fork and its exec: a store closed here and reopened at once can find
     /// its own released lock still held for that moment. A store held by
     /// another process is still refused well within a second.
-    pub fn open(self, path: &std::path::Path) -> Result<std::sync::Arc<dyn Storage>> {
+    pub fn open(
+        self,
+        path: &std::path::Path,
+        cache_mib: usize,
+    ) -> Result<std::sync::Arc<dyn Storage>> {
         let mut pause = std::time::Duration::from_millis(5);
         let patience = std::time::Instant::now() + LOCK_PATIENCE;
         loop {
             let opened: Result<std::sync::Arc<dyn Storage>> = match self {
-                Engine::Redb => RedbStorage::open(path).map(|s| std::sync::Arc::new(s) as _),
+                Engine::Redb => {
+                    RedbStorage::open(path, cache_mib).map(|s| std::sync::Arc::new(s) as _)
+                }
                 Engine::Sled => SledStorage::open(path).map(|s| std::sync::Arc::new(s) as _),
             };
             match opened {
@@ -223,16 +229,6 @@ impl Engine {
 
 /// How long [`Engine::open`] keeps trying a locked store before refusing.
 const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(250);
-
-/// Opens a store directory with the engine it was created with, or creates
-/// it with the default engine.
-pub fn open_path(path: &std::path::Path) -> Result<std::sync::Arc<dyn Storage>> {
-    let engine = match Engine::of_existing(path) {
-        Some(engine) => engine,
-        None => Engine::default_for_new_stores()?,
-    };
-    engine.open(path)
-}
 
 /// Every key that starts with `prefix`: the end bound of a prefix scan.
 pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -263,15 +259,6 @@ pub struct MemoryStorage {
 impl MemoryStorage {
     pub fn new() -> MemoryStorage {
         MemoryStorage::default()
-    }
-
-    /// Every entry of a table, for comparisons in `verify` and tests.
-    pub fn entries(&self, table: Table) -> Vec<Entry> {
-        let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
-        tables
-            .get(&table)
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
     }
 }
 

@@ -18,13 +18,9 @@ const SCRATCH_CACHE_BYTES: usize = 256 << 20;
 /// The engine's file and the lock file inside a store directory.
 pub const DATA_FILE: &str = "annals.redb";
 const LOCK_FILE: &str = "annals.lock";
-/// redb's page cache, what stays in memory between reads: 512 MiB, or
-/// `$ANNALS_CACHE_MB`. The bar of SPEC §10 is 1 GiB resident while querying.
-fn cache_bytes() -> usize {
-    let mib = std::env::var("ANNALS_CACHE_MB")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(512);
+/// redb's page cache in bytes, from the MiB a store was opened with
+/// (`StoreOptions::cache_mib`), kept within 16 MiB and 64 GiB.
+fn cache_bytes(mib: usize) -> usize {
     mib.clamp(16, 64 * 1024) * 1024 * 1024
 }
 
@@ -92,8 +88,9 @@ pub struct RedbStorage {
 }
 
 impl RedbStorage {
-    /// Opens (creating if needed) the store directory `path`.
-    pub fn open(path: &Path) -> Result<RedbStorage> {
+    /// Opens (creating if needed) the store directory `path`, with a page
+    /// cache of `cache_mib` MiB.
+    pub fn open(path: &Path, cache_mib: usize) -> Result<RedbStorage> {
         std::fs::create_dir_all(path)?;
         let lock = std::fs::OpenOptions::new()
             .create(true)
@@ -111,7 +108,7 @@ impl RedbStorage {
         }
         guarded("opening the store", || {
             let db = redb::Database::builder()
-                .set_cache_size(cache_bytes())
+                .set_cache_size(cache_bytes(cache_mib))
                 .create(path.join(DATA_FILE))
                 .map_err(|e| match e {
                     redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {

@@ -16,9 +16,9 @@
 //! candidate; the winner is picked in Rust with annals' own `resolve`, so
 //! both do the same resolution work.
 
-use annals::event::Event;
+use annals::Event;
 use annals::AttributeMatch;
-use annals::resolve::{self, Candidate};
+use annals::testing::{self as resolve, Candidate};
 use annals::synthetic::{generate, Questions, Shape};
 use annals::{interchange, Get, Period, Store};
 use rusqlite::{params, Connection};

@@ -1,18 +1,18 @@
 //! The executor: answers a parsed [`Statement`] with the store's typed API
 //! and returns a [`Reply`] of typed rows, one module per statement family:
 //!
-//! - [`get`]: `get`, `contested`, and `timeline` without `every` — resolved
+//! - `get`: `get`, `contested`, and `timeline` without `every` — resolved
 //!   slots, streamed one series at a time;
-//! - [`history`]: every event of a slot, in log order, with its standing;
-//! - [`timeline`]: `timeline … every`, calendar buckets, one series at a time;
-//! - [`diff`]: what changed in knowledge between two moments;
-//! - [`explain`]: every candidate of a slot and why it won or lost;
-//! - [`catalog`]: `sources`, `source ID`, `subjects`, `attributes`;
-//! - [`write`]: the writing statements, each one batch.
+//! - `history`: every event of a slot, in log order, with its standing;
+//! - `timeline`: `timeline … every`, calendar buckets, one series at a time;
+//! - `diff`: what changed in knowledge between two moments;
+//! - `explain`: every candidate of a slot and why it won or lost;
+//! - `catalog`: `sources`, `source ID`, `subjects`, `attributes`;
+//! - `write`: the writing statements, each one batch.
 //!
 //! Every reading statement first checks the names it mentions (an unknown
 //! subject or attribute is an error with a "did you mean"), then reads
-//! through one [`View`] so that the whole answer comes from one log
+//! through one view of the index so that the whole answer comes from one log
 //! position, which the reply reports as `log_seq`. Nothing here formats
 //! text for people or programs: that is [`super::render`]'s job.
 

@@ -1,0 +1,31 @@
+//! What the project's own tests, fuzz targets and benchmarks reach beneath
+//! the curated API: the storage engines and their tables (to damage a store
+//! on purpose, or read an index table directly), the write protocol's crash
+//! points, and resolution's pure functions (for the naive-model test).
+//! Hidden from the documentation and outside the API's promises.
+
+use crate::error::Result;
+use crate::store::Store;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use crate::resolve::{rank, resolve, timeline, Candidate, Resolution};
+pub use crate::storage::{scan_prefix, Batch, RedbStorage, SledStorage, Storage, Table};
+pub use crate::store::CRASH_POINTS;
+
+/// The engine underneath a store, writable: for tests that damage it.
+pub fn storage_of(store: &Store) -> &dyn Storage {
+    store.storage()
+}
+
+/// Opens the storage of the store directory `path` without opening the
+/// store (no replay, no checks): the engine that made it, else redb.
+pub fn open_storage(path: &Path) -> Result<Arc<dyn Storage>> {
+    let engine = crate::Engine::of_existing(path).unwrap_or(crate::Engine::Redb);
+    engine.open(path, 64)
+}
+
+/// A store on storage a test built itself.
+pub fn store_on(storage: Arc<dyn Storage>) -> Result<Store> {
+    Store::with_storage(storage)
+}
