@@ -6,10 +6,9 @@
 //! back to the same tree (tested in `parser.rs`), which is also how the REPL
 //! echoes and how `query -f` error lines can be reproduced.
 
-use crate::event::{Kind, Modality};
+use crate::event::{Event, Modality};
 use crate::period::Period;
 use crate::syntax::quote_text;
-use crate::value::Value;
 use std::fmt;
 
 /// One statement: a question or a write.
@@ -47,31 +46,11 @@ pub enum Statement {
     ShowSource(String),
     Subjects,
     Attributes,
-    /// `define attribute export_quota kind period unit t doc '…'`
-    Define {
-        attribute: String,
-        kind: Kind,
-        unit: Option<String>,
-        doc: Option<String>,
-    },
-    /// `source ID published P title '…' publisher '…' [url '…'] [text '…'] [note '…']`
-    Source(SourceSyntax),
-    /// `assert china.export_quota = 24280 t for 2010 …`
-    Assert(AssertSyntax),
-    /// `deny e17 known 2010-10-20 source … quote '…'`
-    Deny {
-        target: String,
-        known: Option<Period>,
-        source: String,
-        quote: Option<String>,
-        id: Option<String>,
-    },
-    /// `retract e17 because 'wrong source'`
-    Retract {
-        target: String,
-        reason: String,
-        id: Option<String>,
-    },
+    /// A write: `define attribute …`, `source ID published …`, `assert …`,
+    /// `deny …`, `retract …`. The statement carries the event itself (the
+    /// one schema of events, `event.rs`); executing it appends that event
+    /// as a batch of one.
+    Write(Event),
 }
 
 /// `subject.attribute` with `*` for a whole segment and `.*` for a prefix.
@@ -129,31 +108,6 @@ pub enum Aggregate {
     Max,
     Avg,
     Count,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceSyntax {
-    pub id: String,
-    pub published: Period,
-    pub title: String,
-    pub publisher: String,
-    pub url: Option<String>,
-    pub text: Option<String>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssertSyntax {
-    pub subject: String,
-    pub attribute: String,
-    pub value: Value,
-    pub valid: Period,
-    pub known: Option<Period>,
-    pub source: String,
-    pub quote: Option<String>,
-    pub modality: Option<Modality>,
-    pub note: Option<String>,
-    pub id: Option<String>,
 }
 
 impl Unit {
@@ -286,76 +240,73 @@ impl fmt::Display for Statement {
             Statement::ShowSource(id) => write!(f, "source {id}"),
             Statement::Subjects => f.write_str("subjects"),
             Statement::Attributes => f.write_str("attributes"),
-            Statement::Define {
-                attribute,
-                kind,
-                unit,
-                doc,
-            } => {
-                write!(f, "define attribute {attribute} kind {}", kind.name())?;
-                if let Some(u) = unit {
-                    write!(f, " unit {u}")?;
-                }
-                optional(f, "doc", doc)
+            Statement::Write(event) => write_event(f, event),
+        }
+    }
+}
+
+/// A writing statement, canonically: the event's fields as clauses.
+fn write_event(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
+    match event {
+        Event::Define(d) => {
+            write!(f, "define attribute {} kind {}", d.attribute, d.kind.name())?;
+            if let Some(u) = &d.unit {
+                write!(f, " unit {u}")?;
             }
-            Statement::Source(s) => {
-                write!(
-                    f,
-                    "source {} published {} title {} publisher {}",
-                    s.id,
-                    s.published,
-                    quote_text(&s.title),
-                    quote_text(&s.publisher)
-                )?;
-                optional(f, "url", &s.url)?;
-                optional(f, "text", &s.text)?;
-                optional(f, "note", &s.note)
+            optional(f, "doc", &d.doc)
+        }
+        Event::Source(s) => {
+            write!(
+                f,
+                "source {} published {} title {} publisher {}",
+                s.id,
+                s.published,
+                quote_text(&s.title),
+                quote_text(&s.publisher)
+            )?;
+            optional(f, "url", &s.url)?;
+            optional(f, "text", &s.text)?;
+            optional(f, "note", &s.note)
+        }
+        Event::Assert(a) => {
+            write!(
+                f,
+                "assert {}.{} = {} for {}",
+                a.subject, a.attribute, a.value, a.valid
+            )?;
+            if let Some(k) = a.known {
+                write!(f, " known {k}")?;
             }
-            Statement::Assert(a) => {
-                write!(
-                    f,
-                    "assert {}.{} = {} for {}",
-                    a.subject, a.attribute, a.value, a.valid
-                )?;
-                if let Some(k) = a.known {
-                    write!(f, " known {k}")?;
-                }
-                write!(f, " source {}", a.source)?;
-                optional(f, "quote", &a.quote)?;
-                if let Some(m) = a.modality {
-                    write!(f, " modality {m}")?;
-                }
-                optional(f, "note", &a.note)?;
-                if let Some(id) = &a.id {
-                    write!(f, " id {id}")?;
-                }
-                Ok(())
+            write!(f, " source {}", a.source)?;
+            optional(f, "quote", &a.quote)?;
+            // Fact is the default: printing it would change nothing.
+            if a.modality != Modality::Fact {
+                write!(f, " modality {}", a.modality)?;
             }
-            Statement::Deny {
-                target,
-                known,
-                source,
-                quote,
-                id,
-            } => {
-                write!(f, "deny {target}")?;
-                if let Some(k) = known {
-                    write!(f, " known {k}")?;
-                }
-                write!(f, " source {source}")?;
-                optional(f, "quote", quote)?;
-                if let Some(id) = id {
-                    write!(f, " id {id}")?;
-                }
-                Ok(())
+            optional(f, "note", &a.note)?;
+            if let Some(id) = &a.id {
+                write!(f, " id {id}")?;
             }
-            Statement::Retract { target, reason, id } => {
-                write!(f, "retract {target} because {}", quote_text(reason))?;
-                if let Some(id) = id {
-                    write!(f, " id {id}")?;
-                }
-                Ok(())
+            Ok(())
+        }
+        Event::Deny(d) => {
+            write!(f, "deny {}", d.target)?;
+            if let Some(k) = d.known {
+                write!(f, " known {k}")?;
             }
+            write!(f, " source {}", d.source)?;
+            optional(f, "quote", &d.quote)?;
+            if let Some(id) = &d.id {
+                write!(f, " id {id}")?;
+            }
+            Ok(())
+        }
+        Event::Retract(r) => {
+            write!(f, "retract {} because {}", r.target, quote_text(&r.reason))?;
+            if let Some(id) = &r.id {
+                write!(f, " id {id}")?;
+            }
+            Ok(())
         }
     }
 }

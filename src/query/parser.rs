@@ -15,7 +15,7 @@
 //! ```
 
 use super::ast::*;
-use crate::event::{Kind, Modality};
+use crate::event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 use crate::period::{period, Period};
 use crate::syntax::{is_word_char, keyword, quoted_text, PResult, SyntaxError};
 use crate::value::value;
@@ -557,7 +557,7 @@ fn source(input: &str) -> PResult<'_, Statement> {
             _ => text(i).map(|(r, t)| (r, note = Some(t))),
         },
     )?;
-    let s = SourceSyntax {
+    let s = Source {
         id: source_id,
         published: required(published, rest, "published")?,
         title: required(title, rest, "title")?,
@@ -566,7 +566,7 @@ fn source(input: &str) -> PResult<'_, Statement> {
         text: text_,
         note,
     };
-    Ok((rest, Statement::Source(s)))
+    Ok((rest, Statement::Write(Event::Source(s))))
 }
 
 fn define(input: &str) -> PResult<'_, Statement> {
@@ -595,12 +595,12 @@ fn define(input: &str) -> PResult<'_, Statement> {
     })?;
     Ok((
         rest,
-        Statement::Define {
+        Statement::Write(Event::Define(Definition {
             attribute,
             kind: kind.unwrap_or(Kind::Period),
             unit,
             doc,
-        },
+        })),
     ))
 }
 
@@ -639,18 +639,18 @@ fn assert(input: &str) -> PResult<'_, Statement> {
     )?;
     Ok((
         rest,
-        Statement::Assert(AssertSyntax {
+        Statement::Write(Event::Assert(Claim {
+            id: event_id,
             subject,
             attribute,
-            value: v,
             valid: required(valid, rest, "for")?,
+            value: v,
             known,
             source: required(source, rest, "source")?,
             quote,
-            modality,
+            modality: modality.unwrap_or(Modality::Fact),
             note,
-            id: event_id,
-        }),
+        })),
     ))
 }
 
@@ -676,13 +676,13 @@ fn deny(input: &str) -> PResult<'_, Statement> {
     )?;
     Ok((
         rest,
-        Statement::Deny {
+        Statement::Write(Event::Deny(Denial {
+            id: event_id,
             target,
             known,
             source: required(source, rest, "source")?,
             quote,
-            id: event_id,
-        },
+        })),
     ))
 }
 
@@ -695,11 +695,11 @@ fn retract(input: &str) -> PResult<'_, Statement> {
     })?;
     Ok((
         rest,
-        Statement::Retract {
+        Statement::Write(Event::Retract(Retraction {
+            id: event_id,
             target,
             reason: required(reason, rest, "because")?,
-            id: event_id,
-        },
+        })),
     ))
 }
 
@@ -746,7 +746,7 @@ mod tests {
 
     #[test]
     fn an_apostrophe_inside_a_word_stays_in_the_quote() {
-        let Statement::Assert(a) = ok("assert china.export_quota = 24280 t for 2010 known 2010-10 source reuters-2010-10 quote 'This year's export quota is 24,280 tons'") else {
+        let Statement::Write(Event::Assert(a)) = ok("assert china.export_quota = 24280 t for 2010 known 2010-10 source reuters-2010-10 quote 'This year's export quota is 24,280 tons'") else {
             panic!()
         };
         assert_eq!(

@@ -2,9 +2,12 @@
 //! measurable (SPEC §10): ordered byte-keyed tables with point reads, range
 //! scans, per-table atomic batch writes and a durability barrier.
 //!
-//! Two engines implement it: [`SledStorage`], the default on disk, and
-//! [`MemoryStorage`], a `BTreeMap` per table used by `verify` to rebuild the
-//! projections from the log and by tests that want thousands of stores.
+//! Three engines implement it: [`RedbStorage`], the default on disk (one
+//! file, every write a durable transaction; also an in-memory backend for
+//! temporary stores), [`SledStorage`], kept selectable for new stores so
+//! that the measurements that retired it stay reproducible, and
+//! [`MemoryStorage`], a `BTreeMap` per table for tests that want thousands
+//! of stores.
 //!
 //! The trait promises nothing across tables: a crash may keep one table's
 //! batch and lose another's. The store's write protocol (see `store.rs`) is

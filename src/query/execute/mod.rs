@@ -25,8 +25,6 @@ mod names;
 mod timeline;
 mod write;
 
-pub use write::to_event;
-
 use super::ast::*;
 use super::rows::{Cancel, Reply, StatementKind};
 use crate::error::Result;
@@ -62,6 +60,6 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
         Statement::ShowSource(id) => catalog::show_source(store, id, cancel),
         Statement::Subjects => catalog::subjects(store, cancel),
         Statement::Attributes => catalog::attributes(store, cancel),
-        write => write::append(store, write, cancel),
+        Statement::Write(event) => write::append(store, event, cancel),
     }
 }
