@@ -60,12 +60,14 @@ impl Get {
 }
 
 /// A claim as shown in an answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClaimView {
     pub event: String,
     pub seq: u64,
+    #[serde(serialize_with = "crate::typed::value")]
     pub value: Value,
     /// The effective known period.
+    #[serde(serialize_with = "crate::typed::period")]
     pub known: Period,
     pub source: String,
     pub modality: Modality,
@@ -74,14 +76,33 @@ pub struct ClaimView {
 }
 
 /// One slot of an answer: its winner, the winner's status, and the others.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Row {
     pub subject: String,
     pub attribute: String,
+    #[serde(serialize_with = "crate::typed::period")]
     pub valid: Period,
     pub winner: ClaimView,
     pub status: Status,
+    #[serde(serialize_with = "others")]
     pub others: Vec<(ClaimView, Standing)>,
+}
+
+/// `others` as a list of claims, each with its standing beside its fields.
+fn others<S: serde::Serializer>(
+    others: &[(ClaimView, Standing)],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Other<'a> {
+        #[serde(flatten)]
+        claim: &'a ClaimView,
+        standing: Standing,
+    }
+    serializer.collect_seq(others.iter().map(|(claim, standing)| Other {
+        claim,
+        standing: *standing,
+    }))
 }
 
 /// Rows answered at one log position, which the answer reports so that it

@@ -55,8 +55,10 @@ impl Event {
     }
 }
 
-/// How an attribute's claims divide into slots (SPEC §5).
+/// How an attribute's claims divide into slots (SPEC §5). (Renaming
+/// changes only the typed JSON form: bincode writes variants by index.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Flows and totals over a period: the slot is the exact valid period.
     Period,
@@ -81,8 +83,10 @@ impl Kind {
     }
 }
 
-/// How a claim was meant by its source.
+/// How a claim was meant by its source. (Renaming changes only the typed
+/// JSON form: bincode writes variants by index.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Modality {
     Fact,
     Plan,

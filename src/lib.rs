@@ -45,6 +45,7 @@ mod resolve;
 mod storage;
 mod store;
 mod syntax;
+mod typed;
 mod validate;
 mod value;
 

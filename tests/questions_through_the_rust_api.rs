@@ -297,3 +297,32 @@ fn a_cancelled_statement_stops_between_two_rows() {
         all.len()
     );
 }
+
+/// Rows serialise (serde) in the typed form of SPEC §4: values and periods
+/// as objects with every field named, statuses and modalities by name.
+#[test]
+fn a_row_serialises_with_typed_values_and_periods() {
+    let store = store();
+    let rows = store
+        .query("china.export_quota for 2010")
+        .unwrap()
+        .collect_all()
+        .unwrap()
+        .rows;
+    let json = serde_json::to_value(&rows[0]).unwrap();
+    assert_eq!(json["valid"]["text"], "2010");
+    assert_eq!(json["valid"]["start"], "2010-01-01");
+    assert_eq!(json["valid"]["end"], "2011-01-01");
+    let value = &json["winner"]["value"];
+    assert_eq!(value["kind"], "number");
+    assert_eq!(value["number"], 24280.0);
+    assert_eq!(value["unit"], "t");
+    assert_eq!(value["approx"], false);
+    assert_eq!(json["winner"]["modality"], "fact");
+    assert_eq!(json["status"], "current");
+    let other = &json["others"][0];
+    assert_eq!(other["event"], "q-early");
+    assert_eq!(other["standing"], "superseded");
+    assert_eq!(other["value"]["approx"], true);
+    assert_eq!(other["known"]["text"], "2010-07");
+}

@@ -100,7 +100,8 @@ pub enum Unit {
 }
 
 /// How `timeline … every` summarises a bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Aggregate {
     First,
     Last,

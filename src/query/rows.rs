@@ -18,11 +18,13 @@ use crate::period::Period;
 use crate::query::ast::Aggregate;
 use crate::resolve::{Standing, Status};
 use crate::value::Value;
+use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Which statement a reply answers; its name is the `kind` programs see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StatementKind {
     Get,
     Contested,
@@ -57,7 +59,8 @@ impl StatementKind {
 
 /// Which variant of [`AnswerRow`] a reply yields: known before its first
 /// row, so that an empty answer still has its columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RowType {
     Slot,
     Step,
@@ -71,8 +74,10 @@ pub enum RowType {
     Written,
 }
 
-/// One row of any statement's answer.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of any statement's answer. Serialised (serde) as the row
+/// itself, with values and periods in their typed form (`crate::typed`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum AnswerRow {
     /// A resolved slot: `get`, `contested`, and `timeline` without `every`.
     Slot(Row),
@@ -97,15 +102,16 @@ pub enum AnswerRow {
 }
 
 /// A claim's value and event, as `history` names the winner at a step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WinnerRef {
+    #[serde(serialize_with = "crate::typed::value")]
     pub value: Value,
     pub event: String,
 }
 
 /// One event (claim, denial, retraction, …) about a claim of the slot, with
 /// the claim's standing just after the event was recorded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryStep {
     pub seq: u64,
     /// The id of the event at `seq` (empty for events without one).
@@ -113,11 +119,14 @@ pub struct HistoryStep {
     pub op: &'static str,
     pub subject: String,
     pub attribute: String,
+    #[serde(serialize_with = "crate::typed::period")]
     pub valid: Period,
     /// The id of the claim this step is about.
     pub claim: String,
+    #[serde(serialize_with = "crate::typed::value")]
     pub value: Value,
     /// The known period of the event at `seq`, for claims and denials.
+    #[serde(serialize_with = "crate::typed::option_period")]
     pub known: Option<Period>,
     /// The source of the event at `seq` (empty for retractions).
     pub source: String,
@@ -129,19 +138,22 @@ pub struct HistoryStep {
 }
 
 /// One calendar bucket of an aggregated timeline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bucket {
     pub subject: String,
     pub attribute: String,
+    #[serde(serialize_with = "crate::typed::period")]
     pub period: Period,
     pub aggregate: Aggregate,
+    #[serde(serialize_with = "crate::typed::value")]
     pub value: Value,
     /// How many slots fell in the bucket.
     pub claims: usize,
 }
 
 /// How a slot's answer changed between the two moments of a `diff`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     New,
     Changed,
@@ -163,18 +175,20 @@ impl ChangeKind {
 }
 
 /// A slot's answer at one moment of a `diff`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SlotState {
+    #[serde(serialize_with = "crate::typed::value")]
     pub value: Value,
     pub status: Status,
     pub event: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
     pub change: ChangeKind,
     pub subject: String,
     pub attribute: String,
+    #[serde(serialize_with = "crate::typed::period")]
     pub valid: Period,
     pub before: Option<SlotState>,
     pub after: Option<SlotState>,
@@ -207,24 +221,29 @@ impl std::fmt::Display for Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub subject: String,
     pub attribute: String,
     /// The slot explained (a state run or a period slot).
+    #[serde(serialize_with = "crate::typed::period")]
     pub valid: Period,
     pub event: String,
+    #[serde(serialize_with = "crate::typed::value")]
     pub value: Value,
+    #[serde(serialize_with = "crate::typed::period")]
     pub known: Period,
     pub source: String,
+    #[serde(serialize_with = "crate::typed::display")]
     pub outcome: Outcome,
     /// The reason, as a sentence.
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceListing {
     pub id: String,
+    #[serde(serialize_with = "crate::typed::period")]
     pub published: Period,
     pub publisher: String,
     pub title: String,
@@ -232,11 +251,12 @@ pub struct SourceListing {
     pub claims: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceDetail {
     pub id: String,
     pub title: String,
     pub publisher: String,
+    #[serde(serialize_with = "crate::typed::period")]
     pub published: Period,
     pub url: Option<String>,
     pub note: Option<String>,
@@ -245,13 +265,13 @@ pub struct SourceDetail {
     pub revised_at_seq: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubjectListing {
     pub subject: String,
     pub attributes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttributeListing {
     pub attribute: String,
     pub kind: Kind,
@@ -261,7 +281,7 @@ pub struct AttributeListing {
     pub doc: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Written {
     /// The log position of the event written.
     pub seq: u64,

@@ -1,0 +1,178 @@
+//! The typed form of SPEC §4, for serde: how the Python package, the
+//! reading room and any columnar export see a value and a period, as
+//! objects with every field named, instead of the canonical text a person
+//! reads. The answer rows of `query::rows` derive `Serialize` through these
+//! functions.
+//!
+//! ```text
+//! value:  {kind: number|range|text|bool, number, low, high, unit, approx, bound: null|"<="|">=", text, bool}
+//! period: {text, start, end, possible_start, possible_end, qualifiers}
+//! ```
+//!
+//! Dates are ISO days, `end` exclusive, `null` on an open side. Until the
+//! log records uncertain dates (EDTF), the possible extent equals the
+//! period and `qualifiers` is `null`.
+//!
+//! The log's own encoding of values and periods (bincode, `log.rs`) is
+//! their derived `Serialize`, which this module leaves alone.
+
+use crate::period::Period;
+use crate::value::{Amount, Value};
+use serde::ser::{SerializeMap, Serializer};
+
+/// A [`Value`] in the typed form.
+pub fn value<S: Serializer>(value: &Value, serializer: S) -> Result<S::Ok, S::Error> {
+    let (kind, number, low, high, unit, approx, bound, text, boolean) = match value {
+        Value::Text(t) => (
+            "text",
+            None,
+            None,
+            None,
+            None,
+            false,
+            None,
+            Some(t.as_str()),
+            None,
+        ),
+        Value::Bool(b) => ("bool", None, None, None, None, false, None, None, Some(*b)),
+        Value::Quantity(q) => {
+            let unit = q.unit.as_deref();
+            match q.amount {
+                Amount::Exact(n) => ("number", Some(n), None, None, unit, false, None, None, None),
+                Amount::Approximately(n) => {
+                    ("number", Some(n), None, None, unit, true, None, None, None)
+                }
+                Amount::AtMost(n) => (
+                    "number",
+                    Some(n),
+                    None,
+                    None,
+                    unit,
+                    false,
+                    Some("<="),
+                    None,
+                    None,
+                ),
+                Amount::AtLeast(n) => (
+                    "number",
+                    Some(n),
+                    None,
+                    None,
+                    unit,
+                    false,
+                    Some(">="),
+                    None,
+                    None,
+                ),
+                Amount::Between(a, b) => (
+                    "range",
+                    None,
+                    Some(a),
+                    Some(b),
+                    unit,
+                    false,
+                    None,
+                    None,
+                    None,
+                ),
+            }
+        }
+    };
+    let mut map = serializer.serialize_map(Some(9))?;
+    map.serialize_entry("kind", kind)?;
+    map.serialize_entry("number", &number)?;
+    map.serialize_entry("low", &low)?;
+    map.serialize_entry("high", &high)?;
+    map.serialize_entry("unit", &unit)?;
+    map.serialize_entry("approx", &approx)?;
+    map.serialize_entry("bound", &bound)?;
+    map.serialize_entry("text", &text)?;
+    map.serialize_entry("bool", &boolean)?;
+    map.end()
+}
+
+/// A [`Period`] in the typed form.
+pub fn period<S: Serializer>(period: &Period, serializer: S) -> Result<S::Ok, S::Error> {
+    let start = period.start.map(|d| d.to_string());
+    let end = period.end.map(|d| d.to_string());
+    let mut map = serializer.serialize_map(Some(6))?;
+    map.serialize_entry("text", &period.to_string())?;
+    map.serialize_entry("start", &start)?;
+    map.serialize_entry("end", &end)?;
+    map.serialize_entry("possible_start", &start)?;
+    map.serialize_entry("possible_end", &end)?;
+    map.serialize_entry("qualifiers", &None::<()>)?;
+    map.end()
+}
+
+/// An optional [`Period`] in the typed form, `null` when absent.
+pub fn option_period<S: Serializer>(
+    period: &Option<Period>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match period {
+        Some(p) => self::period(p, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Anything with a `Display` name (an outcome, a change), as that text.
+pub fn display<S: Serializer, T: std::fmt::Display>(
+    item: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn typed_value(text: &str) -> serde_json::Value {
+        let v = Value::parse(text).unwrap();
+        value(&v, serde_json::value::Serializer).unwrap()
+    }
+
+    #[test]
+    fn every_literal_form_has_its_typed_form() {
+        assert_eq!(
+            typed_value("24280 t"),
+            json!({"kind":"number","number":24280.0,"low":null,"high":null,"unit":"t","approx":false,"bound":null,"text":null,"bool":null})
+        );
+        assert_eq!(typed_value("~40 %")["approx"], json!(true));
+        assert_eq!(typed_value("<=30 %")["bound"], json!("<="));
+        assert_eq!(typed_value(">=80 %")["bound"], json!(">="));
+        let range = typed_value("-30..0 %");
+        assert_eq!(
+            (
+                &range["kind"],
+                &range["low"],
+                &range["high"],
+                &range["number"]
+            ),
+            (&json!("range"), &json!(-30.0), &json!(0.0), &json!(null))
+        );
+        let text = typed_value("'under consideration'");
+        assert_eq!(
+            (&text["kind"], &text["text"]),
+            (&json!("text"), &json!("under consideration"))
+        );
+        assert_eq!(typed_value("true")["bool"], json!(true));
+    }
+
+    #[test]
+    fn a_period_has_iso_ends_with_the_end_exclusive_and_null_when_open() {
+        let p = Period::parse("2010-H2").unwrap();
+        assert_eq!(
+            period(&p, serde_json::value::Serializer).unwrap(),
+            json!({"text":"2010-H2","start":"2010-07-01","end":"2011-01-01","possible_start":"2010-07-01","possible_end":"2011-01-01","qualifiers":null})
+        );
+        let open = Period::parse("2006..").unwrap();
+        let typed = period(&open, serde_json::value::Serializer).unwrap();
+        assert_eq!(
+            (&typed["text"], &typed["end"]),
+            (&json!("2006.."), &json!(null))
+        );
+    }
+}
