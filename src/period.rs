@@ -82,8 +82,10 @@ impl Day {
         Day::from_ymd(year, 1, 1).unwrap_or(Day(0))
     }
 
-    /// The first day of the month `months` after the first of `(year, month)`.
-    fn first_of_month(year: i32, month: i32, months: i32) -> Day {
+    /// The first day of the month `months` after the first of `(year, month)`;
+    /// past December 9999, the end of time (10000-01-01). Every month
+    /// stepping in annals goes through here.
+    pub(crate) fn first_of_month(year: i32, month: i32, months: i32) -> Day {
         let index = year * 12 + (month - 1) + months;
         let (y, m) = (index.div_euclid(12), index.rem_euclid(12) + 1);
         if y > 9999 {

@@ -122,8 +122,21 @@ fn load_sqlite(db: &Connection, store: &Store, events: Vec<Event>) {
          CREATE TABLE retractions (seq INTEGER PRIMARY KEY, target INTEGER NOT NULL);",
     )
     .expect("schema");
-    let view = store.view(None);
-    let published = |source: &str| view.source_published(source).expect("source").expect("known source");
+    // Each source's published period, asked once through the query language.
+    let mut sources: std::collections::HashMap<String, Period> = Default::default();
+    let mut published = |source: &str| -> Period {
+        *sources.entry(source.to_string()).or_insert_with(|| {
+            let rows = store
+                .query(&format!("source {source}"))
+                .and_then(|reply| reply.collect_all())
+                .expect("source")
+                .rows;
+            match rows.first() {
+                Some(annals::query::AnswerRow::SourceText(s)) => s.published,
+                _ => panic!("unknown source {source}"),
+            }
+        })
+    };
     let tx = db.unchecked_transaction().expect("begin");
     {
         let mut claim = tx.prepare_cached("INSERT INTO claims VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)").expect("prepare");

@@ -61,7 +61,7 @@ fn buckets_of(
         )));
     };
     let mut out = Vec::new();
-    for bucket in buckets(first, last, unit) {
+    for bucket in buckets(first, last, unit)? {
         let inside: Vec<(&Row, Period)> = series
             .iter()
             .filter_map(|x| x.valid.intersect(&bucket).map(|p| (x, p)))
@@ -87,47 +87,51 @@ fn buckets_of(
     Ok(out)
 }
 
+/// At most this many buckets per series: a timeline is read by a person
+/// or a chart, and `every day` over three centuries is a mistake to point
+/// out, not an answer to cut short silently.
+const MAX_BUCKETS: usize = 100_000;
+
 /// Calendar-aligned buckets of `unit` covering `[first, last)`.
-fn buckets(first: Day, last: Day, unit: Unit) -> Vec<Period> {
+fn buckets(first: Day, last: Day, unit: Unit) -> Result<Vec<Period>> {
+    let too_many = || {
+        Error::InvalidInput(format!(
+            "every {} from {first} to {last} makes more than {MAX_BUCKETS} buckets; \
+             ask a shorter period or a coarser unit",
+            unit.name()
+        ))
+    };
     let months = match unit {
         Unit::Decade => 120,
         Unit::Year => 12,
         Unit::Half => 6,
         Unit::Quarter => 3,
         Unit::Month => 1,
-        Unit::Day => 0,
-    };
-    let mut out = Vec::new();
-    if months == 0 {
-        let mut d = first.0;
-        while d < last.0 && out.len() < 100_000 {
-            out.push(Period::day(Day(d)));
-            d += 1;
+        Unit::Day => {
+            if (last.0 as i64 - first.0 as i64) > MAX_BUCKETS as i64 {
+                return Err(too_many());
+            }
+            return Ok((first.0..last.0).map(|d| Period::day(Day(d))).collect());
         }
-        return out;
-    }
+    };
+    // The bucket that holds `first` starts on a multiple of the unit.
     let (y, m, _) = first.ymd();
-    let mut index = y * 12 + (m - 1);
-    index -= index.rem_euclid(months);
-    while out.len() < 100_000 {
-        let (sy, sm) = (index.div_euclid(12), index.rem_euclid(12) + 1);
-        let (ey, em) = (
-            (index + months).div_euclid(12),
-            (index + months).rem_euclid(12) + 1,
-        );
-        let (Ok(start), Ok(end)) = (
-            Day::from_ymd(sy, sm, 1),
-            Day::from_ymd(ey.min(9999), if ey > 9999 { 12 } else { em }, 1),
-        ) else {
-            break;
-        };
+    let index = y * 12 + (m - 1);
+    let index = index - index.rem_euclid(months);
+    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
+    let mut out = Vec::new();
+    for k in 0.. {
+        let start = Day::first_of_month(year, month, k * months);
         if start >= last {
             break;
         }
+        if out.len() == MAX_BUCKETS {
+            return Err(too_many());
+        }
+        let end = Day::first_of_month(year, month, (k + 1) * months);
         out.push(Period::new(start, end));
-        index += months;
     }
-    out
+    Ok(out)
 }
 
 /// One bucket's aggregate over the slots inside it, each clipped to it.
@@ -183,4 +187,38 @@ fn aggregate_value(
         amount: Amount::Exact(result),
         unit,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Day {
+        Period::parse(text).unwrap().start.unwrap()
+    }
+
+    #[test]
+    fn buckets_are_calendar_aligned_and_the_last_month_of_9999_is_whole() {
+        let months = buckets(
+            day("9999-10-15"),
+            Day::first_of_month(9999, 12, 1),
+            Unit::Month,
+        )
+        .unwrap();
+        let names: Vec<String> = months.iter().map(|p| p.to_string()).collect();
+        assert_eq!(names, ["9999-10", "9999-11", "9999-12"]);
+        let decades = buckets(day("2013-05-01"), day("2031-01-01"), Unit::Decade).unwrap();
+        let names: Vec<String> = decades.iter().map(|p| p.to_string()).collect();
+        assert_eq!(names, ["2010s", "2020s", "2030s"]);
+    }
+
+    #[test]
+    fn too_many_buckets_is_an_error_never_a_silent_cut() {
+        let error = buckets(day("1700-01-01"), day("2021-01-01"), Unit::Day).unwrap_err();
+        assert!(
+            error.to_string().contains("more than 100000 buckets"),
+            "{error}"
+        );
+        assert!(buckets(day("2000-01-01"), day("2010-01-01"), Unit::Day).is_ok());
+    }
 }
