@@ -57,15 +57,10 @@ pub(super) fn diff<'s>(
                 .collect()
         };
         let kind = view.kind(&attribute)?.unwrap_or(Kind::Period);
-        for (valid, change, before, after) in changes(&pick(&old), &pick(&new), kind) {
-            rows.push(AnswerRow::Change(Change {
-                change,
-                subject: subject.clone(),
-                attribute: attribute.clone(),
-                valid,
-                before,
-                after,
-            }));
+        for mut change in changes(&pick(&old), &pick(&new), kind) {
+            change.subject = subject.clone();
+            change.attribute = attribute.clone();
+            rows.push(AnswerRow::Change(change));
         }
     }
     Ok(Reply::from_rows(
@@ -77,10 +72,9 @@ pub(super) fn diff<'s>(
     ))
 }
 
-type Piece = (Period, ChangeKind, Option<SlotState>, Option<SlotState>);
-
-/// The changes from `a` to `b`, the rows of one series at two moments.
-fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Piece> {
+/// The changes from `a` to `b`, the rows of one series at two moments
+/// (subject and attribute left for the caller to fill in).
+fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Change> {
     let valids: Vec<Period> = a.iter().chain(b.iter()).map(|r| r.valid).collect();
     let pieces: Vec<Period> = match kind {
         Kind::State => resolve::timeline(&valids, &Period::ALL)
@@ -109,7 +103,7 @@ fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Piece> {
                 event: r.winner.event.clone(),
             })
     };
-    let mut out: Vec<Piece> = Vec::new();
+    let mut out: Vec<Change> = Vec::new();
     // Whether the last piece pushed ends where the next may continue it.
     let mut open = false;
     for piece in pieces {
@@ -135,12 +129,23 @@ fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Piece> {
             continue;
         };
         match out.last_mut() {
-            Some((p, lc, lb, la))
-                if open && *lc == change && *lb == x && *la == y && p.end == piece.start =>
+            Some(last)
+                if open
+                    && last.change == change
+                    && last.before == x
+                    && last.after == y
+                    && last.valid.end == piece.start =>
             {
-                p.end = piece.end;
+                last.valid.end = piece.end;
             }
-            _ => out.push((piece, change, x, y)),
+            _ => out.push(Change {
+                change,
+                subject: String::new(),
+                attribute: String::new(),
+                valid: piece,
+                before: x,
+                after: y,
+            }),
         }
         open = true;
     }
