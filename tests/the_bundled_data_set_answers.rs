@@ -289,7 +289,102 @@ fn a_failing_line_of_a_query_file_prints_an_error_object_and_the_run_goes_on() {
         "{}",
         lines[1]
     );
+    assert_eq!(lines[1]["line"], 2, "the error names the file's line");
     assert_eq!(lines[2]["rows"].as_array().unwrap().len(), 17);
+}
+
+#[test]
+fn with_csv_a_query_files_errors_go_to_stderr_with_their_line() {
+    let scratch = imported();
+    let file = scratch.file(
+        "q.aq",
+        b"-- a comment\n\nchina.export_quota for 2010\n\n\nchina.export_quota fro 2010\n",
+    );
+    let run = scratch.run(&["query", "-f", file.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(run.code, 1);
+    assert!(!run.stdout.contains("error"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("subject,attribute,valid,value"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("q.aq:6: error: line 1, column 20"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// SPEC §8: a plan never looks like a fact. India's restart is a plan.
+#[test]
+fn a_plan_shows_its_modality_in_every_format() {
+    let scratch = imported();
+    for format in ["table", "csv", "json"] {
+        let run = scratch.run(&["query", "india.in_production", "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains("plan"), "{format}: {}", run.stdout);
+    }
+    let csv = scratch.run(&["query", "china.export_quota for 2010", "--format", "csv"]);
+    let header = csv.stdout.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "subject,attribute,valid,value,status,modality,event,known,source,quote,others"
+    );
+    assert!(
+        csv.stdout
+            .contains("This year’s export quota is 24,280 tons"),
+        "{}",
+        csv.stdout
+    );
+}
+
+/// `annals … | head -1`: the reader leaves, the writer ends quietly, exit 0.
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::BufRead;
+    let scratch = imported();
+    // Enough output to fill the pipe after the reader has gone.
+    let mut big = String::new();
+    for n in 0..4000 {
+        big.push_str(&format!(
+            "{{\"op\":\"assert\",\"subject\":\"s{n}\",\"attribute\":\"production\",\"valid\":\"2010\",\"value\":\"{n} t\",\"source\":\"wsj-2010-10-19\"}}\n"
+        ));
+    }
+    let file = scratch.file("big.jsonl", big.as_bytes());
+    assert_eq!(scratch.run(&["import", file.to_str().unwrap()]).code, 0);
+    for args in [
+        vec!["export"],
+        vec!["query", "*.*"],
+        vec!["query", "*.*", "--format", "json"],
+        vec!["query", "*.*", "--format", "csv"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_annals"))
+            .arg("--db")
+            .arg(scratch.db())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader is dropped here: the pipe closes after one line.
+        let output = child.wait_with_output().unwrap();
+        assert!(!first.is_empty());
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 #[test]
@@ -319,11 +414,11 @@ fn csv_output_has_a_header_and_one_line_per_row() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "subject,attribute,valid,value,status,known,source,event,others"
+        "subject,attribute,valid,value,status,modality,event,known,source,quote,others"
     );
     assert_eq!(lines.len(), 3);
     assert!(
-        lines[2].starts_with("china,share_of_world_reserves,2012..,~23 %,current,2012-06,"),
+        lines[2].starts_with("china,share_of_world_reserves,2012..,~23 %,current,fact,"),
         "{}",
         lines[2]
     );

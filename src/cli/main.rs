@@ -74,6 +74,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A reader that went away (`annals export | head`) is not an error:
+        // it had what it wanted.
+        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
@@ -167,7 +170,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Lint => {
             let store = existing(&cli.db)?;
             let findings = lint::lint(&store)?;
-            print!("{}", lint::report(&findings));
+            write!(std::io::stdout().lock(), "{}", lint::report(&findings))?;
             let errors = findings.iter().any(|f| f.severity == lint::Severity::Error);
             Ok(if errors {
                 ExitCode::from(1)
@@ -197,10 +200,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             // directory (the same disk, removed afterwards), not to memory.
             let report =
                 verify::verify_with_scratch_file(&store, &cli.db.join("verify-scratch.redb"))?;
+            let mut out = std::io::stdout().lock();
             for problem in &report.problems {
-                println!("problem: {problem}");
+                writeln!(out, "problem: {problem}")?;
             }
-            println!(
+            writeln!(
+                out,
                 "{} records, {} quotes checked: {}",
                 report.records,
                 report.quotes_checked,
@@ -209,7 +214,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 } else {
                     format!("{} problems", report.problems.len())
                 }
-            );
+            )?;
             Ok(if report.is_ok() {
                 ExitCode::SUCCESS
             } else {
@@ -220,8 +225,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 /// Answers each line of a file: blank lines and `--` comment lines are
-/// skipped; a failing line prints `{"error": ...}` and the run goes on. The
-/// exit code is 1 when any line failed.
+/// skipped; a failing line prints `{"line": N, "error": ...}` (JSON) or an
+/// error naming the file and line on stderr (table, CSV), and the run goes
+/// on. The exit code is 1 when any line failed.
 fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Error> {
     let (name, bytes) = read_input(file)?;
     let text = String::from_utf8(bytes)
@@ -229,16 +235,25 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
-    for line in text.lines() {
+    for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with("--") {
             continue;
         }
+        let number = index + 1;
         match query::run(store, trimmed).and_then(|reply| render::render(reply, format, 0)) {
             Ok(text) => write!(out, "{text}")?,
             Err(e) => {
                 failed = true;
-                writeln!(out, "{}", serde_json::json!({ "error": e.to_string() }))?;
+                // JSON keeps one object per statement, errors included;
+                // a table or CSV document stays clean and errors go aside.
+                if format == Format::Json {
+                    let error = serde_json::json!({ "line": number, "error": e.to_string() });
+                    writeln!(out, "{error}")?;
+                } else {
+                    out.flush()?;
+                    eprintln!("{name}:{number}: error: {e}");
+                }
             }
         }
     }

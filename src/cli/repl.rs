@@ -346,8 +346,8 @@ impl Session<'_> {
                 },
                 ("format", None) => writeln!(
                     out,
-                    "format: {:?} (use .format table|json|csv)",
-                    self.format
+                    "format: {} (use .format table|json|csv)",
+                    self.format.name()
                 )?,
                 ("timing", Some("on")) => {
                     self.timing = true;
@@ -356,6 +356,14 @@ impl Session<'_> {
                 ("timing", Some("off")) => {
                     self.timing = false;
                     writeln!(out, "timing: off")?;
+                }
+                ("timing", None) => writeln!(
+                    out,
+                    "timing: {} (use .timing on|off)",
+                    if self.timing { "on" } else { "off" }
+                )?,
+                ("timing", Some(other)) => {
+                    writeln!(out, "error: .timing takes on or off, not '{other}'")?
                 }
                 ("tour", _) => {
                     if let Err(e) = demo::tour(self.store, out, 0) {

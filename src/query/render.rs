@@ -24,6 +24,14 @@ pub enum Format {
 }
 
 impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Format> {
         match name.to_ascii_lowercase().as_str() {
             "table" => Some(Format::Table),
@@ -44,6 +52,7 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "valid",
             "value",
             "status",
+            "modality",
             "known",
             "source",
             "event",
@@ -88,6 +97,28 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
         RowType::Subject => &["subject", "attributes"],
         RowType::Attribute => &["attribute", "kind", "unit", "subjects", "doc"],
         RowType::Written => &["seq", "op", "event"],
+    }
+}
+
+/// The columns of CSV: a table's, except that a resolved slot carries every
+/// field of its JSON row that is not a list (SPEC §8), and `others` as a
+/// count.
+pub fn csv_columns(row_type: RowType) -> &'static [&'static str] {
+    match row_type {
+        RowType::Slot => &[
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "status",
+            "modality",
+            "event",
+            "known",
+            "source",
+            "quote",
+            "others",
+        ],
+        other => columns(other),
     }
 }
 
@@ -285,7 +316,7 @@ pub fn write(reply: Reply<'_>, format: Format, width: u16, out: &mut dyn Write) 
         }
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(out);
-            let columns = columns(reply.row_type);
+            let columns = csv_columns(reply.row_type);
             writer.write_record(columns).map_err(csv_error)?;
             for row in reply {
                 let cells = row_cells(&row?);
