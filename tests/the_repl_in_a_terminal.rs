@@ -238,3 +238,40 @@ fn the_demo_on_a_terminal_opens_the_repl_on_the_bundled_data() {
         "a timeline is also drawn as bars:\n{screen}"
     );
 }
+
+/// A script piped into the REPL is not the user's typing: it leaves the
+/// history file alone, and a failed statement makes the exit code 1 (at a
+/// terminal, mistakes along the way still end with 0).
+#[test]
+fn a_script_piped_into_the_repl_keeps_out_of_the_history_and_fails_loudly() {
+    use std::io::Write;
+    let scratch = with_data();
+    let history = scratch.dir.path().join("history");
+    let run = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_annals"))
+            .arg("--db")
+            .arg(scratch.db())
+            .arg("repl")
+            .env("ANNALS_HISTORY", &history)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn the REPL");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write the script");
+        common::finish(child.wait_with_output().expect("the REPL ends"))
+    };
+    let bad = run("subjects\nchina.export_quota fro 2010\n");
+    assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
+    assert!(bad.stdout.contains("found 'fro'"), "{}", bad.stdout);
+    let good = run("subjects\n");
+    assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
+    assert!(good.stdout.contains("rows; log_seq 193"), "{}", good.stdout);
+    assert!(!history.exists(), "the script was written to the history");
+}

@@ -118,8 +118,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 store.position(),
                 cli.db.display()
             );
-            repl::run(&store, &banner)?;
-            Ok(ExitCode::SUCCESS)
+            let failed = repl::run(&store, &banner)?;
+            Ok(exit_code_of_a_session(failed))
         }
         Command::Import { files } => {
             let store = StoreOptions::from_env()?.open(&cli.db)?;
@@ -186,7 +186,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                      Try: china.export_quota_change for 2011 as known 2010-10-19   (.tour for a guided tour, .help, Ctrl-D to quit)",
                     store.position()
                 );
-                repl::run(&store, &banner)?;
+                let failed = repl::run(&store, &banner)?;
+                return Ok(exit_code_of_a_session(failed));
             } else {
                 let stdout = std::io::stdout();
                 let mut out = stdout.lock();
@@ -263,6 +264,17 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A session at a terminal ends with 0 whatever was mistyped along the
+/// way; a script piped into the REPL ends with 1 when a statement failed,
+/// as `query -f` does.
+fn exit_code_of_a_session(failed: bool) -> ExitCode {
+    if failed && !std::io::stdin().is_terminal() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Opens the store at `path` for a command that only reads it: a path that

@@ -314,6 +314,8 @@ pub struct Session<'a> {
     pub store: &'a Store,
     pub format: Format,
     pub timing: bool,
+    /// Some statement failed: a script piped into the REPL then exits 1.
+    pub failed: bool,
 }
 
 /// What a line asked the session to do.
@@ -377,7 +379,10 @@ impl Session<'_> {
         let started = Instant::now();
         match query::run(self.store, line).and_then(|reply| self.show(reply)) {
             Ok(text) => write!(out, "{text}")?,
-            Err(e) => writeln!(out, "error: {e}")?,
+            Err(e) => {
+                self.failed = true;
+                writeln!(out, "error: {e}")?
+            }
         }
         if self.timing {
             writeln!(out, "({:.3} ms)", started.elapsed().as_secs_f64() * 1000.0)?;
@@ -410,8 +415,11 @@ impl Session<'_> {
     }
 }
 
-/// Runs the interactive loop until `.quit` or Ctrl-D.
-pub fn run(store: &Store, banner: &str) -> Result<()> {
+/// Runs the interactive loop until `.quit` or Ctrl-D, and says whether
+/// any statement failed. Input that is not a terminal (a script piped in)
+/// neither reads nor writes the history file: it is the user's, for what
+/// they typed.
+pub fn run(store: &Store, banner: &str) -> Result<bool> {
     let config = Config::builder()
         .history_ignore_space(true)
         .auto_add_history(false)
@@ -424,7 +432,7 @@ pub fn run(store: &Store, banner: &str) -> Result<()> {
         hinter: HistoryHinter::new(),
         colour: colour_enabled(),
     }));
-    let history = history_path();
+    let history = history_path().filter(|_| std::io::stdin().is_terminal());
     if let Some(path) = &history {
         // A missing history file is the normal first run.
         let _ = editor.load_history(path);
@@ -433,6 +441,7 @@ pub fn run(store: &Store, banner: &str) -> Result<()> {
         store,
         format: Format::Table,
         timing: false,
+        failed: false,
     };
     let stdout = std::io::stdout();
     println!("{banner}");
@@ -440,8 +449,8 @@ pub fn run(store: &Store, banner: &str) -> Result<()> {
         match editor.readline("annals> ") {
             Ok(line) => {
                 if !line.trim().is_empty() {
-                    let _ = editor.add_history_entry(line.as_str());
                     if let Some(path) = &history {
+                        let _ = editor.add_history_entry(line.as_str());
                         save_history(&mut editor, path);
                     }
                 }
@@ -462,7 +471,7 @@ pub fn run(store: &Store, banner: &str) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(session.failed)
 }
 
 fn save_history(editor: &mut Editor<AnnalsHelper<'_>, DefaultHistory>, path: &std::path::Path) {
@@ -515,6 +524,7 @@ mod tests {
             store: &store,
             format: Format::Table,
             timing: false,
+            failed: false,
         };
         let mut out = Vec::new();
         assert!(matches!(

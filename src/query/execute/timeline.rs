@@ -60,8 +60,14 @@ fn buckets_of(
             head.subject, head.attribute
         )));
     };
+    let span = Period::new(first, last);
     let mut out = Vec::new();
     for bucket in buckets(first, last, unit)? {
+        // A bucket is labelled with the span it covers: `every decade` from
+        // 2010 to 2013 is 2010..2013, not the 2010s.
+        let Some(bucket) = bucket.intersect(&span) else {
+            continue;
+        };
         let inside: Vec<(&Row, Period)> = series
             .iter()
             .filter_map(|x| x.valid.intersect(&bucket).map(|p| (x, p)))
@@ -183,10 +189,36 @@ fn aggregate_value(
             Kind::Period => numbers.iter().map(|x| x.0).sum::<f64>() / numbers.len() as f64,
         },
     };
+    // No float noise: at most two digits more than the most precise input.
+    let digits = numbers.iter().map(|(n, _)| decimals(*n)).max().flatten();
+    let result = match digits {
+        Some(d) => round_to(result, d + 2),
+        None => result,
+    };
     Ok(Value::Quantity(Quantity {
         amount: Amount::Exact(result),
         unit,
     }))
+}
+
+/// How many digits a number has after the point as printed (Rust's
+/// shortest round-trip form, never with an exponent); `None` when it is
+/// not finite.
+fn decimals(n: f64) -> Option<i32> {
+    if !n.is_finite() {
+        return None;
+    }
+    let text = n.to_string();
+    Some(text.split_once('.').map_or(0, |(_, f)| f.len() as i32))
+}
+
+/// `x` rounded to `digits` places after the point.
+fn round_to(x: f64, digits: i32) -> f64 {
+    if digits > 15 {
+        return x;
+    }
+    let factor = 10f64.powi(digits);
+    (x * factor).round() / factor
 }
 
 #[cfg(test)]
@@ -210,6 +242,17 @@ mod tests {
         let decades = buckets(day("2013-05-01"), day("2031-01-01"), Unit::Decade).unwrap();
         let names: Vec<String> = decades.iter().map(|p| p.to_string()).collect();
         assert_eq!(names, ["2010s", "2020s", "2030s"]);
+    }
+
+    #[test]
+    fn an_average_has_no_float_noise() {
+        assert_eq!(decimals(90.7), Some(1));
+        assert_eq!(decimals(97.0), Some(0));
+        assert_eq!(decimals(1e-9), Some(9));
+        assert_eq!(decimals(f64::NAN), None);
+        assert_eq!(round_to(1.0 / 3.0, 16), 1.0 / 3.0, "beyond f64's digits");
+        assert_eq!(round_to(90.69961664841183, 3), 90.7);
+        assert_eq!(round_to(2.0 / 3.0, 2), 0.67);
     }
 
     #[test]
