@@ -520,3 +520,62 @@ fn the_demo_without_a_terminal_runs_the_guided_tour() {
     );
     assert!(!scratch.db().exists(), "the demo does not touch --db");
 }
+
+/// SPEC §8: `history` shows every event that changed a slot's answer,
+/// source revisions included, so its story ends on the plain get's winner.
+/// Checked for every period-kind slot of the data set, and for the white
+/// paper's re-dating, which moves a state attribute's winner.
+#[test]
+fn the_story_of_every_slot_ends_on_the_winner_of_the_plain_get() {
+    use annals::query::AnswerRow;
+    use annals::{interchange, Kind, Store};
+    let store = Store::temporary().unwrap();
+    interchange::import_file(&store, "f.jsonl", &std::fs::read(fixture()).unwrap()).unwrap();
+    let rows = |q: &str| store.query(q).unwrap().collect_all().unwrap().rows;
+    let period_kind: Vec<String> = rows("attributes")
+        .into_iter()
+        .filter_map(|r| match r {
+            AnswerRow::Attribute(a) if a.kind == Kind::Period => Some(a.attribute),
+            _ => None,
+        })
+        .collect();
+    let mut checked = 0;
+    for row in rows("*.*") {
+        let AnswerRow::Slot(slot) = row else { continue };
+        if !period_kind.contains(&slot.attribute) {
+            continue;
+        }
+        let story = rows(&format!(
+            "history {}.{} for {}",
+            slot.subject, slot.attribute, slot.valid
+        ));
+        let last = story
+            .iter()
+            .rev()
+            .find_map(|r| match r {
+                AnswerRow::Step(s) if s.valid == slot.valid => Some(s),
+                _ => None,
+            })
+            .expect("a story for every slot");
+        let winner = last.winner.as_ref().expect("a winner at the end");
+        assert_eq!(
+            (&winner.value, &winner.event),
+            (&slot.winner.value, &slot.winner.event),
+            "{}.{} for {}",
+            slot.subject,
+            slot.attribute,
+            slot.valid
+        );
+        checked += 1;
+    }
+    assert!(checked > 30, "only {checked} period slots");
+    let story = rows("history china.share_of_world_production for 2011-06-01");
+    let Some(AnswerRow::Step(last)) = story.last() else {
+        panic!("no story")
+    };
+    assert_eq!(
+        (last.op, last.event.as_str()),
+        ("source", "scio-rare-earth-white-paper")
+    );
+    assert_eq!(last.winner.as_ref().unwrap().value.to_string(), ">=90 %");
+}

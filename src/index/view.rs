@@ -135,6 +135,21 @@ impl<'a> View<'a> {
         })
     }
 
+    /// The seqs of every revision of a source recorded by this position,
+    /// in log order.
+    pub fn source_revisions(&self, id: &str) -> Result<Vec<u64>> {
+        let mut prefix = id.as_bytes().to_vec();
+        prefix.push(0);
+        let mut seqs = Vec::new();
+        for item in scan_prefix(self.storage, Table::Sources, &prefix) {
+            let seq = revision_seq(&item?.0)?;
+            if seq <= self.position {
+                seqs.push(seq);
+            }
+        }
+        Ok(seqs)
+    }
+
     /// The seq of the latest revision of a source, to fetch it from the log.
     pub fn source_seq(&self, id: &str) -> Result<Option<u64>> {
         Ok(self.revision(Table::Sources, id)?.map(|(seq, _)| seq))

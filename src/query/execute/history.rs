@@ -1,6 +1,7 @@
 //! `history`: every event about the claims of a selector — the claims
-//! themselves, the denials that target them and the retractions of either —
-//! in log order, each with the standing of its claim just after the event
+//! themselves, the denials that target them, the retractions of either, and
+//! the revisions of a source that move a default known date (SPEC §8: the
+//! story's last winner is always the plain get's) — in log order, each with the standing of its claim just after the event
 //! was recorded, answered by asking the slot again `as recorded at` that
 //! event's seq.
 //!
@@ -44,8 +45,28 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
                 valid: claim.valid,
             };
             touches.push(touch(claim.seq));
-            for (actor, _) in view.targets(claim.seq)? {
+            // A claim known "when its source was published" moves when the
+            // source is revised after it.
+            if claim.entry.known.is_none() {
+                for revision in view.source_revisions(&claim.entry.source)? {
+                    if revision > claim.seq {
+                        touches.push(touch(revision));
+                    }
+                }
+            }
+            for (actor, target) in view.targets(claim.seq)? {
                 touches.push(touch(actor));
+                if let TargetEntry::Denied {
+                    known: None,
+                    source,
+                } = &target
+                {
+                    for revision in view.source_revisions(source)? {
+                        if revision > actor {
+                            touches.push(touch(revision));
+                        }
+                    }
+                }
                 // A retraction of a denial changes the claim's standing too.
                 for (second, target) in view.targets(actor)? {
                     if target == TargetEntry::Retracted {
@@ -124,6 +145,8 @@ fn step(
     let (known, source) = match &record.event {
         Event::Assert(c) => (c.known, c.source.clone()),
         Event::Deny(d) => (d.known, d.source.clone()),
+        // A revision: the source's new published period.
+        Event::Source(s) => (Some(s.published), s.id.clone()),
         _ => (None, String::new()),
     };
     let known = if source.is_empty() {
@@ -133,7 +156,11 @@ fn step(
     };
     Ok(Some(HistoryStep {
         seq: touch.seq,
-        event: record.event.event_id().unwrap_or_default().to_string(),
+        // A source revision has no event id; its source id names it.
+        event: match &record.event {
+            Event::Source(s) => s.id.clone(),
+            other => other.event_id().unwrap_or_default().to_string(),
+        },
         op: record.event.op(),
         subject: touch.subject.clone(),
         attribute: touch.attribute.clone(),
