@@ -1,10 +1,12 @@
 //! Golden files for the query language (SPEC §7): each file in
 //! `tests/golden/` is a script of statements, each on a line starting with
-//! `> ` (answer printed as a table), `>json ` (as JSON) or `>csv ` (as CSV),
-//! followed by the expected output. `formats.golden` pins every kind of
-//! statement in JSON and CSV, so that a change inside the executor or the
-//! renderer cannot change what a program reads without a golden diff. The script runs top to bottom against a fresh store
-//! holding the bundled data set, so writes affect later statements.
+//! `> ` (answer printed as a table), `>json ` (as JSON), `>csv ` (as CSV) or
+//! `>vertical ` (one `field: value` line each), followed by the expected
+//! output. `formats.golden` pins every kind of statement in JSON and CSV,
+//! so that a change inside the executor or the renderer cannot change what
+//! a program reads without a golden diff. The script runs top to bottom
+//! against a fresh store holding the bundled data set, so writes affect
+//! later statements.
 //!
 //! To accept new output after a deliberate change, run the tests with
 //! `UPDATE_GOLDEN=1` and review the diff like code.
@@ -34,6 +36,8 @@ fn run_script(script: &str) -> String {
             (Format::Json, s)
         } else if let Some(s) = line.strip_prefix(">csv ") {
             (Format::Csv, s)
+        } else if let Some(s) = line.strip_prefix(">vertical ") {
+            (Format::Vertical, s)
         } else if let Some(s) = line.strip_prefix("> ") {
             (Format::Table, s)
         } else {

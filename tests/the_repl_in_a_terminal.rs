@@ -23,6 +23,16 @@ struct Terminal {
 
 impl Terminal {
     fn start(scratch: &Scratch, history: &Path, args: &[&str]) -> Terminal {
+        Terminal::start_sized(scratch, history, args, (220, 60))
+    }
+
+    /// A terminal of `(columns, lines)`.
+    fn start_sized(
+        scratch: &Scratch,
+        history: &Path,
+        args: &[&str],
+        (columns, lines): (u16, u16),
+    ) -> Terminal {
         let socket = format!(
             "annals-test-{}-{}",
             std::process::id(),
@@ -43,9 +53,9 @@ impl Terminal {
                 "new-session",
                 "-d",
                 "-x",
-                "220",
+                &columns.to_string(),
                 "-y",
-                "60",
+                &lines.to_string(),
             ])
             .args([
                 "-e",
@@ -274,4 +284,52 @@ fn a_script_piped_into_the_repl_keeps_out_of_the_history_and_fails_loudly() {
     assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
     assert!(good.stdout.contains("rows; log_seq 193"), "{}", good.stdout);
     assert!(!history.exists(), "the script was written to the history");
+}
+
+/// SPEC §8: at 80 columns no number, date, id or word is split across
+/// lines. `explain` and `history` have long ids; every one of them must
+/// appear whole on some line of the screen.
+#[test]
+fn at_80_columns_explain_and_history_split_no_token() {
+    let scratch = with_data();
+    let history = scratch.dir.path().join("history");
+    let t = Terminal::start_sized(&scratch, &history, &["repl"], (80, 40));
+    for (statement, count, tokens) in [
+        (
+            "explain china.production for 2011",
+            "2 rows; log_seq 193",
+            &[
+                "wsj-2010-10-19-production-2011",
+                "~100000 t",
+                "scio-rare-earth-white-paper",
+                "2010-10-19",
+                "96900 t",
+            ][..],
+        ),
+        (
+            "history china.export_quota_change for 2011",
+            "3 rows; log_seq 193",
+            &[
+                "wsj-2010-10-19-quota-cut-2011-lin",
+                "reuters-2010-10-28-deny-quota-cut-2011",
+                "'under consideration'",
+                "-30..0 %",
+                "2010-10-28",
+            ][..],
+        ),
+    ] {
+        t.keys(&["C-l"]);
+        t.type_line(statement);
+        let screen = t.wait_for(count);
+        for token in tokens {
+            assert!(
+                screen.lines().any(|line| line.contains(token)),
+                "{statement}: '{token}' is split or missing:\n{screen}"
+            );
+        }
+        assert!(
+            screen.lines().all(|line| line.chars().count() <= 80),
+            "a line is wider than the terminal:\n{screen}"
+        );
+    }
 }

@@ -61,7 +61,7 @@ enum Command {
         #[arg(long)]
         read_only: bool,
         /// How to print answers: table (default for one statement) or json or csv.
-        #[arg(long, value_parser = ["table", "json", "csv"])]
+        #[arg(long, value_parser = ["table", "json", "csv", "vertical"])]
         format: Option<String>,
     },
 }
@@ -159,7 +159,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     let reply = query::run(&store, &text)?;
                     let stdout = std::io::stdout();
                     let mut out = std::io::BufWriter::new(stdout.lock());
-                    render::write(reply, format.unwrap_or(Format::Table), 0, &mut out)?;
+                    let width = table_width();
+                    render::write(reply, format.unwrap_or(Format::Table), width, &mut out)?;
                     out.flush()?;
                     Ok(ExitCode::SUCCESS)
                 }
@@ -242,7 +243,8 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
             continue;
         }
         let number = index + 1;
-        match query::run(store, trimmed).and_then(|reply| render::render(reply, format, 0)) {
+        let width = table_width();
+        match query::run(store, trimmed).and_then(|reply| render::render(reply, format, width)) {
             Ok(text) => write!(out, "{text}")?,
             Err(e) => {
                 failed = true;
@@ -264,6 +266,18 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// How wide a table may be: the terminal's width on a terminal (the
+/// renderer finds it), else `$COLUMNS` when set, else unlimited (0).
+fn table_width() -> u16 {
+    if std::io::stdout().is_terminal() {
+        return 0;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// A session at a terminal ends with 0 whatever was mistyped along the

@@ -110,7 +110,7 @@ Ask a question, or write an event; one statement per line (a quote may span line
   deny e17 known 2010-10-20 source mofcom-2010-10-20 quote '…'
   retract e17 because 'wrong source'
 
-  .format table|json|csv    .timing on|off    .tour    .help    .quit (or Ctrl-D)
+  .format table|json|csv|vertical    .timing on|off    .tour    .help    .quit (or Ctrl-D)
 Tab completes keywords, subjects, attributes, source and event ids; Ctrl-C clears the line.";
 
 /// Where the history is kept: `$ANNALS_HISTORY`, else the user's data
@@ -343,12 +343,12 @@ impl Session<'_> {
                     }
                     None => writeln!(
                         out,
-                        "error: unknown format '{name}' (expected table, json or csv)"
+                        "error: unknown format '{name}' (expected table, json, csv or vertical)"
                     )?,
                 },
                 ("format", None) => writeln!(
                     out,
-                    "format: {} (use .format table|json|csv)",
+                    "format: {} (use .format table|json|csv|vertical)",
                     self.format.name()
                 )?,
                 ("timing", Some("on")) => {

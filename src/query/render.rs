@@ -11,9 +11,10 @@
 use super::rows::{AnswerRow, Answered, Reply, RowType, SlotState};
 use crate::answer::{ClaimView, Row};
 use crate::error::Result;
-use comfy_table::{presets, Cell, ContentArrangement, Table};
+use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Width};
 use serde_json::{json, Map, Value as Json};
 use std::io::Write;
+use unicode_width::UnicodeWidthStr;
 
 /// How answers are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// One `field: value` line each, rows one after another.
+    Vertical,
 }
 
 impl Format {
@@ -29,6 +32,7 @@ impl Format {
             Format::Table => "table",
             Format::Json => "json",
             Format::Csv => "csv",
+            Format::Vertical => "vertical",
         }
     }
 
@@ -37,6 +41,7 @@ impl Format {
             "table" => Some(Format::Table),
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
+            "vertical" => Some(Format::Vertical),
             _ => None,
         }
     }
@@ -314,6 +319,20 @@ pub fn write(reply: Reply<'_>, format: Format, width: u16, out: &mut dyn Write) 
             }
             out.write_all(b"]}\n")?;
         }
+        Format::Vertical => {
+            let (log_seq, row_type) = (reply.log_seq, reply.row_type);
+            let mut count = 0;
+            for row in reply {
+                count += 1;
+                out.write_all(vertical_row(count, row_type, &row?).as_bytes())?;
+            }
+            if count == 0 {
+                writeln!(out, "(no rows; log_seq {log_seq})")?;
+            } else {
+                let rows = if count == 1 { "row" } else { "rows" };
+                writeln!(out, "{count} {rows}; log_seq {log_seq}")?;
+            }
+        }
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(out);
             let columns = csv_columns(reply.row_type);
@@ -340,21 +359,57 @@ fn csv_error(e: csv::Error) -> crate::Error {
 /// An aligned table, `width` columns wide at most (0: as wide as the
 /// terminal, or unlimited when not on one), followed by a line that counts
 /// the rows and names the log position.
+///
+/// No number, date, id or word is ever split across lines: each column is
+/// at least as wide as its widest word, and long cells wrap at spaces. When
+/// even that does not fit the width, the answer is printed in the vertical
+/// layout instead, one `field: value` line each.
 pub fn table(answered: &Answered, width: u16) -> String {
     if answered.rows.is_empty() {
         return format!("(no rows; log_seq {})\n", answered.log_seq);
     }
     let columns = columns(answered.row_type);
+    let cells: Vec<Vec<String>> = answered
+        .rows
+        .iter()
+        .map(|row| {
+            let cells = row_cells(row);
+            columns.iter().map(|c| cell_text(cells.get(*c))).collect()
+        })
+        .collect();
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
     table.set_content_arrangement(ContentArrangement::Dynamic);
     if width > 0 {
         table.set_width(width);
     }
+    if let Some(limit) = table.width() {
+        // The narrowest each column can be without splitting a word.
+        let widest: Vec<u16> = (0..columns.len())
+            .map(|c| {
+                std::iter::once(columns[c])
+                    .chain(cells.iter().map(|row| row[c].as_str()))
+                    .flat_map(str::split_whitespace)
+                    .map(UnicodeWidthStr::width)
+                    .max()
+                    .unwrap_or(0)
+                    .min(u16::MAX as usize - 2) as u16
+            })
+            .collect();
+        // Each column has a space of padding on both sides and a border.
+        let needed: usize = widest.iter().map(|w| *w as usize + 3).sum::<usize>() + 1;
+        if needed > limit as usize {
+            return vertical(answered);
+        }
+        table.set_constraints(
+            widest
+                .iter()
+                .map(|w| ColumnConstraint::LowerBoundary(Width::Fixed(w + 2))),
+        );
+    }
     table.set_header(columns.iter().map(Cell::new));
-    for row in &answered.rows {
-        let cells = row_cells(row);
-        table.add_row(columns.iter().map(|c| Cell::new(cell_text(cells.get(*c)))));
+    for row in cells {
+        table.add_row(row.into_iter().map(Cell::new));
     }
     let count = answered.rows.len();
     format!(
@@ -362,6 +417,36 @@ pub fn table(answered: &Answered, width: u16) -> String {
         if count == 1 { "" } else { "s" },
         answered.log_seq
     )
+}
+
+/// The vertical layout (like psql's `\x`): each row as a numbered block of
+/// `field: value` lines, every field that is not a list, so that nothing is
+/// cut however narrow the terminal.
+pub fn vertical(answered: &Answered) -> String {
+    let mut out = String::new();
+    for (i, row) in answered.rows.iter().enumerate() {
+        out.push_str(&vertical_row(i + 1, answered.row_type, row));
+    }
+    let count = answered.rows.len();
+    out.push_str(&format!(
+        "{count} row{}; log_seq {}\n",
+        if count == 1 { "" } else { "s" },
+        answered.log_seq
+    ));
+    out
+}
+
+/// One row of the vertical layout.
+fn vertical_row(number: usize, row_type: RowType, row: &AnswerRow) -> String {
+    let columns = csv_columns(row_type);
+    let cells = row_cells(row);
+    let name_width = columns.iter().map(|c| c.len()).max().unwrap_or(0);
+    let mut out = format!("-[ row {number} ]-\n");
+    for column in columns {
+        let text = cell_text(cells.get(*column));
+        out.push_str(&format!("{column:<name_width$} : {text}\n"));
+    }
+    out
 }
 
 /// Prints a whole reply in the chosen format, as one string.
