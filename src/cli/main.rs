@@ -3,6 +3,7 @@
 //! error, 2 a usage error (clap's own).
 
 mod demo;
+mod interrupt;
 mod repl;
 
 use annals::query::{self, render, Format};

@@ -11,7 +11,8 @@
 //! is printed with its caret and the prompt comes back.
 
 use crate::demo;
-use annals::query::{self, parser, render, AnswerRow, Format, Reply, StatementKind};
+use crate::interrupt;
+use annals::query::{self, parser, render, AnswerRow, Cancel, Format, Reply, StatementKind};
 use annals::{Error, Result, Store};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
@@ -110,7 +111,7 @@ Ask a question, or write an event; one statement per line (a quote may span line
   deny e17 known 2010-10-20 source mofcom-2010-10-20 quote '…'
   retract e17 because 'wrong source'
 
-  .format table|json|csv|vertical    .timing on|off    .tour    .help    .quit (or Ctrl-D)
+  .format table|json|csv|vertical   .maxrows N   .timing on|off   .tour   .help   .quit (or Ctrl-D)
 Tab completes keywords, subjects, attributes, source and event ids; Ctrl-C clears the line.";
 
 /// Where the history is kept: `$ANNALS_HISTORY`, else the user's data
@@ -316,6 +317,8 @@ pub struct Session<'a> {
     pub timing: bool,
     /// Some statement failed: a script piped into the REPL then exits 1.
     pub failed: bool,
+    /// At most this many rows are shown (`.maxrows N`).
+    pub maxrows: usize,
 }
 
 /// What a line asked the session to do.
@@ -359,6 +362,14 @@ impl Session<'_> {
                     self.timing = false;
                     writeln!(out, "timing: off")?;
                 }
+                ("maxrows", None) => writeln!(out, "maxrows: {} (use .maxrows N)", self.maxrows)?,
+                ("maxrows", Some(n)) => match n.parse::<usize>() {
+                    Ok(n) if n > 0 => {
+                        self.maxrows = n;
+                        writeln!(out, "maxrows: {n}")?;
+                    }
+                    _ => writeln!(out, "error: .maxrows takes a number of rows, not '{n}'")?,
+                },
                 ("timing", None) => writeln!(
                     out,
                     "timing: {} (use .timing on|off)",
@@ -377,7 +388,11 @@ impl Session<'_> {
             return Ok(Step::Continue);
         }
         let started = Instant::now();
-        match query::run(self.store, line).and_then(|reply| self.show(reply)) {
+        let cancel = Cancel::new();
+        let answer = interrupt::cancelling_on_ctrl_c(&cancel, || {
+            query::run_with(self.store, line, &cancel).and_then(|reply| self.show(reply))
+        });
+        match answer {
             Ok(text) => write!(out, "{text}")?,
             Err(e) => {
                 self.failed = true;
@@ -391,10 +406,28 @@ impl Session<'_> {
     }
 
     fn show(&self, reply: Reply<'_>) -> Result<String> {
+        // One row more than shown says whether more exist; the rest are
+        // never computed.
+        let reply = reply.limit(self.maxrows.saturating_add(1));
+        let mut answered = reply.collect_all()?;
+        let more = answered.rows.len() > self.maxrows;
+        answered.rows.truncate(self.maxrows);
+        let note = if more {
+            format!(
+                "(the first {} rows; more exist: add 'limit N', or set .maxrows)\n",
+                self.maxrows
+            )
+        } else {
+            String::new()
+        };
         if self.format != Format::Table {
-            return render::render(reply, self.format, 0);
+            let text = render::render(
+                annals::query::Reply::from_answered(answered),
+                self.format,
+                0,
+            )?;
+            return Ok(text + &note);
         }
-        let answered = reply.collect_all()?;
         if let [AnswerRow::Written(w)] = answered.rows.as_slice() {
             return Ok(format!(
                 "{} written at seq {}{}\n",
@@ -411,7 +444,7 @@ impl Session<'_> {
                 text.push_str(&chart);
             }
         }
-        Ok(text)
+        Ok(text + &note)
     }
 }
 
@@ -442,6 +475,7 @@ pub fn run(store: &Store, banner: &str) -> Result<bool> {
         format: Format::Table,
         timing: false,
         failed: false,
+        maxrows: 200,
     };
     let stdout = std::io::stdout();
     println!("{banner}");
@@ -525,6 +559,7 @@ mod tests {
             format: Format::Table,
             timing: false,
             failed: false,
+            maxrows: 200,
         };
         let mut out = Vec::new();
         assert!(matches!(
@@ -547,5 +582,26 @@ mod tests {
         ));
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("error: line 1"), "{text}");
+    }
+
+    #[test]
+    fn at_most_maxrows_rows_are_shown_and_the_rest_is_announced() {
+        let store = crate::demo::store().unwrap();
+        let mut session = Session {
+            store: &store,
+            format: Format::Table,
+            timing: false,
+            failed: false,
+            maxrows: 200,
+        };
+        let mut out = Vec::new();
+        session.handle(".maxrows 3", &mut out).unwrap();
+        session.handle("*.*", &mut out).unwrap();
+        session.handle("subjects limit 2", &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("3 rows; log_seq 193"), "{text}");
+        assert!(text.contains("the first 3 rows; more exist"), "{text}");
+        assert!(text.contains("2 rows; log_seq 193"), "{text}");
+        assert_eq!(text.matches("more exist").count(), 1, "{text}");
     }
 }

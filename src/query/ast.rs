@@ -46,6 +46,8 @@ pub enum Statement {
     ShowSource(String),
     Subjects,
     Attributes,
+    /// Any reading statement followed by `limit N`: its first N rows.
+    Limit(Box<Statement>, u64),
     /// A write: `define attribute …`, `source ID published …`, `assert …`,
     /// `deny …`, `retract …`. The statement carries the event itself (the
     /// one schema of events, `event.rs`); executing it appends that event
@@ -242,6 +244,7 @@ impl fmt::Display for Statement {
             Statement::Subjects => f.write_str("subjects"),
             Statement::Attributes => f.write_str("attributes"),
             Statement::Write(event) => write_event(f, event),
+            Statement::Limit(statement, n) => write!(f, "{statement} limit {n}"),
         }
     }
 }

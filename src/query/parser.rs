@@ -218,6 +218,7 @@ enum Allow {
     Recorded,
     Every,
     Between,
+    Limit,
 }
 
 struct Clauses {
@@ -226,6 +227,7 @@ struct Clauses {
     recorded: Option<u64>,
     every: Option<(Unit, Aggregate)>,
     between: Option<(Moment, Moment)>,
+    limit: Option<u64>,
 }
 
 /// The clauses after a selector, in any order, each at most once.
@@ -236,6 +238,7 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
         recorded: None,
         every: None,
         between: None,
+        limit: None,
     };
     loop {
         let (rest, _) = skip(input);
@@ -320,6 +323,13 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             ))(rest)?;
             c.every = Some((unit, aggregate));
             input = rest;
+        } else if allow.contains(&Allow::Limit) && kw("limit")(rest).is_ok() {
+            if c.limit.is_some() {
+                return Err(duplicate("limit"));
+            }
+            let (rest, n) = cut(number)(kw("limit")(rest)?.0)?;
+            c.limit = Some(n);
+            input = rest;
         } else if allow.contains(&Allow::Between) && kw("between")(rest).is_ok() {
             let (rest, _) = kw("between")(rest)?;
             let (rest, a) = cut(moment)(rest)?;
@@ -344,6 +354,9 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             }
             if allow.contains(&Allow::Between) {
                 names.push("'between'");
+            }
+            if allow.contains(&Allow::Limit) {
+                names.push("'limit'");
             }
             names.push("the end of the statement");
             let mut e = SyntaxError::expected(rest, names[0]);
@@ -394,7 +407,15 @@ fn reading<'a>(input: &'a str, allow: &[Allow]) -> PResult<'a, (Reading, Clauses
     ))
 }
 
-const READ: &[Allow] = &[Allow::Valid, Allow::Known, Allow::Recorded];
+const READ: &[Allow] = &[Allow::Valid, Allow::Known, Allow::Recorded, Allow::Limit];
+
+/// `statement`, wrapped in [`Statement::Limit`] when a `limit N` was given.
+fn limited(statement: Statement, limit: Option<u64>) -> Statement {
+    match limit {
+        Some(n) => Statement::Limit(Box::new(statement), n),
+        None => statement,
+    }
+}
 
 fn statement(input: &str) -> PResult<'_, Statement> {
     let start = skip(input).0;
@@ -405,43 +426,47 @@ fn statement(input: &str) -> PResult<'_, Statement> {
     // A statement word followed by '.' is a subject of that name.
     let is_subject = word(start).is_ok_and(|(r, _)| r.starts_with('.'));
     if is_subject {
-        let (rest, (r, _)) = reading(start, READ)?;
-        return Ok((rest, Statement::Get(r)));
+        let (rest, (r, c)) = reading(start, READ)?;
+        return Ok((rest, limited(Statement::Get(r), c.limit)));
     }
     match first.as_str() {
-        "history" => reading(after(), READ).map(|(rest, (r, _))| (rest, Statement::History(r))),
-        "explain" => reading(after(), READ).map(|(rest, (r, _))| (rest, Statement::Explain(r))),
+        "history" => reading(after(), READ)
+            .map(|(rest, (r, c))| (rest, limited(Statement::History(r), c.limit))),
+        "explain" => reading(after(), READ)
+            .map(|(rest, (r, c))| (rest, limited(Statement::Explain(r), c.limit))),
         "timeline" => {
             let (rest, (r, c)) = reading(
                 after(),
-                &[Allow::Valid, Allow::Known, Allow::Recorded, Allow::Every],
+                &[
+                    Allow::Valid,
+                    Allow::Known,
+                    Allow::Recorded,
+                    Allow::Every,
+                    Allow::Limit,
+                ],
             )?;
-            Ok((
-                rest,
-                Statement::Timeline {
-                    reading: r,
-                    every: c.every,
-                },
-            ))
+            let timeline = Statement::Timeline {
+                reading: r,
+                every: c.every,
+            };
+            Ok((rest, limited(timeline, c.limit)))
         }
         "diff" => {
             let (rest, selector) = cut(selector)(after())?;
-            let (rest, c) = clauses(rest, &[Allow::Valid, Allow::Between])?;
+            let (rest, c) = clauses(rest, &[Allow::Valid, Allow::Between, Allow::Limit])?;
             let Some((before, after)) = c.between else {
                 return Err(nom::Err::Failure(SyntaxError::expected(
                     rest,
                     "'between A and B'",
                 )));
             };
-            Ok((
-                rest,
-                Statement::Diff {
-                    selector,
-                    valid: c.valid,
-                    before,
-                    after,
-                },
-            ))
+            let diff = Statement::Diff {
+                selector,
+                valid: c.valid,
+                before,
+                after,
+            };
+            Ok((rest, limited(diff, c.limit)))
         }
         "contested" => {
             let rest = after();
@@ -454,42 +479,45 @@ fn statement(input: &str) -> PResult<'_, Statement> {
             } else {
                 (rest, None)
             };
-            let (rest, c) = clauses(rest, &[Allow::Known, Allow::Recorded])?;
-            Ok((
-                rest,
-                Statement::Contested {
-                    selector,
-                    known: c.known,
-                    recorded: c.recorded,
-                },
-            ))
+            let (rest, c) = clauses(rest, &[Allow::Known, Allow::Recorded, Allow::Limit])?;
+            let contested = Statement::Contested {
+                selector,
+                known: c.known,
+                recorded: c.recorded,
+            };
+            Ok((rest, limited(contested, c.limit)))
         }
         "sources" => {
             let rest = after();
-            match kw("of")(rest) {
-                Ok((rest, _)) => {
-                    let (rest, s) = cut(selector)(rest)?;
-                    Ok((rest, Statement::Sources { of: Some(s) }))
-                }
-                Err(_) => Ok((rest, Statement::Sources { of: None })),
-            }
+            let (rest, of) = match kw("of")(rest) {
+                Ok((rest, _)) => cut(selector)(rest).map(|(r, s)| (r, Some(s)))?,
+                Err(_) => (rest, None),
+            };
+            let (rest, c) = clauses(rest, &[Allow::Limit])?;
+            Ok((rest, limited(Statement::Sources { of }, c.limit)))
         }
-        "subjects" => Ok((after(), Statement::Subjects)),
-        "attributes" => Ok((after(), Statement::Attributes)),
+        "subjects" => {
+            let (rest, c) = clauses(after(), &[Allow::Limit])?;
+            Ok((rest, limited(Statement::Subjects, c.limit)))
+        }
+        "attributes" => {
+            let (rest, c) = clauses(after(), &[Allow::Limit])?;
+            Ok((rest, limited(Statement::Attributes, c.limit)))
+        }
         "source" => source(after()),
         "define" => define(after()),
         "assert" => assert(after()),
         "deny" => deny(after()),
         "retract" => retract(after()),
         _ => {
-            let (rest, (r, _)) = reading(start, READ).map_err(|e| match e {
+            let (rest, (r, c)) = reading(start, READ).map_err(|e| match e {
                 nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
                     start,
                     "a statement (a selector such as china.export_quota, history, timeline, diff, explain, contested, sources, source, subjects, attributes, define, assert, deny or retract)",
                 )),
                 other => other,
             })?;
-            Ok((rest, Statement::Get(r)))
+            Ok((rest, limited(Statement::Get(r), c.limit)))
         }
     }
 }
@@ -760,7 +788,7 @@ mod tests {
     fn errors_say_what_was_expected_and_found() {
         let cases = [
             ("china.export_quota for 2011 as knwon 2010", "expected 'known', 'of' or 'recorded' after 'as', found 'knwon'"),
-            ("china.export_quota fro 2011", "expected 'for', 'from', 'as known', 'as recorded' or the end of the statement, found 'fro'"),
+            ("china.export_quota fro 2011", "expected 'for', 'from', 'as known', 'as recorded', 'limit' or the end of the statement, found 'fro'"),
             ("china.export_quota for 2010-13", "month 13 is out of range"),
             ("china export_quota", "expected '.' and an attribute"),
             ("assert china.export_quota = 1 t source x", "missing 'for' clause"),

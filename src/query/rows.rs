@@ -353,6 +353,38 @@ impl<'s> Reply<'s> {
         Reply::new(log_seq, kind, row_type, rows.into_iter().map(Ok), cancel)
     }
 
+    /// The same reply, ending after its first `n` rows: the rest are never
+    /// computed (for the statements that stream).
+    pub fn limit(self, n: usize) -> Reply<'s> {
+        let Reply {
+            log_seq,
+            kind,
+            row_type,
+            rows,
+            cancel,
+            ended,
+        } = self;
+        Reply {
+            log_seq,
+            kind,
+            row_type,
+            rows: Box::new(rows.take(n)),
+            cancel,
+            ended,
+        }
+    }
+
+    /// A reply over rows already taken, to print them again.
+    pub fn from_answered(answered: Answered) -> Reply<'static> {
+        Reply::from_rows(
+            answered.log_seq,
+            answered.kind,
+            answered.row_type,
+            answered.rows,
+            Cancel::new(),
+        )
+    }
+
     /// Takes every row, or the first error.
     pub fn collect_all(self) -> Result<Answered> {
         let (log_seq, kind, row_type) = (self.log_seq, self.kind, self.row_type);

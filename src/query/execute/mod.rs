@@ -61,5 +61,10 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
         Statement::Subjects => catalog::subjects(store, cancel),
         Statement::Attributes => catalog::attributes(store, cancel),
         Statement::Write(event) => write::append(store, event, cancel),
+        Statement::Limit(statement, n) => {
+            let reply = execute(store, statement, &cancel)?;
+            let n = usize::try_from(*n).unwrap_or(usize::MAX);
+            Ok(reply.limit(n))
+        }
     }
 }
