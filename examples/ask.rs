@@ -17,6 +17,7 @@ fn main() -> annals::Result<()> {
         valid: Some(Period::year(2011)),
         known: Some(Period::month(2010, 11)),
         recorded: None,
+        filter: Default::default(),
     };
     let answer = store.get(&question)?;
     for row in &answer.rows {

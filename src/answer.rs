@@ -36,7 +36,41 @@ impl Selector {
     }
 }
 
-/// `selector for P as known Q as recorded at seq R`.
+/// Which events a `get` reads, chosen before resolution (SPEC §5, `where`):
+/// the slot as those events alone would have it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Only this source's claims and denials.
+    pub source: Option<String>,
+    /// Only claims of this modality.
+    pub modality: Option<Modality>,
+    /// Only claims whose quote contains this text, ignoring case.
+    pub quote_contains: Option<String>,
+}
+
+impl EventFilter {
+    fn keeps_claim(&self, entry: &crate::index::ClaimEntry) -> bool {
+        self.source.as_ref().is_none_or(|s| *s == entry.source)
+            && self.modality.is_none_or(|m| m == entry.modality)
+            && self.quote_contains.as_ref().is_none_or(|words| {
+                entry
+                    .quote
+                    .as_deref()
+                    .is_some_and(|q| contains_ignoring_case(q, words))
+            })
+    }
+
+    fn keeps_denial(&self, source: &str) -> bool {
+        self.source.as_ref().is_none_or(|s| s == source)
+    }
+}
+
+/// Whether `text` contains `words`, ignoring case.
+pub(crate) fn contains_ignoring_case(text: &str, words: &str) -> bool {
+    text.to_lowercase().contains(&words.to_lowercase())
+}
+
+/// `selector for P as known Q as recorded at seq R where …`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Get {
     pub selector: Selector,
@@ -46,6 +80,8 @@ pub struct Get {
     pub known: Option<Period>,
     /// The log position `R`; `None` uses the whole log.
     pub recorded: Option<u64>,
+    /// The events read; the default reads them all.
+    pub filter: EventFilter,
 }
 
 impl Get {
@@ -55,6 +91,7 @@ impl Get {
             valid: None,
             known: None,
             recorded: None,
+            filter: EventFilter::default(),
         }
     }
 }
@@ -123,6 +160,7 @@ pub(crate) struct Counted {
 pub(crate) struct Reader<'a> {
     pub view: View<'a>,
     published: HashMap<String, Option<Period>>,
+    filter: EventFilter,
 }
 
 impl<'a> Reader<'a> {
@@ -130,6 +168,7 @@ impl<'a> Reader<'a> {
         Reader {
             view,
             published: HashMap::new(),
+            filter: EventFilter::default(),
         }
     }
 
@@ -163,6 +202,9 @@ impl<'a> Reader<'a> {
     ) -> Result<Vec<Counted>> {
         let mut out = Vec::with_capacity(claims.len());
         for claim in claims {
+            if !self.filter.keeps_claim(&claim.entry) {
+                continue;
+            }
             let targets = if claim.targeted {
                 self.view.targets(claim.seq)?
             } else {
@@ -182,6 +224,9 @@ impl<'a> Reader<'a> {
                     source,
                 } = target
                 {
+                    if !self.filter.keeps_denial(source) {
+                        continue;
+                    }
                     let deny_known = self.effective_known(*deny_known, source)?;
                     if known.is_none_or(|q| deny_known.known_by(q))
                         && !self.view.is_retracted(*actor)?
@@ -305,6 +350,7 @@ pub fn get_by_series<'a>(
     question: &Get,
 ) -> Result<impl Iterator<Item = Result<Vec<Row>>> + 'a> {
     let mut reader = Reader::new(view);
+    reader.filter = question.filter.clone();
     let period = question.valid.unwrap_or(Period::ALL);
     let known = question.known;
     let series = view.series_entries(

@@ -59,7 +59,7 @@ pub mod synthetic;
 #[doc(hidden)]
 pub mod testing;
 
-pub use answer::{Answer, ClaimView, Get, Row, Selector};
+pub use answer::{Answer, ClaimView, EventFilter, Get, Row, Selector};
 pub use error::{Error, Result};
 pub use event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 pub use index::AttributeMatch;

@@ -248,6 +248,7 @@ impl Questions {
             valid: Some(valid),
             known,
             recorded: None,
+            filter: Default::default(),
         }
     }
 

@@ -107,6 +107,11 @@ fn explain_answers_match_the_golden_file() {
 }
 
 #[test]
+fn claims_listings_and_where_match_the_golden_file() {
+    check("claims");
+}
+
+#[test]
 fn catalog_answers_match_the_golden_file() {
     check("catalog");
 }

@@ -22,6 +22,7 @@ fn get(selector: Selector, valid: Option<&str>, known: Option<&str>, recorded: O
         valid: valid.map(|p| Period::parse(p).unwrap()),
         known: known.map(|p| Period::parse(p).unwrap()),
         recorded,
+        filter: Default::default(),
     }
 }
 

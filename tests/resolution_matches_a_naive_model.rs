@@ -452,6 +452,7 @@ fn store_answer(store: &Store, q: &Question) -> Vec<Shape> {
         valid: q.valid,
         known: q.known,
         recorded: q.recorded,
+        filter: Default::default(),
     };
     let answer = store.get(&get).unwrap();
     answer

@@ -28,6 +28,7 @@ fn every_answer(store: &Store) -> Vec<String> {
             valid: None,
             known: known.map(|k| Period::parse(k).unwrap()),
             recorded: None,
+            filter: Default::default(),
         };
         let answer = store.get(&get).unwrap();
         out.push(format!(

@@ -27,6 +27,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 const KEYWORDS: &[&str] = &[
+    "claims",
+    "where",
+    "limit",
+    "contains",
+    "status",
     "history",
     "timeline",
     "diff",
@@ -104,6 +109,9 @@ Ask a question, or write an event; one statement per line (a quote may span line
   diff china.* between oct 2010 and 2019               what changed in what was known
   contested as known 2011        sources        source wsj-2010-10-19        subjects        attributes
   china.export_quota for 2010 as recorded at seq 40    the answer as the log stood then
+  claims *.* where source = wsj-2010-10-19             the claims themselves, with their status
+  claims *.* where quote contains 'bargaining'         (also modality = plan, status = denied)
+  china.production for 2011 where modality = fact      a get over facts only      … limit 20
 
   define attribute export_quota kind period unit t doc 'Annual export quota'
   source wsj-2010-10-19 published 2010-10-19 title '…' publisher '…'

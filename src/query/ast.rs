@@ -18,6 +18,9 @@ pub enum Statement {
     Get(Reading),
     /// `history china.export_quota_change for 2011`
     History(Reading),
+    /// `claims *.* where source = wsj-2010-10-19 as known 2011`: the claims
+    /// themselves, each with its status as of the question.
+    Claims(Reading),
     /// `timeline prices.ndpr_oxide from 2010 to 2012 every month avg`
     Timeline {
         reading: Reading,
@@ -81,6 +84,80 @@ pub struct Reading {
     pub known: Option<Period>,
     /// `as recorded at seq N`.
     pub recorded: Option<u64>,
+    /// `where …` (gets and `claims` only).
+    pub filter: Filter,
+}
+
+/// The conditions of a `where` clause, joined with `and`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// `source = ID`
+    pub source: Option<String>,
+    /// `modality = fact|plan|forecast|considered`
+    pub modality: Option<Modality>,
+    /// `status = …`: needs resolution, so `claims` only.
+    pub status: Option<ClaimStatus>,
+    /// `quote contains 'text'`, ignoring case.
+    pub quote_contains: Option<String>,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+/// A claim's status in a `claims` listing: its winner's status when it
+/// wins its slot, its standing beside the winner when it does not, or
+/// `retracted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimStatus {
+    Current,
+    Contested,
+    Denied,
+    Agrees,
+    Superseded,
+    Conflicting,
+    Retracted,
+}
+
+impl ClaimStatus {
+    pub const ALL: [(ClaimStatus, &'static str); 7] = [
+        (ClaimStatus::Current, "current"),
+        (ClaimStatus::Contested, "contested"),
+        (ClaimStatus::Denied, "denied"),
+        (ClaimStatus::Agrees, "agrees"),
+        (ClaimStatus::Superseded, "superseded"),
+        (ClaimStatus::Conflicting, "conflicting"),
+        (ClaimStatus::Retracted, "retracted"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        ClaimStatus::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("current", |(_, n)| n)
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut conditions = Vec::new();
+        if let Some(s) = &self.source {
+            conditions.push(format!("source = {s}"));
+        }
+        if let Some(m) = self.modality {
+            conditions.push(format!("modality = {m}"));
+        }
+        if let Some(s) = self.status {
+            conditions.push(format!("status = {}", s.name()));
+        }
+        if let Some(q) = &self.quote_contains {
+            conditions.push(format!("quote contains {}", quote_text(q)));
+        }
+        write!(f, "where {}", conditions.join(" and "))
+    }
 }
 
 /// A point of comparison for `diff`: a known time or a log position.
@@ -174,6 +251,9 @@ impl fmt::Display for Reading {
         if let Some(seq) = self.recorded {
             write!(f, " as recorded at seq {seq}")?;
         }
+        if !self.filter.is_empty() {
+            write!(f, " {}", self.filter)?;
+        }
         Ok(())
     }
 }
@@ -199,6 +279,7 @@ impl fmt::Display for Statement {
         match self {
             Statement::Get(r) => write!(f, "{r}"),
             Statement::History(r) => write!(f, "history {r}"),
+            Statement::Claims(r) => write!(f, "claims {r}"),
             Statement::Explain(r) => write!(f, "explain {r}"),
             Statement::Timeline { reading, every } => {
                 write!(f, "timeline {reading}")?;

@@ -219,6 +219,7 @@ enum Allow {
     Every,
     Between,
     Limit,
+    Where,
 }
 
 struct Clauses {
@@ -228,6 +229,7 @@ struct Clauses {
     every: Option<(Unit, Aggregate)>,
     between: Option<(Moment, Moment)>,
     limit: Option<u64>,
+    filter: Filter,
 }
 
 /// The clauses after a selector, in any order, each at most once.
@@ -239,6 +241,7 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
         every: None,
         between: None,
         limit: None,
+        filter: Filter::default(),
     };
     loop {
         let (rest, _) = skip(input);
@@ -323,6 +326,13 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             ))(rest)?;
             c.every = Some((unit, aggregate));
             input = rest;
+        } else if allow.contains(&Allow::Where) && kw("where")(rest).is_ok() {
+            if !c.filter.is_empty() {
+                return Err(duplicate("where"));
+            }
+            let (rest, filter) = cut(conditions)(kw("where")(rest)?.0)?;
+            c.filter = filter;
+            input = rest;
         } else if allow.contains(&Allow::Limit) && kw("limit")(rest).is_ok() {
             if c.limit.is_some() {
                 return Err(duplicate("limit"));
@@ -355,6 +365,9 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             if allow.contains(&Allow::Between) {
                 names.push("'between'");
             }
+            if allow.contains(&Allow::Where) {
+                names.push("'where'");
+            }
             if allow.contains(&Allow::Limit) {
                 names.push("'limit'");
             }
@@ -362,6 +375,69 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             let mut e = SyntaxError::expected(rest, names[0]);
             e.expected = names.iter().map(|s| s.to_string()).collect();
             return Err(nom::Err::Failure(e));
+        }
+    }
+}
+
+/// `cond { "and" cond }` after `where`; each kind of condition once.
+fn conditions(mut input: &str) -> PResult<'_, Filter> {
+    let mut filter = Filter::default();
+    loop {
+        let before = skip(input).0;
+        let twice = |what: &str| {
+            nom::Err::Failure(SyntaxError::message(
+                before,
+                format!("the {what} condition is given twice"),
+            ))
+        };
+        let equals = |i| cut(ws(nom::character::complete::char('=')))(i);
+        let rest = if let Ok((rest, _)) = kw("source")(input) {
+            if filter.source.is_some() {
+                return Err(twice("source"));
+            }
+            let (rest, _) = equals(rest)?;
+            let (rest, source) = cut(id)(rest)?;
+            filter.source = Some(source);
+            rest
+        } else if let Ok((rest, _)) = kw("modality")(input) {
+            if filter.modality.is_some() {
+                return Err(twice("modality"));
+            }
+            let (rest, _) = equals(rest)?;
+            let (rest, m) = cut(choice(
+                &MODALITIES,
+                "a modality: fact, plan, forecast or considered",
+            ))(rest)?;
+            filter.modality = Some(m);
+            rest
+        } else if let Ok((rest, _)) = kw("status")(input) {
+            if filter.status.is_some() {
+                return Err(twice("status"));
+            }
+            let (rest, _) = equals(rest)?;
+            let (rest, s) = cut(choice(
+                &ClaimStatus::ALL,
+                "a status: current, contested, denied, agrees, superseded, conflicting or retracted",
+            ))(rest)?;
+            filter.status = Some(s);
+            rest
+        } else if let Ok((rest, _)) = kw("quote")(input) {
+            if filter.quote_contains.is_some() {
+                return Err(twice("quote"));
+            }
+            let (rest, _) = cut(kw("contains"))(rest)?;
+            let (rest, words) = cut(text)(rest)?;
+            filter.quote_contains = Some(words);
+            rest
+        } else {
+            return Err(nom::Err::Failure(SyntaxError::expected(
+                before,
+                "a condition: source = ID, modality = M, status = S or quote contains 'text'",
+            )));
+        };
+        match kw("and")(rest) {
+            Ok((rest, _)) => input = rest,
+            Err(_) => return Ok((rest, filter)),
         }
     }
 }
@@ -401,6 +477,7 @@ fn reading<'a>(input: &'a str, allow: &[Allow]) -> PResult<'a, (Reading, Clauses
                 valid: c.valid,
                 known: c.known,
                 recorded: c.recorded,
+                filter: c.filter.clone(),
             },
             c,
         ),
@@ -408,6 +485,27 @@ fn reading<'a>(input: &'a str, allow: &[Allow]) -> PResult<'a, (Reading, Clauses
 }
 
 const READ: &[Allow] = &[Allow::Valid, Allow::Known, Allow::Recorded, Allow::Limit];
+/// A get also takes `where`.
+const GET: &[Allow] = &[
+    Allow::Valid,
+    Allow::Known,
+    Allow::Recorded,
+    Allow::Limit,
+    Allow::Where,
+];
+
+/// A get whose `where` asks for a status is refused: a status needs the
+/// resolution that `where` on a get comes before (SPEC §5).
+fn get_statement(input: &str) -> PResult<'_, Statement> {
+    let (rest, (r, c)) = reading(input, GET)?;
+    if r.filter.status.is_some() {
+        return Err(nom::Err::Failure(SyntaxError::message(
+            input,
+            "'where status = …' needs resolution, which 'where' on a get comes before; ask 'claims … where status = …'",
+        )));
+    }
+    Ok((rest, limited(Statement::Get(r), c.limit)))
+}
 
 /// `statement`, wrapped in [`Statement::Limit`] when a `limit N` was given.
 fn limited(statement: Statement, limit: Option<u64>) -> Statement {
@@ -426,14 +524,15 @@ fn statement(input: &str) -> PResult<'_, Statement> {
     // A statement word followed by '.' is a subject of that name.
     let is_subject = word(start).is_ok_and(|(r, _)| r.starts_with('.'));
     if is_subject {
-        let (rest, (r, c)) = reading(start, READ)?;
-        return Ok((rest, limited(Statement::Get(r), c.limit)));
+        return get_statement(start);
     }
     match first.as_str() {
         "history" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::History(r), c.limit))),
         "explain" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::Explain(r), c.limit))),
+        "claims" => reading(after(), GET)
+            .map(|(rest, (r, c))| (rest, limited(Statement::Claims(r), c.limit))),
         "timeline" => {
             let (rest, (r, c)) = reading(
                 after(),
@@ -509,16 +608,13 @@ fn statement(input: &str) -> PResult<'_, Statement> {
         "assert" => assert(after()),
         "deny" => deny(after()),
         "retract" => retract(after()),
-        _ => {
-            let (rest, (r, c)) = reading(start, READ).map_err(|e| match e {
-                nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
-                    start,
-                    "a statement (a selector such as china.export_quota, history, timeline, diff, explain, contested, sources, source, subjects, attributes, define, assert, deny or retract)",
-                )),
-                other => other,
-            })?;
-            Ok((rest, limited(Statement::Get(r), c.limit)))
-        }
+        _ => get_statement(start).map_err(|e| match e {
+            nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
+                start,
+                "a statement (a selector such as china.export_quota, history, timeline, diff, explain, claims, contested, sources, source, subjects, attributes, define, assert, deny or retract)",
+            )),
+            other => other,
+        }),
     }
 }
 
@@ -788,7 +884,7 @@ mod tests {
     fn errors_say_what_was_expected_and_found() {
         let cases = [
             ("china.export_quota for 2011 as knwon 2010", "expected 'known', 'of' or 'recorded' after 'as', found 'knwon'"),
-            ("china.export_quota fro 2011", "expected 'for', 'from', 'as known', 'as recorded', 'limit' or the end of the statement, found 'fro'"),
+            ("china.export_quota fro 2011", "expected 'for', 'from', 'as known', 'as recorded', 'where', 'limit' or the end of the statement, found 'fro'"),
             ("china.export_quota for 2010-13", "month 13 is out of range"),
             ("china export_quota", "expected '.' and an attribute"),
             ("assert china.export_quota = 1 t source x", "missing 'for' clause"),

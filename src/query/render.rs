@@ -63,6 +63,17 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "event",
             "others",
         ],
+        RowType::Claim => &[
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "status",
+            "modality",
+            "known",
+            "source",
+            "event",
+        ],
         RowType::Step => &[
             "seq",
             "event",
@@ -122,6 +133,18 @@ pub fn csv_columns(row_type: RowType) -> &'static [&'static str] {
             "source",
             "quote",
             "others",
+        ],
+        RowType::Claim => &[
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "status",
+            "modality",
+            "event",
+            "known",
+            "source",
+            "quote",
         ],
         other => columns(other),
     }
@@ -183,6 +206,18 @@ fn slot_state_text(state: &Option<SlotState>) -> Json {
 pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
     let object = match row {
         AnswerRow::Slot(row) => return slot_json(row),
+        AnswerRow::Claim(c) => json!({
+            "subject": c.subject,
+            "attribute": c.attribute,
+            "valid": c.valid.to_string(),
+            "event": c.event,
+            "value": c.value.to_string(),
+            "status": c.status.name(),
+            "modality": c.modality.name(),
+            "known": c.known.to_string(),
+            "source": c.source,
+            "quote": c.quote,
+        }),
         AnswerRow::Step(s) => json!({
             "seq": s.seq,
             "event": s.event,

@@ -14,8 +14,9 @@
 use crate::answer::Row;
 use crate::error::{Error, Result};
 use crate::event::Kind;
+use crate::event::Modality;
 use crate::period::Period;
-use crate::query::ast::Aggregate;
+use crate::query::ast::{Aggregate, ClaimStatus};
 use crate::resolve::{Standing, Status};
 use crate::value::Value;
 use serde::Serialize;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 pub enum StatementKind {
     Get,
     Contested,
+    Claims,
     History,
     Timeline,
     Diff,
@@ -44,6 +46,7 @@ impl StatementKind {
         match self {
             StatementKind::Get => "get",
             StatementKind::Contested => "contested",
+            StatementKind::Claims => "claims",
             StatementKind::History => "history",
             StatementKind::Timeline => "timeline",
             StatementKind::Diff => "diff",
@@ -63,6 +66,7 @@ impl StatementKind {
 #[serde(rename_all = "snake_case")]
 pub enum RowType {
     Slot,
+    Claim,
     Step,
     Bucket,
     Change,
@@ -81,6 +85,8 @@ pub enum RowType {
 pub enum AnswerRow {
     /// A resolved slot: `get`, `contested`, and `timeline` without `every`.
     Slot(Row),
+    /// One claim with its status as of the question: `claims`.
+    Claim(ClaimListing),
     /// One event in the story of a slot: `history`.
     Step(HistoryStep),
     /// One bucket of `timeline … every`.
@@ -99,6 +105,27 @@ pub enum AnswerRow {
     Attribute(AttributeListing),
     /// What a writing statement appended.
     Written(Written),
+}
+
+/// A claim as `claims` lists it: where it stands (its slot, or for a state
+/// attribute each run of days over which its standing is the same), and
+/// what it says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimListing {
+    pub subject: String,
+    pub attribute: String,
+    #[serde(serialize_with = "crate::typed::period")]
+    pub valid: Period,
+    pub event: String,
+    pub seq: u64,
+    #[serde(serialize_with = "crate::typed::value")]
+    pub value: Value,
+    pub status: ClaimStatus,
+    pub modality: Modality,
+    #[serde(serialize_with = "crate::typed::period")]
+    pub known: Period,
+    pub source: String,
+    pub quote: Option<String>,
 }
 
 /// A claim's value and event, as `history` names the winner at a step.

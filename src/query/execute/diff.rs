@@ -37,6 +37,7 @@ pub(super) fn diff<'s>(
                 valid,
                 known,
                 recorded,
+                filter: Default::default(),
             })?
             .rows)
     };

@@ -48,6 +48,7 @@ pub(super) fn contested<'s>(
         valid: None,
         known,
         recorded,
+        filter: Default::default(),
     };
     let question = super::names::question(&view, &reading)?;
     let series = answer::get_by_series(view, &question)?;

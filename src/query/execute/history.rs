@@ -112,6 +112,7 @@ fn step(
         valid: Some(valid),
         known: r.known,
         recorded: Some(touch.seq),
+        filter: Default::default(),
     };
     let answer = store.get(&question)?;
     let mut standings: Vec<String> = Vec::new();

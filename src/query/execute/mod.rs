@@ -3,6 +3,8 @@
 //!
 //! - `get`: `get`, `contested`, and `timeline` without `every` — resolved
 //!   slots, streamed one series at a time;
+//! - `claims`: the claims themselves, each with its status, filtered by
+//!   `where`;
 //! - `history`: every event of a slot, in log order, with its standing;
 //! - `timeline`: `timeline … every`, calendar buckets, one series at a time;
 //! - `diff`: what changed in knowledge between two moments;
@@ -17,6 +19,7 @@
 //! text for people or programs: that is [`super::render`]'s job.
 
 mod catalog;
+mod claims;
 mod diff;
 mod explain;
 mod get;
@@ -41,6 +44,7 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
             recorded,
         } => get::contested(store, selector.as_ref(), *known, *recorded, cancel),
         Statement::History(r) => history::history(store, r, cancel),
+        Statement::Claims(r) => claims::claims(store, r, cancel),
         Statement::Timeline {
             reading,
             every: None,

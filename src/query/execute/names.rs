@@ -3,7 +3,7 @@
 //! answer. Every reading statement's executor starts here.
 
 use super::super::ast::{AttributeSyntax, Reading, SelectorSyntax};
-use crate::answer::{Get, Selector};
+use crate::answer::{EventFilter, Get, Selector};
 use crate::error::{Error, Result};
 use crate::index::{AttributeMatch, View};
 use crate::storage::Table;
@@ -47,6 +47,11 @@ pub(super) fn question(view: &View<'_>, r: &Reading) -> Result<Get> {
         valid: r.valid,
         known: r.known,
         recorded: Some(view.position),
+        filter: EventFilter {
+            source: r.filter.source.clone(),
+            modality: r.filter.modality,
+            quote_contains: r.filter.quote_contains.clone(),
+        },
     })
 }
 
