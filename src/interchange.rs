@@ -374,9 +374,7 @@ pub fn event_json(event: &Event) -> Map<String, Json> {
 pub fn export_line(envelope: &Envelope) -> String {
     let mut m = event_json(&envelope.record.event);
     m.insert("seq".into(), Json::from(envelope.record.seq));
-    let recorded = jiff::Timestamp::from_microsecond(envelope.record.recorded)
-        .map(|t| t.to_string())
-        .unwrap_or_else(|_| envelope.record.recorded.to_string());
+    let recorded = log::recorded_text(envelope.record.recorded);
     m.insert("recorded".into(), Json::String(recorded));
     m.insert("hash".into(), Json::String(log::hex(&envelope.hash)));
     Json::Object(m).to_string()

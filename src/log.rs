@@ -145,6 +145,14 @@ pub fn read_record(storage: &dyn crate::storage::Storage, seq: u64) -> Result<Re
     Ok(read_envelope(storage, seq)?.record)
 }
 
+/// A record's `recorded` time (microseconds since the Unix epoch) as
+/// RFC 3339 in UTC, as export and `show` print it.
+pub fn recorded_text(recorded: i64) -> String {
+    jiff::Timestamp::from_microsecond(recorded)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| recorded.to_string())
+}
+
 pub fn hex(hash: &Hash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }

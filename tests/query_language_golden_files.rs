@@ -46,7 +46,7 @@ fn run_script(script: &str) -> String {
         out.push_str(line);
         out.push('\n');
         match query::run(&store, statement).and_then(|reply| render::render(reply, format, 0)) {
-            Ok(text) => out.push_str(&text),
+            Ok(text) => out.push_str(&without_clock(&text)),
             Err(e) => {
                 out.push_str(&format!("error: {e}\n"));
             }
@@ -54,6 +54,23 @@ fn run_script(script: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The recorded time of a record, and so its hash, differ at every import:
+/// `show` prints them as placeholders here (a test of the binary checks
+/// them against `export`).
+fn without_clock(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            for field in ["recorded", "hash"] {
+                if line.starts_with(field) && line.contains(" : ") {
+                    let (name, _) = line.split_once(" : ").unwrap_or((line, ""));
+                    return format!("{name} : <{field}>\n");
+                }
+            }
+            format!("{line}\n")
+        })
+        .collect()
 }
 
 fn check(name: &str) {

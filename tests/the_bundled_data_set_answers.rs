@@ -579,3 +579,68 @@ fn the_story_of_every_slot_ends_on_the_winner_of_the_plain_get() {
     );
     assert_eq!(last.winner.as_ref().unwrap().value.to_string(), ">=90 %");
 }
+
+/// `show` gives one event whole: the fields it was imported with, its
+/// position, recorded time and hash exactly as `export` has them, and its
+/// quote inside the words around it in the source's text.
+#[test]
+fn show_gives_an_event_whole_with_its_quote_in_context() {
+    let scratch = imported();
+    let run = scratch.run(&[
+        "query",
+        "show reuters-2010-10-28-deny-quota-cut-2011",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answer: Json = serde_json::from_str(&run.stdout).unwrap();
+    let row = &answer["rows"][0];
+    assert_eq!(row["event"]["op"], "deny");
+    assert_eq!(row["event"]["target"], "wsj-2010-10-19-quota-cut-2011");
+    let context = row["context"].as_str().unwrap();
+    assert!(context.contains('«') && context.contains('»'), "{context}");
+    let exported = scratch.export();
+    let line: Json = exported
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).unwrap())
+        .find(|l| l["seq"] == row["seq"])
+        .unwrap();
+    assert_eq!(line["hash"], row["hash"]);
+    assert_eq!(line["recorded"], row["recorded"]);
+    assert_eq!(line["id"], row["event"]["id"]);
+}
+
+/// `source ID` gives the whole source, its text and every revision.
+#[test]
+fn a_source_is_shown_whole_with_its_revisions() {
+    let scratch = imported();
+    let run = scratch.run(&[
+        "query",
+        "source scio-rare-earth-white-paper",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answer: Json = serde_json::from_str(&run.stdout).unwrap();
+    let row = &answer["rows"][0];
+    let revisions: Vec<(u64, &str)> = row["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["seq"].as_u64().unwrap(), r["published"].as_str().unwrap()))
+        .collect();
+    assert_eq!(revisions, [(82, "2010-06"), (193, "2012-06")]);
+    assert_eq!(row["published"], "2012-06");
+    assert!(
+        row["text"].as_str().unwrap().len() > 30_000,
+        "the whole text"
+    );
+    let table = scratch.run(&["query", "source scio-rare-earth-white-paper"]);
+    assert!(
+        table
+            .stdout
+            .contains("revisions : seq 82: published 2010-06; seq 193: published 2012-06"),
+        "{}",
+        &table.stdout[..400.min(table.stdout.len())]
+    );
+}

@@ -28,6 +28,7 @@ use std::time::Instant;
 
 const KEYWORDS: &[&str] = &[
     "claims",
+    "show",
     "where",
     "limit",
     "contains",
@@ -112,6 +113,7 @@ Ask a question, or write an event; one statement per line (a quote may span line
   claims *.* where source = wsj-2010-10-19             the claims themselves, with their status
   claims *.* where quote contains 'bargaining'         (also modality = plan, status = denied)
   china.production for 2011 where modality = fact      a get over facts only      … limit 20
+  show wsj-2010-10-19-quota-cut-2011                   one event whole, its quote in its source
 
   define attribute export_quota kind period unit t doc 'Annual export quota'
   source wsj-2010-10-19 published 2010-10-19 title '…' publisher '…'

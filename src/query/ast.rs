@@ -47,6 +47,8 @@ pub enum Statement {
     },
     /// `source wsj-2010-10-19`
     ShowSource(String),
+    /// `show wsj-2010-10-19-quota-cut-2011`: one event whole.
+    Show(String),
     Subjects,
     Attributes,
     /// Any reading statement followed by `limit N`: its first N rows.
@@ -322,6 +324,7 @@ impl fmt::Display for Statement {
                 None => f.write_str("sources"),
             },
             Statement::ShowSource(id) => write!(f, "source {id}"),
+            Statement::Show(id) => write!(f, "show {id}"),
             Statement::Subjects => f.write_str("subjects"),
             Statement::Attributes => f.write_str("attributes"),
             Statement::Write(event) => write_event(f, event),

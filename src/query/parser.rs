@@ -595,6 +595,10 @@ fn statement(input: &str) -> PResult<'_, Statement> {
             let (rest, c) = clauses(rest, &[Allow::Limit])?;
             Ok((rest, limited(Statement::Sources { of }, c.limit)))
         }
+        "show" => {
+            let (rest, event_id) = cut(id)(after())?;
+            Ok((rest, Statement::Show(event_id)))
+        }
         "subjects" => {
             let (rest, c) = clauses(after(), &[Allow::Limit])?;
             Ok((rest, limited(Statement::Subjects, c.limit)))

@@ -74,6 +74,34 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "source",
             "event",
         ],
+        // Every field an event of any op can have; the vertical layout,
+        // which is how a table shows one event, leaves out the empty ones.
+        RowType::Event => &[
+            "seq",
+            "recorded",
+            "hash",
+            "op",
+            "id",
+            "subject",
+            "attribute",
+            "valid",
+            "value",
+            "known",
+            "source",
+            "modality",
+            "quote",
+            "note",
+            "target",
+            "reason",
+            "title",
+            "publisher",
+            "published",
+            "url",
+            "kind",
+            "unit",
+            "doc",
+            "context",
+        ],
         RowType::Step => &[
             "seq",
             "event",
@@ -146,6 +174,17 @@ pub fn csv_columns(row_type: RowType) -> &'static [&'static str] {
             "source",
             "quote",
         ],
+        // The whole source: a table shows it a field a line, text included.
+        RowType::SourceText => &[
+            "id",
+            "title",
+            "publisher",
+            "published",
+            "url",
+            "note",
+            "revisions",
+            "text",
+        ],
         other => columns(other),
     }
 }
@@ -206,6 +245,13 @@ fn slot_state_text(state: &Option<SlotState>) -> Json {
 pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
     let object = match row {
         AnswerRow::Slot(row) => return slot_json(row),
+        AnswerRow::Event(e) => json!({
+            "seq": e.seq,
+            "recorded": e.recorded,
+            "hash": e.hash,
+            "event": e.event,
+            "context": e.context,
+        }),
         AnswerRow::Claim(c) => json!({
             "subject": c.subject,
             "attribute": c.attribute,
@@ -276,6 +322,10 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "text": s.text,
             "excerpt": s.text.as_deref().map(excerpt),
             "revised_at_seq": s.revised_at_seq,
+            "revisions": s.revisions.iter().map(|r| json!({
+                "seq": r.seq,
+                "published": r.published.to_string(),
+            })).collect::<Vec<_>>(),
         }),
         AnswerRow::Subject(s) => json!({
             "subject": s.subject,
@@ -302,7 +352,25 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
 
 /// The cells a table or CSV shows of one row, keyed by column.
 fn row_cells(row: &AnswerRow) -> Map<String, Json> {
+    if let AnswerRow::Event(e) = row {
+        // The event's own fields side by side with where the log keeps it.
+        let mut cells = Map::new();
+        cells.insert("seq".into(), json!(e.seq));
+        cells.insert("recorded".into(), json!(e.recorded));
+        cells.insert("hash".into(), json!(e.hash));
+        cells.extend(e.event.iter().map(|(k, v)| (k.clone(), v.clone())));
+        cells.insert("context".into(), json!(e.context));
+        return cells;
+    }
     let mut cells = row_json(row);
+    if let AnswerRow::SourceText(s) = row {
+        let revisions: Vec<String> = s
+            .revisions
+            .iter()
+            .map(|r| format!("seq {}: published {}", r.seq, r.published))
+            .collect();
+        cells.insert("revisions".into(), json!(revisions.join("; ")));
+    }
     if let AnswerRow::Change(c) = row {
         cells.insert("before".into(), slot_state_text(&c.before));
         cells.insert("after".into(), slot_state_text(&c.after));
@@ -403,6 +471,10 @@ pub fn table(answered: &Answered, width: u16) -> String {
     if answered.rows.is_empty() {
         return format!("(no rows; log_seq {})\n", answered.log_seq);
     }
+    // One event, or one source with its text, reads best a field a line.
+    if matches!(answered.row_type, RowType::Event | RowType::SourceText) {
+        return vertical(answered);
+    }
     let columns = columns(answered.row_type);
     let cells: Vec<Vec<String>> = answered
         .rows
@@ -479,6 +551,10 @@ fn vertical_row(number: usize, row_type: RowType, row: &AnswerRow) -> String {
     let mut out = format!("-[ row {number} ]-\n");
     for column in columns {
         let text = cell_text(cells.get(*column));
+        // An event's fields depend on its op: show those it has.
+        if row_type == RowType::Event && text.is_empty() {
+            continue;
+        }
         out.push_str(&format!("{column:<name_width$} : {text}\n"));
     }
     out

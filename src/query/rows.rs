@@ -30,6 +30,7 @@ pub enum StatementKind {
     Get,
     Contested,
     Claims,
+    Show,
     History,
     Timeline,
     Diff,
@@ -47,6 +48,7 @@ impl StatementKind {
             StatementKind::Get => "get",
             StatementKind::Contested => "contested",
             StatementKind::Claims => "claims",
+            StatementKind::Show => "show",
             StatementKind::History => "history",
             StatementKind::Timeline => "timeline",
             StatementKind::Diff => "diff",
@@ -67,6 +69,7 @@ impl StatementKind {
 pub enum RowType {
     Slot,
     Claim,
+    Event,
     Step,
     Bucket,
     Change,
@@ -87,6 +90,8 @@ pub enum AnswerRow {
     Slot(Row),
     /// One claim with its status as of the question: `claims`.
     Claim(ClaimListing),
+    /// One event whole: `show`.
+    Event(EventDetail),
     /// One event in the story of a slot: `history`.
     Step(HistoryStep),
     /// One bucket of `timeline … every`.
@@ -126,6 +131,23 @@ pub struct ClaimListing {
     pub known: Period,
     pub source: String,
     pub quote: Option<String>,
+}
+
+/// One event whole (`show ID`): as the log holds it, and for a claim or a
+/// denial its quote in the context of its source's text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDetail {
+    pub seq: u64,
+    /// When it was written here: RFC 3339, UTC.
+    pub recorded: String,
+    /// The record's hash in the chain, hex.
+    pub hash: String,
+    /// The event in the import format (SPEC §8).
+    pub event: serde_json::Map<String, serde_json::Value>,
+    /// The quote inside the words around it in the source's text (as the
+    /// source stands at the answer's position), marked « »; `None` without
+    /// a quote or a text, or when the text does not hold the quote.
+    pub context: Option<String>,
 }
 
 /// A claim's value and event, as `history` names the winner at a step.
@@ -290,6 +312,17 @@ pub struct SourceDetail {
     pub text: Option<String>,
     /// The seq of the revision shown (the latest at the answer's position).
     pub revised_at_seq: u64,
+    /// Every revision up to the answer's position, in log order: where each
+    /// was recorded and the publication date it gave.
+    pub revisions: Vec<SourceRevision>,
+}
+
+/// One revision of a source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceRevision {
+    pub seq: u64,
+    #[serde(serialize_with = "crate::typed::period")]
+    pub published: Period,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

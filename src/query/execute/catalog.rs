@@ -5,7 +5,7 @@
 use super::super::ast::SelectorSyntax;
 use super::super::rows::{
     AnswerRow, AttributeListing, Cancel, Reply, RowType, SourceDetail, SourceListing,
-    StatementKind, SubjectListing,
+    SourceRevision, StatementKind, SubjectListing,
 };
 use crate::answer::{Reader, Selector};
 use crate::error::{Error, Result};
@@ -75,11 +75,25 @@ pub(super) fn show_source<'s>(store: &'s Store, id: &str, cancel: Cancel) -> Res
             did_you_mean(id, &known)
         )));
     };
-    let Event::Source(s) = Reader::new(view).record(seq)?.event else {
-        return Err(Error::Corrupt(format!(
+    let reader = Reader::new(view);
+    let not_a_source = |seq| {
+        Error::Corrupt(format!(
             "the source index names record {seq}, which is not a source"
-        )));
+        ))
     };
+    let Event::Source(s) = reader.record(seq)?.event else {
+        return Err(not_a_source(seq));
+    };
+    let mut revisions = Vec::new();
+    for revision in view.source_revisions(id)? {
+        let Event::Source(r) = reader.record(revision)?.event else {
+            return Err(not_a_source(revision));
+        };
+        revisions.push(SourceRevision {
+            seq: revision,
+            published: r.published,
+        });
+    }
     let row = AnswerRow::SourceText(SourceDetail {
         id: s.id,
         title: s.title,
@@ -89,6 +103,7 @@ pub(super) fn show_source<'s>(store: &'s Store, id: &str, cancel: Cancel) -> Res
         note: s.note,
         text: s.text,
         revised_at_seq: seq,
+        revisions,
     });
     Ok(Reply::from_rows(
         view.position,

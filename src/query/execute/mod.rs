@@ -10,6 +10,7 @@
 //! - `diff`: what changed in knowledge between two moments;
 //! - `explain`: every candidate of a slot and why it won or lost;
 //! - `catalog`: `sources`, `source ID`, `subjects`, `attributes`;
+//! - `show`: one event whole, its quote in its source's context;
 //! - `write`: the writing statements, each one batch.
 //!
 //! Every reading statement first checks the names it mentions (an unknown
@@ -25,6 +26,7 @@ mod explain;
 mod get;
 mod history;
 mod names;
+mod show;
 mod timeline;
 mod write;
 
@@ -62,6 +64,7 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
         Statement::Explain(r) => explain::explain(store, r, cancel),
         Statement::Sources { of } => catalog::sources(store, of.as_ref(), cancel),
         Statement::ShowSource(id) => catalog::show_source(store, id, cancel),
+        Statement::Show(id) => show::show(store, id, cancel),
         Statement::Subjects => catalog::subjects(store, cancel),
         Statement::Attributes => catalog::attributes(store, cancel),
         Statement::Write(event) => write::append(store, event, cancel),
