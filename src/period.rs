@@ -65,6 +65,12 @@ impl Day {
         Day(span.get_days())
     }
 
+    /// Midnight UTC at the start of this day, in microseconds since the Unix
+    /// epoch: how a record's `recorded` time compares with a day.
+    pub fn start_of_day_micros(self) -> i64 {
+        self.0 as i64 * 86_400_000_000
+    }
+
     /// The calendar date of this day.
     pub fn date(self) -> Date {
         EPOCH

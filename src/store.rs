@@ -109,6 +109,10 @@ pub struct Store {
     cache: ReadCache,
     /// Opened read-only: `append` refuses every batch.
     read_only: bool,
+    /// The `recorded` time of the head record: a batch is never recorded
+    /// earlier, even if the clock steps back, so that `as recorded at
+    /// <date>` has one answer.
+    last_recorded: std::sync::atomic::AtomicI64,
 }
 
 impl Store {
@@ -142,6 +146,7 @@ impl Store {
     /// of an uncommitted batch, and replays the log tail the projections lack.
     pub(crate) fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
         let head = read_head(storage.as_ref())?;
+        let mut last_recorded = i64::MIN;
         if head.seq > 0 {
             let envelope = log::read_envelope(storage.as_ref(), head.seq)?;
             if envelope.hash != head.hash {
@@ -150,6 +155,7 @@ impl Store {
                     head.seq
                 )));
             }
+            last_recorded = envelope.record.recorded;
         }
         check_seal(storage.as_ref(), head)?;
         let uncommitted: crate::storage::Batch = storage
@@ -196,6 +202,7 @@ impl Store {
             applied: AtomicU64::new(applied),
             cache: ReadCache::default(),
             read_only: false,
+            last_recorded: std::sync::atomic::AtomicI64::new(last_recorded),
         };
         store.catch_up(head)?;
         Ok(store)
@@ -247,7 +254,9 @@ impl Store {
             first_seq,
         )?;
         crash_point("validated");
-        let recorded = jiff::Timestamp::now().as_microsecond();
+        let recorded = jiff::Timestamp::now()
+            .as_microsecond()
+            .max(self.last_recorded.load(Ordering::Acquire));
         let ids: Vec<Option<String>> = batch
             .iter()
             .map(|e| e.event_id().map(str::to_string))
@@ -278,6 +287,7 @@ impl Store {
             (self.commit(&mut head, &records), self.build(&records))
         };
         commit?;
+        self.last_recorded.store(recorded, Ordering::Release);
         // The projections were at the old head (caught up above), so the
         // new records are exactly what they lack; no need to read them back.
         self.publish(writes?, last_seq)?;
@@ -366,6 +376,26 @@ impl Store {
         )?;
         self.applied.store(until, Ordering::Release);
         Ok(())
+    }
+
+    /// The last log position recorded before `micros` (microseconds since
+    /// the Unix epoch, UTC), found by bisection over the log: 0 when no
+    /// record is that old. Bisection needs `recorded` times that never go
+    /// back along the log, which is how the store writes them (a batch's
+    /// records share one time).
+    pub fn position_recorded_before(&self, micros: i64) -> Result<u64> {
+        let (mut low, mut high) = (0, self.position());
+        // Invariant: the record at `low` (if any) is older than `micros`;
+        // every record after `high` is not.
+        while low < high {
+            let middle = low + (high - low).div_ceil(2);
+            if self.record(middle)?.recorded < micros {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        Ok(low)
     }
 
     /// The record at `seq`, its hash checked.

@@ -39,7 +39,7 @@ pub enum Statement {
     Contested {
         selector: Option<SelectorSyntax>,
         known: Option<Period>,
-        recorded: Option<u64>,
+        recorded: Option<Recorded>,
     },
     /// `sources`, `sources of china.export_quota`
     Sources {
@@ -84,10 +84,29 @@ pub struct Reading {
     pub valid: Option<Period>,
     /// `as known P`, `as known in P`, `as of P`.
     pub known: Option<Period>,
-    /// `as recorded at seq N`.
-    pub recorded: Option<u64>,
+    /// `as recorded at seq N` or `as recorded at <date>`.
+    pub recorded: Option<Recorded>,
     /// `where …` (gets and `claims` only).
     pub filter: Filter,
+}
+
+/// Which log position an answer is computed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// `as recorded at seq N`
+    Seq(u64),
+    /// `as recorded at 2026-11-20`: the last position recorded before the
+    /// period ends (timestamps are UTC).
+    Before(Period),
+}
+
+impl fmt::Display for Recorded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Recorded::Seq(n) => write!(f, "as recorded at seq {n}"),
+            Recorded::Before(p) => write!(f, "as recorded at {p}"),
+        }
+    }
 }
 
 /// The conditions of a `where` clause, joined with `and`.
@@ -250,8 +269,8 @@ impl fmt::Display for Reading {
         if let Some(known) = self.known {
             write!(f, " as known {known}")?;
         }
-        if let Some(seq) = self.recorded {
-            write!(f, " as recorded at seq {seq}")?;
+        if let Some(recorded) = self.recorded {
+            write!(f, " {recorded}")?;
         }
         if !self.filter.is_empty() {
             write!(f, " {}", self.filter)?;
@@ -314,8 +333,8 @@ impl fmt::Display for Statement {
                 if let Some(k) = known {
                     write!(f, " as known {k}")?;
                 }
-                if let Some(n) = recorded {
-                    write!(f, " as recorded at seq {n}")?;
+                if let Some(recorded) = recorded {
+                    write!(f, " {recorded}")?;
                 }
                 Ok(())
             }

@@ -10,7 +10,8 @@
 //!
 //! ```text
 //! reading  = selector { "for" period | "from" period "to" period
-//!                     | "as" ( "known" ["in"] period | "of" period | "recorded" "at" "seq" N ) }
+//!                     | "as" ( "known" ["in"] period | "of" period
+//!                            | "recorded" "at" ( "seq" N | period ) ) }
 //! selector = ( name | "*" ) "." ( attribute [ ".*" ] | "*" )
 //! ```
 
@@ -225,7 +226,7 @@ enum Allow {
 struct Clauses {
     valid: Option<Period>,
     known: Option<Period>,
-    recorded: Option<u64>,
+    recorded: Option<Recorded>,
     every: Option<(Unit, Aggregate)>,
     between: Option<(Moment, Moment)>,
     limit: Option<u64>,
@@ -301,9 +302,11 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
                 }
                 let (rest, _) = kw("recorded")(after_as)?;
                 let (rest, _) = cut(kw("at"))(rest)?;
-                let (rest, _) = cut(kw("seq"))(rest)?;
-                let (rest, n) = cut(number)(rest)?;
-                c.recorded = Some(n);
+                let (rest, recorded) = match kw("seq")(rest) {
+                    Ok((rest, _)) => cut(number)(rest).map(|(r, n)| (r, Recorded::Seq(n)))?,
+                    Err(_) => cut(a_period)(rest).map(|(r, p)| (r, Recorded::Before(p)))?,
+                };
+                c.recorded = Some(recorded);
                 input = rest;
             } else {
                 return Err(nom::Err::Failure(SyntaxError::expected(

@@ -19,7 +19,7 @@ use crate::resolve::{Standing, Status};
 use crate::store::Store;
 
 pub(super) fn claims<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
-    let view = store.view(r.recorded);
+    let view = store.view(super::names::recorded(store, r.recorded)?);
     let selector = super::names::selector(&view, &r.selector)?;
     let series = view.series_entries(selector.subject.as_deref(), &selector.attribute)?;
     let period = r.valid.unwrap_or(Period::ALL);

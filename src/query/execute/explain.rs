@@ -14,7 +14,7 @@ use crate::resolve::{Standing, Status};
 use crate::store::Store;
 
 pub(super) fn explain<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
-    let view = store.view(r.recorded);
+    let view = store.view(super::names::recorded(store, r.recorded)?);
     let question = super::names::question(&view, r)?;
     let rows = store.get(&question)?.rows;
     let period = r.valid.unwrap_or(Period::ALL);

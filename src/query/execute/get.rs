@@ -2,7 +2,7 @@
 //! a selector, streamed one series at a time so that `*.*` over a large
 //! store is never held whole.
 
-use super::super::ast::{AttributeSyntax, Reading, SelectorSyntax};
+use super::super::ast::{AttributeSyntax, Reading, Recorded, SelectorSyntax};
 use super::super::rows::{AnswerRow, Cancel, Reply, RowType, StatementKind};
 use crate::answer::{self, Row};
 use crate::error::Result;
@@ -18,7 +18,7 @@ pub(super) fn get<'s>(
     kind: StatementKind,
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
-    let view = store.view(r.recorded);
+    let view = store.view(super::names::recorded(store, r.recorded)?);
     let question = super::names::question(&view, r)?;
     let series = answer::get_by_series(view, &question)?;
     Ok(Reply::new(
@@ -35,10 +35,10 @@ pub(super) fn contested<'s>(
     store: &'s Store,
     selector: Option<&SelectorSyntax>,
     known: Option<Period>,
-    recorded: Option<u64>,
+    recorded: Option<Recorded>,
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
-    let view = store.view(recorded);
+    let view = store.view(super::names::recorded(store, recorded)?);
     let everything = SelectorSyntax {
         subject: None,
         attribute: AttributeSyntax::Any,

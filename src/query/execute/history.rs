@@ -30,7 +30,7 @@ struct Touch {
 }
 
 pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
-    let view = store.view(r.recorded);
+    let view = store.view(super::names::recorded(store, r.recorded)?);
     let sel = super::names::selector(&view, &r.selector)?;
     let period = r.valid.unwrap_or(Period::ALL);
     let reader = Reader::new(view);

@@ -2,11 +2,12 @@
 //! subject or attribute is an error with a "did you mean", never an empty
 //! answer. Every reading statement's executor starts here.
 
-use super::super::ast::{AttributeSyntax, Reading, SelectorSyntax};
+use super::super::ast::{AttributeSyntax, Reading, Recorded, SelectorSyntax};
 use crate::answer::{EventFilter, Get, Selector};
 use crate::error::{Error, Result};
 use crate::index::{AttributeMatch, View};
 use crate::storage::Table;
+use crate::store::Store;
 use crate::validate::did_you_mean;
 
 /// Checks a selector's names against the store and makes it typed.
@@ -38,6 +39,21 @@ pub(super) fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selec
         subject: syntax.subject.clone(),
         attribute,
     })
+}
+
+/// The log position `as recorded at …` names: a seq as given, or the last
+/// record written before a period ends.
+pub(super) fn recorded(store: &Store, recorded: Option<Recorded>) -> Result<Option<u64>> {
+    match recorded {
+        None => Ok(None),
+        Some(Recorded::Seq(n)) => Ok(Some(n)),
+        Some(Recorded::Before(p)) => match p.end {
+            Some(end) => store
+                .position_recorded_before(end.start_of_day_micros())
+                .map(Some),
+            None => Ok(None),
+        },
+    }
 }
 
 /// The typed `get` a reading statement asks, at the view's position.

@@ -18,7 +18,7 @@ pub(super) fn timeline<'s>(
     aggregate: Aggregate,
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
-    let view = store.view(r.recorded);
+    let view = store.view(super::names::recorded(store, r.recorded)?);
     let question = super::names::question(&view, r)?;
     let span = r.valid.unwrap_or(Period::ALL);
     let rows = answer::get_by_series(view, &question)?.flat_map(move |series| {
