@@ -116,6 +116,17 @@ pub fn option_period<S: Serializer>(
     }
 }
 
+/// A list of [`Period`]s in the typed form.
+pub fn periods<S: Serializer>(periods: &[Period], serializer: S) -> Result<S::Ok, S::Error> {
+    struct Typed<'a>(&'a Period);
+    impl serde::Serialize for Typed<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            period(self.0, serializer)
+        }
+    }
+    serializer.collect_seq(periods.iter().map(Typed))
+}
+
 /// Anything with a `Display` name (an outcome, a change), as that text.
 pub fn display<S: Serializer, T: std::fmt::Display>(
     item: &T,

@@ -208,6 +208,8 @@ pub enum Aggregate {
     Min,
     Max,
     Avg,
+    /// Period attributes only; never double-counts nested slots.
+    Sum,
     Count,
 }
 
@@ -231,12 +233,13 @@ impl Unit {
 }
 
 impl Aggregate {
-    pub const ALL: [(Aggregate, &'static str); 6] = [
+    pub const ALL: [(Aggregate, &'static str); 7] = [
         (Aggregate::First, "first"),
         (Aggregate::Last, "last"),
         (Aggregate::Min, "min"),
         (Aggregate::Max, "max"),
         (Aggregate::Avg, "avg"),
+        (Aggregate::Sum, "sum"),
         (Aggregate::Count, "count"),
     ];
 

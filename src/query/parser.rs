@@ -325,7 +325,7 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             ))(rest)?;
             let (rest, aggregate) = cut(choice(
                 &Aggregate::ALL,
-                "an aggregate: first, last, min, max, avg or count",
+                "an aggregate: first, last, min, max, avg, sum or count",
             ))(rest)?;
             c.every = Some((unit, aggregate));
             input = rest;

@@ -278,14 +278,21 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "standing": s.standings.join("; "),
             "winner": s.winner.as_ref().map_or(String::new(), |w| format!("{} ({})", w.value, w.event)),
         }),
-        AnswerRow::Bucket(b) => json!({
-            "subject": b.subject,
-            "attribute": b.attribute,
-            "period": b.period.to_string(),
-            "aggregate": b.aggregate.name(),
-            "value": b.value.to_string(),
-            "claims": b.claims,
-        }),
+        AnswerRow::Bucket(b) => {
+            let mut bucket = json!({
+                "subject": b.subject,
+                "attribute": b.attribute,
+                "period": b.period.to_string(),
+                "aggregate": b.aggregate.name(),
+                "value": b.value.to_string(),
+                "claims": b.claims,
+            });
+            // `sum` says which slots it added.
+            if !b.used.is_empty() {
+                bucket["used"] = json!(b.used.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+            }
+            bucket
+        }
         AnswerRow::Change(c) => json!({
             "change": c.change.name(),
             "subject": c.subject,
@@ -370,6 +377,15 @@ fn row_cells(row: &AnswerRow) -> Map<String, Json> {
             .map(|r| format!("seq {}: published {}", r.seq, r.published))
             .collect();
         cells.insert("revisions".into(), json!(revisions.join("; ")));
+    }
+    if let AnswerRow::Bucket(b) = row {
+        if !b.used.is_empty() {
+            let used: Vec<String> = b.used.iter().map(|p| p.to_string()).collect();
+            cells.insert(
+                "aggregate".into(),
+                json!(format!("sum of {}", used.join(", "))),
+            );
+        }
     }
     if let AnswerRow::Change(c) = row {
         cells.insert("before".into(), slot_state_text(&c.before));

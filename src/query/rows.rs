@@ -198,6 +198,10 @@ pub struct Bucket {
     pub value: Value,
     /// How many slots fell in the bucket.
     pub claims: usize,
+    /// For `sum`: the slots it added, the coarsest that tile the bucket
+    /// without overlapping (2010, not also 2010-H2). Empty otherwise.
+    #[serde(serialize_with = "crate::typed::periods")]
+    pub used: Vec<Period>,
 }
 
 /// How a slot's answer changed between the two moments of a `diff`.

@@ -60,6 +60,12 @@ fn buckets_of(
             head.subject, head.attribute
         )));
     };
+    if aggregate == Aggregate::Sum && kind == Kind::State {
+        return Err(Error::InvalidInput(format!(
+            "{}.{} is a state (it holds on each day), which has no sum; sum adds period attributes such as quotas and production",
+            head.subject, head.attribute
+        )));
+    }
     let span = Period::new(first, last);
     let mut out = Vec::new();
     for bucket in buckets(first, last, unit)? {
@@ -68,13 +74,22 @@ fn buckets_of(
         let Some(bucket) = bucket.intersect(&span) else {
             continue;
         };
-        let inside: Vec<(&Row, Period)> = series
-            .iter()
-            .filter_map(|x| x.valid.intersect(&bucket).map(|p| (x, p)))
-            .collect();
+        let inside: Vec<(&Row, Period)> = if aggregate == Aggregate::Sum {
+            tiling(series, &bucket)
+        } else {
+            series
+                .iter()
+                .filter_map(|x| x.valid.intersect(&bucket).map(|p| (x, p)))
+                .collect()
+        };
         if inside.is_empty() {
             continue;
         }
+        let used = if aggregate == Aggregate::Sum {
+            inside.iter().map(|(_, p)| *p).collect()
+        } else {
+            Vec::new()
+        };
         let value = aggregate_value(&inside, aggregate, kind).map_err(|m| {
             Error::InvalidInput(format!(
                 "{}.{} in {bucket}: {m}",
@@ -88,6 +103,7 @@ fn buckets_of(
             aggregate,
             value,
             claims: inside.len(),
+            used,
         }));
     }
     Ok(out)
@@ -97,6 +113,30 @@ fn buckets_of(
 /// or a chart, and `every day` over three centuries is a mistake to point
 /// out, not an answer to cut short silently.
 const MAX_BUCKETS: usize = 100_000;
+
+/// The slots `sum` adds in `bucket`: those wholly inside it, coarsest
+/// first, leaving out any that overlaps one already taken — so a year and
+/// its halves are never both added — in the order of their start.
+fn tiling<'r>(series: &'r [Row], bucket: &Period) -> Vec<(&'r Row, Period)> {
+    let mut within: Vec<&Row> = series
+        .iter()
+        .filter(|x| x.valid.intersect(bucket) == Some(x.valid))
+        .collect();
+    within.sort_by_key(|x| {
+        (
+            std::cmp::Reverse(x.valid.end_key() - x.valid.start_key()),
+            x.valid.start_key(),
+        )
+    });
+    let mut taken: Vec<&Row> = Vec::new();
+    for row in within {
+        if !taken.iter().any(|t| t.valid.overlaps(&row.valid)) {
+            taken.push(row);
+        }
+    }
+    taken.sort_by_key(|x| x.valid.start_key());
+    taken.into_iter().map(|x| (x, x.valid)).collect()
+}
 
 /// Calendar-aligned buckets of `unit` covering `[first, last)`.
 fn buckets(first: Day, last: Day, unit: Unit) -> Result<Vec<Period>> {
@@ -180,6 +220,7 @@ fn aggregate_value(
             .iter()
             .map(|x| x.0)
             .fold(f64::NEG_INFINITY, f64::max),
+        Aggregate::Sum => numbers.iter().map(|x| x.0).sum::<f64>(),
         _ => match kind {
             // A state holds for days: weigh each value by how long it held.
             Kind::State => {
