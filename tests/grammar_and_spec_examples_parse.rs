@@ -34,6 +34,41 @@ fn every_line_of_the_grammar_examples_parses() {
     assert!(count >= 40, "the examples file holds {count} statements");
 }
 
+/// An example that answers nothing teaches nothing: every question of
+/// `grammar/examples.aq` answers at least one row on the bundled data set.
+#[test]
+fn every_question_of_the_grammar_examples_answers_on_the_bundled_data_set() {
+    use annals::query::ast::Statement;
+    let store = annals::Store::temporary().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rare-earths.jsonl");
+    annals::interchange::import_file(&store, "rare-earths.jsonl", &std::fs::read(data).unwrap())
+        .unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar/examples.aq");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut asked = 0;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with("--") {
+            continue;
+        }
+        if matches!(parse(line), Ok(Statement::Write(_))) {
+            continue;
+        }
+        let rows = store
+            .query(line)
+            .and_then(|reply| reply.collect_all())
+            .unwrap_or_else(|e| panic!("grammar/examples.aq:{}: {line}: {e}", i + 1))
+            .rows;
+        assert!(
+            !rows.is_empty(),
+            "grammar/examples.aq:{}: {line} answers nothing",
+            i + 1
+        );
+        asked += 1;
+    }
+    assert!(asked >= 40, "only {asked} questions");
+}
+
 /// The indented example lines of SPEC §7 (between its heading and §8).
 fn spec_examples(spec: &str) -> Vec<String> {
     let start = spec.find("## 7.").expect("SPEC has a §7");

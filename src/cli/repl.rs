@@ -101,15 +101,15 @@ const KEYWORDS: &[&str] = &[
 const HELP: &str = "\
 Ask a question, or write an event; one statement per line (a quote may span lines).
 
-  china.export_quota for 2011 as known in oct 2010     the winner of each slot, as then known
+  china.export_quota_change for 2011 as known in oct 2010   the winner of each slot, as then known
   china.* for 2010 as of 2010-10-19                    every attribute of a subject
   *.share_of_world_reserves as known 2013              a state attribute: a timeline of runs
   history china.export_quota_change for 2011           every event of the slot, in log order
   explain china.export_quota_change for 2011 as known nov 2010
   timeline china.share_of_world_production from 2010 to 2013 every year avg
   diff china.* between oct 2010 and 2019               what changed in what was known
-  contested as known 2011        sources        source wsj-2010-10-19        subjects        attributes
-  china.export_quota for 2010 as recorded at seq 40    the answer as the log stood then
+  contested as known 2010-10-19  sources        source wsj-2010-10-19        subjects        attributes
+  china.export_quota for 2010 as recorded at seq 150   the answer as the log stood then
   claims *.* where source = wsj-2010-10-19             the claims themselves, with their status
   claims *.* where quote contains 'bargaining'         (also modality = plan, status = denied)
   china.production for 2011 where modality = fact      a get over facts only      … limit 20
@@ -613,5 +613,28 @@ mod tests {
         assert!(text.contains("the first 3 rows; more exist"), "{text}");
         assert!(text.contains("2 rows; log_seq 193"), "{text}");
         assert_eq!(text.matches("more exist").count(), 1, "{text}");
+    }
+
+    /// Every question `.help` shows answers something on the bundled data
+    /// set: an example that answers nothing teaches nothing.
+    #[test]
+    fn every_question_in_the_help_answers_on_the_bundled_data_set() {
+        let store = crate::demo::store().unwrap();
+        let mut asked = 0;
+        for line in HELP.lines().filter(|l| l.starts_with("  ")) {
+            // A line holds statements and descriptions, two spaces apart.
+            for piece in line.split("  ").map(str::trim).filter(|p| !p.is_empty()) {
+                let Ok(statement) = query::parse(piece) else {
+                    continue;
+                };
+                if matches!(statement, annals::query::ast::Statement::Write(_)) {
+                    continue;
+                }
+                let rows = store.query(piece).unwrap().collect_all().unwrap().rows;
+                assert!(!rows.is_empty(), "'{piece}' answers nothing");
+                asked += 1;
+            }
+        }
+        assert!(asked >= 15, "only {asked} questions found in the help");
     }
 }
