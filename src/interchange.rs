@@ -19,6 +19,7 @@ use crate::period::Period;
 use crate::store::{Appended, Store};
 use crate::value::Value;
 use serde_json::{Map, Value as Json};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Lines longer than this are refused rather than parsed.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -66,8 +67,26 @@ pub struct ParsedFile {
     pub lines: Vec<usize>,
 }
 
+/// How far an import has come, for a progress bar on another thread:
+/// bytes and events parsed so far, then whether the batch is being written.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub bytes: AtomicU64,
+    pub events: AtomicU64,
+    pub writing: AtomicBool,
+}
+
 /// Parses a whole import file. `name` is used in error messages.
 pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
+    parse_file_with_progress(name, bytes, &Progress::default())
+}
+
+/// [`parse_file`], counting into `progress` as it goes.
+pub fn parse_file_with_progress(
+    name: &str,
+    bytes: &[u8],
+    progress: &Progress,
+) -> Result<ParsedFile> {
     // A large file is parsed in two halves on two threads, split at a line
     // end; the first half's error, if any, is the first error of the file.
     if bytes.len() >= PARALLEL_PARSE_BYTES {
@@ -78,8 +97,9 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
         if let Some(middle) = middle {
             let lines_before = bytes[..middle].iter().filter(|b| **b == b'\n').count();
             let (first, second) = std::thread::scope(|scope| {
-                let second = scope.spawn(|| parse_lines(name, &bytes[middle..], lines_before));
-                let first = parse_lines(name, &bytes[..middle], 0);
+                let second =
+                    scope.spawn(|| parse_lines(name, &bytes[middle..], lines_before, progress));
+                let first = parse_lines(name, &bytes[..middle], 0, progress);
                 (
                     first,
                     second
@@ -94,15 +114,24 @@ pub fn parse_file(name: &str, bytes: &[u8]) -> Result<ParsedFile> {
             return Ok(parsed);
         }
     }
-    parse_lines(name, bytes, 0)
+    parse_lines(name, bytes, 0, progress)
 }
+
+/// Lines between two updates of a [`Progress`].
+const PROGRESS_LINES: usize = 4096;
 
 /// Files from this size on are parsed on two threads.
 const PARALLEL_PARSE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Parses whole lines; `lines_before` is how many lines precede `bytes` in
 /// the file, for line numbers.
-fn parse_lines(name: &str, bytes: &[u8], lines_before: usize) -> Result<ParsedFile> {
+fn parse_lines(
+    name: &str,
+    bytes: &[u8],
+    lines_before: usize,
+    progress: &Progress,
+) -> Result<ParsedFile> {
+    let (mut counted_bytes, mut counted_events) = (0u64, 0u64);
     let mut parsed = ParsedFile {
         name: name.to_string(),
         events: Vec::new(),
@@ -110,6 +139,15 @@ fn parse_lines(name: &str, bytes: &[u8], lines_before: usize) -> Result<ParsedFi
     };
     for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let line_no = lines_before + index + 1;
+        counted_bytes += raw.len() as u64 + 1;
+        if index % PROGRESS_LINES == PROGRESS_LINES - 1 {
+            progress.bytes.fetch_add(counted_bytes, Ordering::Relaxed);
+            let events = parsed.events.len() as u64;
+            progress
+                .events
+                .fetch_add(events - counted_events, Ordering::Relaxed);
+            (counted_bytes, counted_events) = (0, events);
+        }
         let error = |field: Option<&str>, message: String| Error::Import {
             file: name.to_string(),
             line: line_no,
@@ -150,6 +188,11 @@ fn parse_lines(name: &str, bytes: &[u8], lines_before: usize) -> Result<ParsedFi
         parsed.events.push(event);
         parsed.lines.push(line_no);
     }
+    progress.bytes.fetch_add(counted_bytes, Ordering::Relaxed);
+    progress.events.fetch_add(
+        parsed.events.len() as u64 - counted_events,
+        Ordering::Relaxed,
+    );
     Ok(parsed)
 }
 
@@ -314,7 +357,19 @@ pub fn append_file(store: &Store, parsed: ParsedFile) -> Result<Appended> {
 
 /// Parses and appends one import file.
 pub fn import_file(store: &Store, name: &str, bytes: &[u8]) -> Result<Appended> {
-    append_file(store, parse_file(name, bytes)?)
+    import_file_with_progress(store, name, bytes, &Progress::default())
+}
+
+/// [`import_file`], counting into `progress` as it goes.
+pub fn import_file_with_progress(
+    store: &Store,
+    name: &str,
+    bytes: &[u8],
+    progress: &Progress,
+) -> Result<Appended> {
+    let parsed = parse_file_with_progress(name, bytes, progress)?;
+    progress.writing.store(true, Ordering::Relaxed);
+    append_file(store, parsed)
 }
 
 /// The import-shaped JSON object of an event.

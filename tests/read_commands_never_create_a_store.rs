@@ -1,7 +1,8 @@
 //! A mistyped `--db` must not look like an empty archive (SPEC §8): the
 //! commands that only read (`query`, `export`, `verify`, `lint`) refuse a
 //! path that holds no store, naming it, and leave nothing behind; `init`
-//! and `import` are what create stores; `query --read-only` refuses writes.
+//! and `import` are what create stores; `query --read-only` refuses writes;
+//! `completions` needs no store at all.
 
 mod common;
 use common::{Scratch, BASE};
@@ -58,4 +59,20 @@ fn a_read_only_query_refuses_a_write_and_writes_nothing() {
     assert_eq!(scratch.export(), before);
     let asked = scratch.run(&["query", "--read-only", "china.export_quota for 2010"]);
     assert_eq!(asked.code, 0, "{}", asked.stderr);
+}
+
+/// `annals completions SHELL` prints a completion script that knows the
+/// commands, and touches no store.
+#[test]
+fn completions_are_printed_for_each_shell_without_a_store() {
+    let scratch = Scratch::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let run = scratch.run(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for command in ["import", "query", "verify", "repl"] {
+            assert!(run.stdout.contains(command), "{shell} lacks {command}");
+        }
+    }
+    assert!(!scratch.db().exists());
+    assert_eq!(scratch.run(&["completions", "tcsh-of-the-future"]).code, 2);
 }

@@ -4,6 +4,7 @@
 
 mod demo;
 mod interrupt;
+mod progress;
 mod repl;
 
 use annals::query::{self, render, Format};
@@ -48,6 +49,9 @@ enum Command {
     Repl,
     /// Create an empty store at PATH.
     Init { path: PathBuf },
+    /// Print a completion script for a shell, e.g.
+    /// `annals completions bash > ~/.local/share/bash-completion/completions/annals`.
+    Completions { shell: clap_complete::Shell },
     /// Answer one statement of the query language, or each line of a file.
     #[command(arg_required_else_help = true)]
     Query {
@@ -97,6 +101,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
     };
     match command {
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "annals", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Init { path } => {
             if annals::Engine::of_existing(&path).is_some() {
                 return Err(Error::InvalidInput(format!(
@@ -126,7 +135,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let store = StoreOptions::from_env()?.open(&cli.db)?;
             for file in files {
                 let (name, bytes) = read_input(&file)?;
-                let appended = interchange::import_file(&store, &name, &bytes)?;
+                let appended = progress::import(&store, &name, &bytes)?;
                 let count = appended.last_seq + 1 - appended.first_seq;
                 eprintln!(
                     "{name}: imported {count} events (seq {}..{})",
