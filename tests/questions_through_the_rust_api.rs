@@ -364,3 +364,42 @@ fn the_position_recorded_before_a_time_agrees_with_a_walk_along_the_log() {
         .unwrap();
     assert_eq!(all.log_seq, store.position());
 }
+
+/// The story of a state attribute for one day ends on that day's winner,
+/// even when the last event concerns a claim whose own valid period reaches
+/// far beyond it.
+#[test]
+fn a_state_slots_story_for_one_day_ends_on_that_days_winner() {
+    let store = store();
+    interchange::import_file(
+        &store,
+        "more.jsonl",
+        br#"{"op":"assert","id":"wide","subject":"china","attribute":"share_of_world_reserves","valid":"2000..","value":"~50 %","source":"reuters-2010-07"}
+{"op":"assert","id":"narrow","subject":"china","attribute":"share_of_world_reserves","valid":"2011","value":"~40 %","source":"mofcom-2010-10"}
+{"op":"deny","id":"no-wide","target":"wide","source":"mofcom-2010-10"}"#,
+    )
+    .unwrap();
+    let get = store
+        .query("china.share_of_world_reserves for 2011-06-01")
+        .unwrap()
+        .collect_all()
+        .unwrap()
+        .rows;
+    let annals::query::AnswerRow::Slot(slot) = &get[0] else {
+        panic!("a slot")
+    };
+    let story = store
+        .query("history china.share_of_world_reserves for 2011-06-01")
+        .unwrap()
+        .collect_all()
+        .unwrap()
+        .rows;
+    let Some(annals::query::AnswerRow::Step(last)) = story.last() else {
+        panic!("a story")
+    };
+    assert_eq!(last.event, "no-wide");
+    assert_eq!(
+        last.winner.as_ref().map(|w| w.event.as_str()),
+        Some(slot.winner.event.as_str())
+    );
+}

@@ -4,11 +4,13 @@
 //! runs the terminal is in its normal mode and Ctrl-C is a SIGINT, which
 //! the handler installed here turns into a flag instead of the end of the
 //! process. A watcher thread passes the flag to the statement's
-//! [`Cancel`] token, which the reply checks between two rows.
+//! [`Cancel`] token, which the reply checks between two rows (or two
+//! series). The first press also gives SIGINT back its default, so that a
+//! second press ends a statement that does not stop (one that computes its
+//! whole answer before its first row) the way Ctrl-C always did.
 
 use annals::query::Cancel;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 use std::time::Duration;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -18,23 +20,28 @@ extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
-/// Installs the SIGINT handler once; only on a terminal, so that a script
-/// piped into the REPL can still be stopped with Ctrl-C.
+/// Installs the SIGINT handler for the statement about to run.
 fn install() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        // SAFETY: the handler only stores to an atomic, which is
-        // async-signal-safe; `signal` is given a valid function pointer.
-        unsafe {
-            libc::signal(
-                libc::SIGINT,
-                on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
-            );
-        }
-    });
+    // SAFETY: the handler only stores to an atomic, which is
+    // async-signal-safe; `signal` is given a valid function pointer.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
 }
 
-/// Runs `work`, cancelling `cancel` if Ctrl-C is pressed meanwhile. The
+/// Gives SIGINT back its default action: the next press ends the process.
+fn uninstall() {
+    // SAFETY: SIG_DFL is a valid disposition for SIGINT.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+    }
+}
+
+/// Runs `work`, cancelling `cancel` if Ctrl-C is pressed meanwhile (only on
+/// a terminal: a script piped into the REPL is stopped by Ctrl-C as usual). The
 /// watcher looks every 5 ms, so the statement sees the cancellation well
 /// within SPEC §8's 100 ms, plus the time of the row it is computing.
 pub fn cancelling_on_ctrl_c<T>(cancel: &Cancel, work: impl FnOnce() -> T) -> T {
@@ -50,6 +57,7 @@ pub fn cancelling_on_ctrl_c<T>(cancel: &Cancel, work: impl FnOnce() -> T) -> T {
             while !done.load(Ordering::SeqCst) {
                 if INTERRUPTED.swap(false, Ordering::SeqCst) {
                     cancel.cancel();
+                    uninstall();
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(5));
@@ -57,6 +65,9 @@ pub fn cancelling_on_ctrl_c<T>(cancel: &Cancel, work: impl FnOnce() -> T) -> T {
         });
         let result = work();
         done.store(true, Ordering::SeqCst);
+        // Between statements rustyline reads Ctrl-C as a key; leave the
+        // signal as it was found.
+        uninstall();
         result
     })
 }

@@ -208,7 +208,11 @@ impl Completer for AnnalsHelper<'_> {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let start = line[..pos].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        // After the last whitespace character, whatever its width in bytes.
+        let start = line[..pos]
+            .char_indices()
+            .rfind(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let word = &line[start..pos];
         let pairs = self
             .candidates(word)

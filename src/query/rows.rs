@@ -364,6 +364,13 @@ impl Cancel {
         Cancel::default()
     }
 
+    /// `items` until the token is cancelled: an executor wraps its series
+    /// in this, so that a scan whose series yield no rows still stops.
+    pub(crate) fn until<I: Iterator>(&self, items: I) -> impl Iterator<Item = I::Item> {
+        let token = self.clone();
+        items.take_while(move |_| !token.is_cancelled())
+    }
+
     pub fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
@@ -486,6 +493,11 @@ impl Iterator for Reply<'_> {
         if !matches!(next, Some(Ok(_))) {
             self.ended = true;
         }
+        // Rows that stopped early because of the token (an executor checks
+        // it between series that yield nothing) end as cancelled too.
+        if next.is_none() && self.cancel.is_cancelled() {
+            return Some(Err(Error::Cancelled));
+        }
         next
     }
 }
@@ -497,5 +509,47 @@ impl std::fmt::Debug for Reply<'_> {
             .field("kind", &self.kind)
             .field("row_type", &self.row_type)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scan whose series yield no rows stops at the token and ends as
+    /// cancelled, not as a short answer.
+    #[test]
+    fn a_cancelled_scan_that_found_nothing_ends_as_cancelled() {
+        let cancel = Cancel::new();
+        let trigger = cancel.clone();
+        let series = cancel.until(0..1_000).inspect(move |n| {
+            if *n == 10 {
+                trigger.cancel();
+            }
+        });
+        // Every series yields nothing, as `contested` over a calm store.
+        let rows = series.filter_map(|_| None::<Result<AnswerRow>>);
+        let mut reply = Reply::new(7, StatementKind::Contested, RowType::Slot, rows, cancel);
+        assert!(matches!(reply.next(), Some(Err(Error::Cancelled))));
+        assert!(reply.next().is_none());
+    }
+
+    #[test]
+    fn a_limited_reply_ends_after_its_rows() {
+        let rows = (0..5).map(|seq| {
+            Ok(AnswerRow::Written(Written {
+                seq,
+                op: "assert",
+                event: None,
+            }))
+        });
+        let reply = Reply::new(
+            5,
+            StatementKind::Write,
+            RowType::Written,
+            rows,
+            Cancel::new(),
+        );
+        assert_eq!(reply.limit(2).count(), 2);
     }
 }

@@ -21,12 +21,13 @@ use crate::store::Store;
 pub(super) fn claims<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
     let view = store.view(super::names::recorded(store, r.recorded)?);
     let selector = super::names::selector(&view, &r.selector)?;
+    super::names::check_source(&view, r.filter.source.as_deref())?;
     let series = view.series_entries(selector.subject.as_deref(), &selector.attribute)?;
     let period = r.valid.unwrap_or(Period::ALL);
     let (known, filter) = (r.known, r.filter.clone());
     let mut reader = Reader::new(view);
-    let rows = series
-        .into_iter()
+    let rows = cancel
+        .until(series.into_iter())
         .flat_map(move |(subject, attribute, entry)| {
             let listed = view.claims_of(entry, &period).and_then(|claims| {
                 let rows = reader.rows_of(
@@ -37,7 +38,15 @@ pub(super) fn claims<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resul
                     &period,
                     known.as_ref(),
                 )?;
-                listing(view, &mut reader, &subject, &attribute, &rows, claims)
+                listing(
+                    view,
+                    &mut reader,
+                    &subject,
+                    &attribute,
+                    &rows,
+                    claims,
+                    known,
+                )
             });
             let listed: Vec<Result<AnswerRow>> = match listed {
                 Ok(listed) => listed
@@ -67,6 +76,7 @@ fn listing(
     attribute: &str,
     rows: &[Row],
     claims: Vec<IndexedClaim>,
+    asked: Option<Period>,
 ) -> Result<Vec<ClaimListing>> {
     let entry = |valid: Period, c: &ClaimView, status: ClaimStatus| ClaimListing {
         subject: subject.to_string(),
@@ -108,6 +118,9 @@ fn listing(
             continue;
         }
         let known = reader.effective_known(claim.entry.known, &claim.entry.source)?;
+        if asked.is_some_and(|q| !known.known_by(&q)) {
+            continue;
+        }
         merged.push(ClaimListing {
             subject: subject.to_string(),
             attribute: attribute.to_string(),

@@ -28,7 +28,8 @@ pub(super) fn diff<'s>(
     let sel = super::names::selector(&view, syntax)?;
     let at = |m: Moment| -> Result<Vec<Row>> {
         let (known, recorded) = match m {
-            Moment::Known(p) => (Some(p), None),
+            // Both answers come from the one position the reply reports.
+            Moment::Known(p) => (Some(p), Some(view.position)),
             Moment::Seq(n) => (None, Some(n)),
         };
         Ok(store

@@ -20,7 +20,7 @@ pub(super) fn get<'s>(
 ) -> Result<Reply<'s>> {
     let view = store.view(super::names::recorded(store, r.recorded)?);
     let question = super::names::question(&view, r)?;
-    let series = answer::get_by_series(view, &question)?;
+    let series = cancel.until(answer::get_by_series(view, &question)?);
     Ok(Reply::new(
         view.position,
         kind,
@@ -51,7 +51,7 @@ pub(super) fn contested<'s>(
         filter: Default::default(),
     };
     let question = super::names::question(&view, &reading)?;
-    let series = answer::get_by_series(view, &question)?;
+    let series = cancel.until(answer::get_by_series(view, &question)?);
     Ok(Reply::new(
         view.position,
         StatementKind::Contested,

@@ -14,7 +14,7 @@ use super::super::rows::{
 };
 use crate::answer::{Get, Reader, Selector};
 use crate::error::Result;
-use crate::event::Event;
+use crate::event::{Event, Kind};
 use crate::index::TargetEntry;
 use crate::period::Period;
 use crate::store::Store;
@@ -27,6 +27,10 @@ struct Touch {
     subject: String,
     attribute: String,
     valid: Period,
+    /// What the step asks the slot: the claim's valid period for a period
+    /// attribute (its one slot); for a state attribute, the days of it that
+    /// the question asked about.
+    asked: Period,
 }
 
 pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
@@ -36,13 +40,20 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
     let reader = Reader::new(view);
     let mut touches: Vec<Touch> = Vec::new();
     for (subject, attribute) in view.series(sel.subject.as_deref(), &sel.attribute)? {
+        let state = view.kind(&attribute)? == Some(Kind::State);
         for claim in view.claims(&subject, &attribute, &period)? {
+            let asked = if state {
+                claim.valid.intersect(&period).unwrap_or(claim.valid)
+            } else {
+                claim.valid
+            };
             let touch = |seq: u64| Touch {
                 seq,
                 claim_seq: claim.seq,
                 subject: subject.clone(),
                 attribute: attribute.clone(),
                 valid: claim.valid,
+                asked,
             };
             touches.push(touch(claim.seq));
             // A claim known "when its source was published" moves when the
@@ -94,7 +105,8 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
 }
 
 /// The step of one event: the claim's standing in every slot it covers
-/// just after the event, and the winner of the first such slot.
+/// just after the event, and the slot's winner then — whatever became of
+/// the claim itself (a retracted claim's slot may still have a winner).
 fn step(
     store: &Store,
     reader: &Reader<'_>,
@@ -109,7 +121,7 @@ fn step(
     };
     let question = Get {
         selector: Selector::exact(&touch.subject, &touch.attribute),
-        valid: Some(valid),
+        valid: Some(touch.asked),
         known: r.known,
         recorded: Some(touch.seq),
         filter: Default::default(),
@@ -134,6 +146,19 @@ fn step(
                 event: row.winner.event.clone(),
             });
         }
+    }
+    if winner.is_none() {
+        // The claim stands nowhere now: the winner of its own slot (a
+        // period attribute) or of the first run asked (a state attribute).
+        let slot = answer
+            .rows
+            .iter()
+            .find(|row| row.valid == touch.valid)
+            .or(answer.rows.first());
+        winner = slot.map(|row| WinnerRef {
+            value: row.winner.value.clone(),
+            event: row.winner.event.clone(),
+        });
     }
     if standings.is_empty() {
         let retracted = store.view(Some(touch.seq)).is_retracted(touch.claim_seq)?;

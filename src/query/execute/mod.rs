@@ -67,7 +67,9 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
         Statement::Show(id) => show::show(store, id, cancel),
         Statement::Subjects => catalog::subjects(store, cancel),
         Statement::Attributes => catalog::attributes(store, cancel),
-        Statement::Write(event) => write::append(store, event, cancel),
+        // A write is one batch, committed or not: it is never reported as
+        // cancelled after it landed.
+        Statement::Write(event) => write::append(store, event, Cancel::new()),
         Statement::Limit(statement, n) => {
             let reply = execute(store, statement, &cancel)?;
             let n = usize::try_from(*n).unwrap_or(usize::MAX);

@@ -56,8 +56,25 @@ pub(super) fn recorded(store: &Store, recorded: Option<Recorded>) -> Result<Opti
     }
 }
 
+/// A `where source = X` names a source the store has, or is an error with a
+/// "did you mean": a typo must not look like an empty answer.
+pub(super) fn check_source(view: &View<'_>, source: Option<&str>) -> Result<()> {
+    let Some(source) = source else {
+        return Ok(());
+    };
+    if view.source_seq(source)?.is_some() {
+        return Ok(());
+    }
+    let known = view.names(Table::Sources)?;
+    Err(Error::InvalidInput(format!(
+        "unknown source '{source}'{}",
+        did_you_mean(source, &known)
+    )))
+}
+
 /// The typed `get` a reading statement asks, at the view's position.
 pub(super) fn question(view: &View<'_>, r: &Reading) -> Result<Get> {
+    check_source(view, r.filter.source.as_deref())?;
     Ok(Get {
         selector: selector(view, &r.selector)?,
         valid: r.valid,

@@ -20,13 +20,28 @@ pub(super) fn timeline<'s>(
 ) -> Result<Reply<'s>> {
     let view = store.view(super::names::recorded(store, r.recorded)?);
     let question = super::names::question(&view, r)?;
-    let span = r.valid.unwrap_or(Period::ALL);
-    let rows = answer::get_by_series(view, &question)?.flat_map(move |series| {
-        match series.and_then(|rows| buckets_of(view, &rows, span, unit, aggregate)) {
-            Ok(buckets) => buckets.into_iter().map(Ok).collect(),
-            Err(e) => vec![Err(e)],
+    if aggregate == Aggregate::Sum {
+        // Refused before the first row, not midway through the answer.
+        let selector = &question.selector;
+        for (subject, attribute, entry) in
+            view.series_entries(selector.subject.as_deref(), &selector.attribute)?
+        {
+            if entry.kind == Kind::State {
+                return Err(Error::InvalidInput(format!(
+                    "{subject}.{attribute} is a state (it holds on each day), which has no sum; sum adds period attributes such as quotas and production"
+                )));
+            }
         }
-    });
+    }
+    let span = r.valid.unwrap_or(Period::ALL);
+    let rows = cancel
+        .until(answer::get_by_series(view, &question)?)
+        .flat_map(move |series| {
+            match series.and_then(|rows| buckets_of(view, &rows, span, unit, aggregate)) {
+                Ok(buckets) => buckets.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            }
+        });
     Ok(Reply::new(
         view.position,
         StatementKind::Timeline,
@@ -60,12 +75,6 @@ fn buckets_of(
             head.subject, head.attribute
         )));
     };
-    if aggregate == Aggregate::Sum && kind == Kind::State {
-        return Err(Error::InvalidInput(format!(
-            "{}.{} is a state (it holds on each day), which has no sum; sum adds period attributes such as quotas and production",
-            head.subject, head.attribute
-        )));
-    }
     let span = Period::new(first, last);
     let mut out = Vec::new();
     for bucket in buckets(first, last, unit)? {
