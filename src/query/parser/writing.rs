@@ -1,0 +1,214 @@
+//! The writing statements of the language — `define`, `source`, `assert`,
+//! `deny`, `retract` — each a keyword and then `keyword value` clauses in
+//! any order, parsed straight into the [`Event`] the statement appends.
+
+use super::*;
+
+/// Parses `keyword value` clauses in any order until the end.
+fn keyed<'a>(
+    mut input: &'a str,
+    keys: &[&'static str],
+    mut each: impl FnMut(&'static str, &'a str) -> PResult<'a, ()>,
+) -> PResult<'a, ()> {
+    let mut seen: Vec<&str> = Vec::new();
+    loop {
+        let rest = skip(input).0;
+        if rest.is_empty() || rest.starts_with(';') {
+            return Ok((rest, ()));
+        }
+        let Some(key) = keys.iter().copied().find(|k| kw(k)(rest).is_ok()) else {
+            let mut e = SyntaxError::expected(rest, "");
+            e.expected = keys
+                .iter()
+                .filter(|k| !seen.contains(k))
+                .map(|k| format!("'{k}'"))
+                .collect();
+            e.expected.push("the end of the statement".into());
+            return Err(nom::Err::Failure(e));
+        };
+        if seen.contains(&key) {
+            return Err(nom::Err::Failure(SyntaxError::message(
+                rest,
+                format!("'{key}' is given twice"),
+            )));
+        }
+        seen.push(key);
+        let (after, _) = kw(key)(rest)?;
+        input = cut(|i| each(key, i))(after)?.0;
+    }
+}
+
+fn required<T>(value: Option<T>, input: &str, what: &str) -> Result<T, nom::Err<SyntaxError>> {
+    value.ok_or_else(|| {
+        nom::Err::Failure(SyntaxError::message(
+            input,
+            format!("missing '{what}' clause"),
+        ))
+    })
+}
+
+pub(super) fn source(input: &str) -> PResult<'_, Statement> {
+    let (rest, source_id) = cut(id)(input)?;
+    let end = skip(rest).0;
+    if end.is_empty() || end.starts_with(';') {
+        return Ok((end, Statement::ShowSource(source_id)));
+    }
+    let (mut published, mut title, mut publisher, mut url, mut text_, mut note) =
+        (None, None, None, None, None, None);
+    let (rest, _) = keyed(
+        rest,
+        &["published", "title", "publisher", "url", "text", "note"],
+        |key, i| match key {
+            "published" => a_period(i).map(|(r, p)| (r, published = Some(p))),
+            "title" => text(i).map(|(r, t)| (r, title = Some(t))),
+            "publisher" => text(i).map(|(r, t)| (r, publisher = Some(t))),
+            "url" => text(i).map(|(r, t)| (r, url = Some(t))),
+            "text" => text(i).map(|(r, t)| (r, text_ = Some(t))),
+            _ => text(i).map(|(r, t)| (r, note = Some(t))),
+        },
+    )?;
+    let s = Source {
+        id: source_id,
+        published: required(published, rest, "published")?,
+        title: required(title, rest, "title")?,
+        publisher: required(publisher, rest, "publisher")?,
+        url,
+        text: text_,
+        note,
+    };
+    Ok((rest, Statement::Write(Event::Source(s))))
+}
+
+pub(super) fn define(input: &str) -> PResult<'_, Statement> {
+    let (rest, _) = cut(kw("attribute"))(input)?;
+    let (rest, attribute) = cut(name("an attribute name"))(rest)?;
+    let (mut kind, mut unit, mut doc) = (None, None, None);
+    let (rest, _) = keyed(rest, &["kind", "unit", "doc"], |key, i| match key {
+        "kind" => choice(
+            &[(Kind::Period, "period"), (Kind::State, "state")],
+            "a kind: period or state",
+        )(i)
+        .map(|(r, k)| (r, kind = Some(k))),
+        "unit" => {
+            let i = skip(i).0;
+            let end = i.find(char::is_whitespace).unwrap_or(i.len());
+            if end == 0 {
+                return Err(nom::Err::Error(SyntaxError::expected(
+                    i,
+                    "a unit such as t or %",
+                )));
+            }
+            unit = Some(i[..end].to_string());
+            Ok((&i[end..], ()))
+        }
+        _ => text(i).map(|(r, t)| (r, doc = Some(t))),
+    })?;
+    Ok((
+        rest,
+        Statement::Write(Event::Define(Definition {
+            attribute,
+            kind: kind.unwrap_or(Kind::Period),
+            unit,
+            doc,
+        })),
+    ))
+}
+
+pub(super) fn assert(input: &str) -> PResult<'_, Statement> {
+    let (rest, sel) = cut(selector)(input)?;
+    let (subject, attribute) = match (sel.subject, sel.attribute) {
+        (Some(s), AttributeSyntax::Exact(a)) => (s, a),
+        _ => {
+            return Err(nom::Err::Failure(SyntaxError::message(
+                input,
+                "an assert names one subject and one attribute, without *",
+            )))
+        }
+    };
+    let (rest, _) = cut(ws(nom::character::complete::char('=')))(rest)
+        .map_err(|_| nom::Err::Failure(SyntaxError::expected(skip(rest).0, "'=' and a value")))?;
+    let (rest, v) = cut(ws(value))(rest)?;
+    let (mut valid, mut known, mut source, mut quote, mut modality, mut note, mut event_id) =
+        (None, None, None, None, None, None, None);
+    let (rest, _) = keyed(
+        rest,
+        &["for", "known", "source", "quote", "modality", "note", "id"],
+        |key, i| match key {
+            "for" => a_period(i).map(|(r, p)| (r, valid = Some(p))),
+            "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+            "source" => id(i).map(|(r, s)| (r, source = Some(s))),
+            "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
+            "modality" => choice(
+                &MODALITIES,
+                "a modality: fact, plan, forecast or considered",
+            )(i)
+            .map(|(r, m)| (r, modality = Some(m))),
+            "note" => text(i).map(|(r, t)| (r, note = Some(t))),
+            _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+        },
+    )?;
+    Ok((
+        rest,
+        Statement::Write(Event::Assert(Claim {
+            id: event_id,
+            subject,
+            attribute,
+            valid: required(valid, rest, "for")?,
+            value: v,
+            known,
+            source: required(source, rest, "source")?,
+            quote,
+            modality: modality.unwrap_or(Modality::Fact),
+            note,
+        })),
+    ))
+}
+
+pub(super) const MODALITIES: [(Modality, &str); 4] = [
+    (Modality::Fact, "fact"),
+    (Modality::Plan, "plan"),
+    (Modality::Forecast, "forecast"),
+    (Modality::Considered, "considered"),
+];
+
+pub(super) fn deny(input: &str) -> PResult<'_, Statement> {
+    let (rest, target) = cut(id)(input)?;
+    let (mut known, mut source, mut quote, mut event_id) = (None, None, None, None);
+    let (rest, _) = keyed(
+        rest,
+        &["known", "source", "quote", "id"],
+        |key, i| match key {
+            "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+            "source" => id(i).map(|(r, s)| (r, source = Some(s))),
+            "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
+            _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+        },
+    )?;
+    Ok((
+        rest,
+        Statement::Write(Event::Deny(Denial {
+            id: event_id,
+            target,
+            known,
+            source: required(source, rest, "source")?,
+            quote,
+        })),
+    ))
+}
+
+pub(super) fn retract(input: &str) -> PResult<'_, Statement> {
+    let (rest, target) = cut(id)(input)?;
+    let (mut reason, mut event_id) = (None, None);
+    let (rest, _) = keyed(rest, &["because", "id"], |key, i| match key {
+        "because" => text(i).map(|(r, t)| (r, reason = Some(t))),
+        _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
+    })?;
+    Ok((
+        rest,
+        Statement::Write(Event::Retract(Retraction {
+            id: event_id,
+            target,
+            reason: required(reason, rest, "because")?,
+        })),
+    ))
+}
