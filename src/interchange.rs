@@ -57,6 +57,35 @@ fn allowed_fields(op: &str) -> &'static [&'static str] {
     }
 }
 
+/// A JSON object's fields in the order written, a repeated key kept, so
+/// that it is refused rather than silently overwritten by the last one.
+struct WrittenFields(Vec<(String, Json)>);
+
+impl<'de> serde::Deserialize<'de> for WrittenFields {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<WrittenFields, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WrittenFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WrittenFields, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(entry) = map.next_entry::<String, Json>()? {
+                    fields.push(entry);
+                }
+                Ok(WrittenFields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Fields that `export` adds and import accepts and ignores.
 const EXPORT_FIELDS: [&str; 3] = ["seq", "recorded", "hash"];
 
@@ -176,14 +205,29 @@ fn parse_lines(
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let json: Json = serde_json::from_str(trimmed)
-            .map_err(|e| error(None, format!("invalid JSON at column {}: {e}", e.column())))?;
-        let Json::Object(object) = json else {
-            return Err(error(
-                None,
-                "expected a JSON object such as {\"op\":\"assert\", …}".to_string(),
-            ));
+        let fields = match serde_json::from_str::<WrittenFields>(trimmed) {
+            Ok(WrittenFields(fields)) => fields,
+            // Not an object, or not JSON: parsed again only to say which.
+            Err(_) => {
+                serde_json::from_str::<Json>(trimmed).map_err(|e| {
+                    error(None, format!("invalid JSON at column {}: {e}", e.column()))
+                })?;
+                return Err(error(
+                    None,
+                    "expected a JSON object such as {\"op\":\"assert\", …}".to_string(),
+                ));
+            }
         };
+        let mut object = Map::with_capacity(fields.len());
+        for (key, value) in fields {
+            if object.contains_key(&key) {
+                return Err(error(
+                    Some(&key),
+                    "given twice on this line (which one is meant?)".to_string(),
+                ));
+            }
+            object.insert(key, value);
+        }
         let event = parse_object(&object).map_err(|(field, message)| error(field, message))?;
         parsed.events.push(event);
         parsed.lines.push(line_no);

@@ -489,14 +489,17 @@ impl Period {
         }
     }
 
+    /// The year, else the month, else the day that ends at `end` and lies
+    /// inside the interval. Worked out from the last day, not from `end`
+    /// itself: after 9999 the end of time (10000-01-01) has no calendar date.
     fn end_side(&self, end: Day) -> Side {
-        let (y, m, d) = end.ymd();
-        let start = self.start_key();
         let last = Day(end.0 - 1);
-        if m == 1 && d == 1 && Day::first_of_month(y, 1, -12).0 as i64 >= start {
-            Side::Year(y - 1)
-        } else if d == 1 && Day::first_of_month(y, m, -1).0 as i64 >= start {
-            let (ly, lm, _) = last.ymd();
+        let (ly, lm, _) = last.ymd();
+        let start = self.start_key();
+        let ends_its_month = Day::first_of_month(ly, lm, 1) == end;
+        if ends_its_month && lm == 12 && Day::first_of_month(ly, 1, 0).0 as i64 >= start {
+            Side::Year(ly)
+        } else if ends_its_month && Day::first_of_month(ly, lm, 0).0 as i64 >= start {
             Side::Month(ly, lm)
         } else {
             Side::Day(last)
@@ -537,6 +540,30 @@ mod tests {
 
     fn interval(start: &str, end: &str) -> Period {
         Period::new(day(start), day(end))
+    }
+
+    /// The last year a period can name prints as itself on either side of a
+    /// range: its end is the end of time, which has no calendar date.
+    #[test]
+    fn ranges_that_end_with_the_year_9999_print_as_written() {
+        for (text, printed) in [
+            ("1000..9999", "1000..9999"),
+            ("..9999", "..9999"),
+            ("2010..9999-12", "2010..9999"),
+            ("9999-12-31", "9999-12-31"),
+            ("9999-07..9999-12", "9999-H2"),
+            ("9999-11..9999-12", "9999-11..9999-12"),
+            ("9999-12-15..9999-12-31", "9999-12-15..9999-12-31"),
+            ("9990s", "9990s"),
+        ] {
+            let period = Period::parse(text).unwrap();
+            assert_eq!(period.to_string(), printed, "{text}");
+            assert_eq!(
+                Period::parse(printed).unwrap(),
+                period,
+                "{printed} re-parses"
+            );
+        }
     }
 
     /// Every written form of SPEC §3 with the interval it denotes and how it

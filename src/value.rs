@@ -162,9 +162,20 @@ fn number(input: &str) -> PResult<'_, f64> {
     ))
     .parse(input)?;
     match text.parse::<f64>() {
+        // A number too small for an f64 would silently become 0.
+        Ok(n) if n == 0.0 && has_nonzero_digit(text) => SyntaxError::fail(
+            input,
+            format!("the number '{text}' is too small to keep: it would be stored as 0"),
+        ),
         Ok(n) if n.is_finite() => Ok((rest, n)),
         _ => SyntaxError::fail(input, format!("the number '{text}' is out of range")),
     }
+}
+
+/// Whether the digits before any exponent are not all zero.
+fn has_nonzero_digit(number: &str) -> bool {
+    let mantissa = number.split(['e', 'E']).next().unwrap_or(number);
+    mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b))
 }
 
 fn quantity(input: &str) -> PResult<'_, Quantity> {

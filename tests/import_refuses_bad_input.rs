@@ -290,3 +290,25 @@ fn a_chosen_id_that_collides_with_an_automatic_one_is_refused() {
     );
     assert_eq!(scratch.export(), before);
 }
+
+#[test]
+fn a_key_given_twice_on_one_line_is_refused_not_overwritten() {
+    let line = GOOD_LINE.replace(r#""source""#, r#""value":"1 t","source""#);
+    refused(
+        &format!("{GOOD_LINE}\n{line}\n"),
+        &["bad.jsonl:2:", "field 'value'", "given twice"],
+    );
+}
+
+#[test]
+fn a_number_too_small_for_a_float_is_refused_not_stored_as_zero() {
+    let line = GOOD_LINE.replace("30184 t", "1e-400 t");
+    refused(
+        &line,
+        &[
+            "bad.jsonl:1:",
+            "field 'value'",
+            "'1e-400' is too small to keep",
+        ],
+    );
+}
