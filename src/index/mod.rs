@@ -26,5 +26,5 @@ mod tests;
 
 pub use apply::IndexWrites;
 pub use cache::ReadCache;
-pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, TargetEntry};
+pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
 pub use view::{AttributeMatch, IndexedClaim, View};

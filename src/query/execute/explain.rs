@@ -1,14 +1,14 @@
 //! `explain`: every candidate of every slot of a selector, counted or not,
 //! with the outcome of SPEC §5's rules for it and the reason as a sentence.
 //! A claim not yet known at the question's time is explained too, under the
-//! slot it would fill.
+//! slot it would fill. Verdicts come one series at a time.
 
 use super::super::ast::Reading;
 use super::super::rows::{AnswerRow, Cancel, Outcome, Reply, RowType, StatementKind, Verdict};
 use crate::answer::{Reader, Row};
 use crate::error::Result;
 use crate::event::Event;
-use crate::index::TargetEntry;
+use crate::index::{SeriesEntry, TargetEntry, View};
 use crate::period::{Day, Period};
 use crate::resolve::{Standing, Status};
 use crate::store::Store;
@@ -16,61 +16,83 @@ use crate::store::Store;
 pub(super) fn explain<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
     let view = store.view(super::names::recorded(store, r.recorded)?);
     let question = super::names::question(&view, r)?;
-    let rows = store.get(&question)?.rows;
     let period = r.valid.unwrap_or(Period::ALL);
-    let mut reader = Reader::new(view);
-    let mut out = Vec::new();
+    let known = r.known;
     let sel = &question.selector;
-    for (subject, attribute) in view.series(sel.subject.as_deref(), &sel.attribute)? {
-        let all = view.claims(&subject, &attribute, &period)?;
-        let slots: Vec<&Row> = rows
-            .iter()
-            .filter(|x| x.subject == subject && x.attribute == attribute)
-            .collect();
-        // Slots: the answer's rows, plus the valid periods of claims that
-        // did not count anywhere (so a not-yet-known claim is explained too).
-        let mut keys: Vec<Period> = slots.iter().map(|x| x.valid).collect();
-        for c in &all {
-            if !keys.iter().any(|k| k.overlaps(&c.valid)) {
-                keys.push(c.valid);
+    let series = view.series_entries(sel.subject.as_deref(), &sel.attribute)?;
+    let mut reader = Reader::new(view);
+    // One series at a time: its claims, its resolved slots, the verdicts.
+    let rows = cancel
+        .until(series.into_iter())
+        .flat_map(move |(subject, attribute, entry)| {
+            let verdicts = explain_series(
+                view,
+                &mut reader,
+                (&subject, &attribute, entry),
+                &period,
+                known.as_ref(),
+            );
+            match verdicts {
+                Ok(verdicts) => verdicts.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
             }
-        }
-        keys.sort_by_key(|p| (p.start_key(), p.end_key()));
-        keys.dedup();
-        for key in keys {
-            let row = slots.iter().find(|x| x.valid == key);
-            for c in all
-                .iter()
-                .filter(|c| c.valid.overlaps(&key) && (row.is_some() || c.valid == key))
-            {
-                let record = reader.record(c.seq)?;
-                let Event::Assert(claim) = &record.event else {
-                    continue;
-                };
-                let known = reader.effective_known(c.entry.known, &c.entry.source)?;
-                let (outcome, reason) =
-                    verdict(&mut reader, c.seq, &known, r.known.as_ref(), row.copied())?;
-                out.push(AnswerRow::Verdict(Verdict {
-                    subject: subject.clone(),
-                    attribute: attribute.clone(),
-                    valid: key,
-                    event: claim.id.clone().unwrap_or_default(),
-                    value: claim.value.clone(),
-                    known,
-                    source: claim.source.clone(),
-                    outcome,
-                    reason,
-                }));
-            }
-        }
-    }
-    Ok(Reply::from_rows(
+        });
+    Ok(Reply::new(
         view.position,
         StatementKind::Explain,
         RowType::Verdict,
-        out,
+        rows,
         cancel,
     ))
+}
+
+/// The verdicts of one series: every claim of every slot, counted or not.
+fn explain_series(
+    view: View<'_>,
+    reader: &mut Reader<'_>,
+    (subject, attribute, entry): (&str, &str, SeriesEntry),
+    period: &Period,
+    asked: Option<&Period>,
+) -> Result<Vec<AnswerRow>> {
+    let all = view.claims_of(entry, period)?;
+    let slots = reader.rows_of(subject, attribute, entry.kind, all.clone(), period, asked)?;
+    // Slots: the answer's rows, plus the valid periods of claims that did
+    // not count anywhere (so a not-yet-known claim is explained too).
+    let mut keys: Vec<Period> = slots.iter().map(|x| x.valid).collect();
+    for c in &all {
+        if !keys.iter().any(|k| k.overlaps(&c.valid)) {
+            keys.push(c.valid);
+        }
+    }
+    keys.sort_by_key(|p| (p.start_key(), p.end_key()));
+    keys.dedup();
+    let mut out = Vec::new();
+    for key in keys {
+        let row = slots.iter().find(|x| x.valid == key);
+        for c in all
+            .iter()
+            .filter(|c| c.valid.overlaps(&key) && (row.is_some() || c.valid == key))
+        {
+            let record = reader.record(c.seq)?;
+            let Event::Assert(claim) = &record.event else {
+                continue;
+            };
+            let known = reader.effective_known(c.entry.known, &c.entry.source)?;
+            let (outcome, reason) = verdict(reader, c.seq, &known, asked, row)?;
+            out.push(AnswerRow::Verdict(Verdict {
+                subject: subject.to_string(),
+                attribute: attribute.to_string(),
+                valid: key,
+                event: claim.id.clone().unwrap_or_default(),
+                value: claim.value.clone(),
+                known,
+                source: claim.source.clone(),
+                outcome,
+                reason,
+            }));
+        }
+    }
+    Ok(out)
 }
 
 /// The outcome for the claim at `seq` in `row` (its slot, if it counted),
