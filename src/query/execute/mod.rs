@@ -8,7 +8,8 @@
 //! - `history`: every event of a slot, in log order, with its standing;
 //! - `timeline`: `timeline … every`, calendar buckets, one series at a time;
 //! - `diff`: what changed in knowledge between two moments;
-//! - `explain`: every candidate of a slot and why it won or lost;
+//! - `explain`: every candidate of a slot and why it won or lost, one
+//!   series at a time;
 //! - `catalog`: `sources`, `source ID`, `subjects`, `attributes`;
 //! - `show`: one event whole, its quote in its source's context;
 //! - `write`: the writing statements, each one batch.
