@@ -24,6 +24,16 @@ pub(super) fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selec
     let attribute = match &syntax.attribute {
         AttributeSyntax::Exact(a) => {
             if view.kind(a)?.is_none() {
+                let everything = View {
+                    position: u64::MAX,
+                    ..*view
+                };
+                if everything.kind(a)?.is_some() {
+                    return Err(Error::InvalidInput(format!(
+                        "attribute '{a}' is not yet defined at log position {} (it is defined later in the log)",
+                        view.position
+                    )));
+                }
                 let known = view.names(Table::Attributes)?;
                 return Err(Error::InvalidInput(format!(
                     "unknown attribute '{a}'{}",
