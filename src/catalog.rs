@@ -10,15 +10,7 @@ use crate::store::Store;
 impl Store {
     /// Every subject that some claim is about, in byte order.
     pub fn subject_names(&self) -> Result<Vec<String>> {
-        let mut names: Vec<String> = self
-            .view(None)
-            .series(None, &AttributeMatch::Any)?
-            .into_iter()
-            .map(|(subject, _)| subject)
-            .collect();
-        names.sort();
-        names.dedup();
-        Ok(names)
+        self.view(None).subject_names()
     }
 
     /// Every defined attribute, in byte order.

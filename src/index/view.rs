@@ -230,6 +230,18 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Every subject some claim is about, in byte order, each once.
+    pub fn subject_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .series(None, &AttributeMatch::Any)?
+            .into_iter()
+            .map(|(subject, _)| subject)
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// True when some claim is about `subject` (one short scan).
     pub fn has_subject(&self, subject: &str) -> Result<bool> {
         let mut prefix = subject.as_bytes().to_vec();

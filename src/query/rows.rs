@@ -353,6 +353,15 @@ pub struct Written {
     pub event: Option<String>,
 }
 
+/// One series' rows, or its error, as items of a reply: what each
+/// streaming executor's `flat_map` yields per series.
+pub(crate) fn series_items(rows: Result<Vec<AnswerRow>>) -> Vec<Result<AnswerRow>> {
+    match rows {
+        Ok(rows) => rows.into_iter().map(Ok).collect(),
+        Err(e) => vec![Err(e)],
+    }
+}
+
 /// A token that stops a running statement between two rows. Cloning it
 /// shares it: the REPL keeps one clone for its Ctrl-C handler, the reply
 /// checks the other.

@@ -10,7 +10,9 @@
 //! the same. Rows come one series at a time.
 
 use super::super::ast::{ClaimStatus, Filter, Reading};
-use super::super::rows::{AnswerRow, Cancel, ClaimListing, Reply, RowType, StatementKind};
+use super::super::rows::{
+    series_items, AnswerRow, Cancel, ClaimListing, Reply, RowType, StatementKind,
+};
 use crate::answer::{contains_ignoring_case, ClaimView, Reader, Row};
 use crate::error::Result;
 use crate::index::{IndexedClaim, View};
@@ -48,15 +50,13 @@ pub(super) fn claims<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resul
                     known,
                 )
             });
-            let listed: Vec<Result<AnswerRow>> = match listed {
-                Ok(listed) => listed
+            series_items(listed.map(|listed| {
+                listed
                     .into_iter()
                     .filter(|c| keeps(&filter, c))
-                    .map(|c| Ok(AnswerRow::Claim(c)))
-                    .collect(),
-                Err(e) => vec![Err(e)],
-            };
-            listed
+                    .map(AnswerRow::Claim)
+                    .collect()
+            }))
         });
     Ok(Reply::new(
         view.position,

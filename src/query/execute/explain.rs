@@ -4,7 +4,9 @@
 //! slot it would fill. Verdicts come one series at a time.
 
 use super::super::ast::Reading;
-use super::super::rows::{AnswerRow, Cancel, Outcome, Reply, RowType, StatementKind, Verdict};
+use super::super::rows::{
+    series_items, AnswerRow, Cancel, Outcome, Reply, RowType, StatementKind, Verdict,
+};
 use crate::answer::{Reader, Row};
 use crate::error::Result;
 use crate::event::Event;
@@ -32,10 +34,7 @@ pub(super) fn explain<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
                 &period,
                 known.as_ref(),
             );
-            match verdicts {
-                Ok(verdicts) => verdicts.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            }
+            series_items(verdicts)
         });
     Ok(Reply::new(
         view.position,

@@ -3,7 +3,7 @@
 //! store is never held whole.
 
 use super::super::ast::{AttributeSyntax, Reading, Recorded, SelectorSyntax};
-use super::super::rows::{AnswerRow, Cancel, Reply, RowType, StatementKind};
+use super::super::rows::{series_items, AnswerRow, Cancel, Reply, RowType, StatementKind};
 use crate::answer::{self, Row};
 use crate::error::Result;
 use crate::period::Period;
@@ -66,14 +66,12 @@ fn slots<'a>(
     series: impl Iterator<Item = Result<Vec<Row>>> + 'a,
     keep: impl Fn(&Row) -> bool + 'a,
 ) -> impl Iterator<Item = Result<AnswerRow>> + 'a {
-    series.flat_map(move |rows| -> Vec<Result<AnswerRow>> {
-        match rows {
-            Ok(rows) => rows
-                .into_iter()
+    series.flat_map(move |rows| {
+        series_items(rows.map(|rows| {
+            rows.into_iter()
                 .filter(|row| keep(row))
-                .map(|row| Ok(AnswerRow::Slot(row)))
-                .collect(),
-            Err(e) => vec![Err(e)],
-        }
+                .map(AnswerRow::Slot)
+                .collect()
+        }))
     })
 }

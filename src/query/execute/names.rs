@@ -14,7 +14,7 @@ use crate::validate::did_you_mean;
 pub(super) fn selector(view: &View<'_>, syntax: &SelectorSyntax) -> Result<Selector> {
     if let Some(subject) = &syntax.subject {
         if !view.has_subject(subject)? {
-            let known = subject_names(view)?;
+            let known = view.subject_names()?;
             return Err(Error::InvalidInput(format!(
                 "unknown subject '{subject}'{}",
                 did_you_mean(subject, &known)
@@ -96,15 +96,4 @@ pub(super) fn question(view: &View<'_>, r: &Reading) -> Result<Get> {
             quote_contains: r.filter.quote_contains.clone(),
         },
     })
-}
-
-fn subject_names(view: &View<'_>) -> Result<Vec<String>> {
-    let mut names: Vec<String> = view
-        .series(None, &AttributeMatch::Any)?
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
-    names.sort();
-    names.dedup();
-    Ok(names)
 }

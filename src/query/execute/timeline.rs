@@ -2,7 +2,7 @@
 //! cut into calendar buckets and summarised, one series at a time.
 
 use super::super::ast::{Aggregate, Reading, Unit};
-use super::super::rows::{AnswerRow, Bucket, Cancel, Reply, RowType, StatementKind};
+use super::super::rows::{series_items, AnswerRow, Bucket, Cancel, Reply, RowType, StatementKind};
 use crate::answer::{self, Row};
 use crate::error::{Error, Result};
 use crate::event::Kind;
@@ -37,10 +37,7 @@ pub(super) fn timeline<'s>(
     let rows = cancel
         .until(answer::get_by_series(view, &question)?)
         .flat_map(move |series| {
-            match series.and_then(|rows| buckets_of(view, &rows, span, unit, aggregate)) {
-                Ok(buckets) => buckets.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
-            }
+            series_items(series.and_then(|rows| buckets_of(view, &rows, span, unit, aggregate)))
         });
     Ok(Reply::new(
         view.position,
