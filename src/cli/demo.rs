@@ -49,6 +49,28 @@ pub const TOUR: &[(&str, &str)] = &[
     ),
 ];
 
+/// Prints step `step` (from 0) of the tour: why, the question, the answer.
+pub fn tour_step(
+    store: &Store,
+    out: &mut dyn std::io::Write,
+    step: usize,
+    width: u16,
+) -> Result<()> {
+    let Some((why, question)) = TOUR.get(step) else {
+        return Ok(());
+    };
+    writeln!(out, "{}. {why}", step + 1)?;
+    writeln!(out, "annals> {question}")?;
+    match query::run(store, question) {
+        Ok(reply) => match reply.collect_all() {
+            Ok(answered) => write!(out, "{}", render::table(&answered, width))?,
+            Err(e) => writeln!(out, "error: {e}")?,
+        },
+        Err(e) => writeln!(out, "error: {e}")?,
+    }
+    Ok(())
+}
+
 /// Runs the tour, printing each question and its answer as a table.
 pub fn tour(store: &Store, out: &mut dyn std::io::Write, width: u16) -> Result<()> {
     writeln!(
@@ -56,16 +78,8 @@ pub fn tour(store: &Store, out: &mut dyn std::io::Write, width: u16) -> Result<(
         "annals demo: {} events of rare-earth history (2010-2019) in a temporary store.\n",
         store.position()
     )?;
-    for (i, (why, question)) in TOUR.iter().enumerate() {
-        writeln!(out, "{}. {why}", i + 1)?;
-        writeln!(out, "annals> {question}")?;
-        match query::run(store, question) {
-            Ok(reply) => match reply.collect_all() {
-                Ok(answered) => write!(out, "{}", render::table(&answered, width))?,
-                Err(e) => writeln!(out, "error: {e}")?,
-            },
-            Err(e) => writeln!(out, "error: {e}")?,
-        }
+    for step in 0..TOUR.len() {
+        tour_step(store, out, step, width)?;
         writeln!(out)?;
     }
     writeln!(

@@ -121,8 +121,57 @@ Ask a question, or write an event; one statement per line (a quote may span line
   deny e17 known 2010-10-20 source mofcom-2010-10-20 quote '…'
   retract e17 because 'wrong source'
 
-  .format table|json|csv|vertical   .maxrows N   .timing on|off   .tour   .help   .quit (or Ctrl-D)
+  .format table|json|csv|vertical   .maxrows N   .timing on|off   .tour   .quit (or Ctrl-D)
+  .help periods | values | time | statuses | modality | where   more on each
 Tab completes keywords, subjects, attributes, source and event ids; Ctrl-C clears the line.";
+
+/// `.help <topic>`: the language's ideas, a screen each.
+const HELP_TOPICS: &[(&str, &str)] = &[
+    (
+        "periods",
+        "\
+Periods: 1990s, 2010, 2010-H2, 2010-Q3, 2010-10, oct 2010, 2010-10-19, 19 oct 2010;
+ranges 2010..2012, 2010-07..2011-03, open 2006.. or ..2012. A period is a half-open
+run of days; it prints as the coarsest form that names it exactly.",
+    ),
+    (
+        "values",
+        "\
+Values: 24280 t, 1.4e9 INR, 60 CNY/t, 97 %; approximately ~40 %; bounds <=30 % and
+>=80 %; ranges -30..0 %; text 'under consideration'; true, false. Values compare by
+their canonical printing, so 24280 t and 24.28 kt differ.",
+    ),
+    (
+        "time",
+        "\
+Three times: valid (when a fact held: for P, from A to B), known (when it became known,
+the source's publication unless a claim says otherwise: as known P, as of P), recorded
+(when it was written here: as recorded at seq N, as recorded at <date>). A claim known
+only as 'June 2010' counts from the end of June 2010.",
+    ),
+    (
+        "statuses",
+        "\
+A slot's winner is the undenied claim known last; it is current, contested (another
+claim known as late disagrees) or denied (every claim is). The others are agrees,
+superseded (known before the winner was), conflicting or denied; claims lists
+retracted ones too. explain says why, claim by claim.",
+    ),
+    (
+        "modality",
+        "\
+Modality says how a source meant a claim: fact (the default), plan (announced),
+forecast (expected by someone), considered (under consideration). Every answer shows
+it; where modality = fact keeps facts only.",
+    ),
+    (
+        "where",
+        "\
+where source = ID, modality = M, status = S, quote contains 'text', joined with and.
+On a get it chooses the events resolution reads (the slot as that source alone would
+have it); on claims it filters the listing. Every reading statement takes limit N.",
+    ),
+];
 
 /// Where the history is kept: `$ANNALS_HISTORY`, else the user's data
 /// directory (`$XDG_DATA_HOME` or `~/.local/share`) under `annals/history`.
@@ -148,12 +197,38 @@ struct AnnalsHelper<'a> {
     colour: bool,
 }
 
+/// What may come in the place being completed, judged from the word
+/// before it: after `source` only a source id, after a statement word only
+/// a selector, after `show`, `deny` or `retract` only an event id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    SourceId,
+    Selector,
+    EventId,
+    Anything,
+}
+
+impl Place {
+    fn after(previous: &str) -> Place {
+        match previous.to_ascii_lowercase().as_str() {
+            "source" => Place::SourceId,
+            "history" | "explain" | "timeline" | "claims" | "contested" | "diff" | "of" => {
+                Place::Selector
+            }
+            "show" | "deny" | "retract" => Place::EventId,
+            _ => Place::Anything,
+        }
+    }
+}
+
 impl AnnalsHelper<'_> {
-    /// Candidates for the word `word` from the store and the keywords.
-    fn candidates(&self, word: &str) -> Vec<String> {
+    /// Candidates for the word `word` in `place`, from the store and the
+    /// keywords.
+    fn candidates(&self, word: &str, place: Place) -> Vec<String> {
         let store = self.store;
         let mut out: Vec<String> = Vec::new();
-        if let Some((subject, rest)) = word.split_once('.') {
+        let wanted = |p: Place| place == Place::Anything || place == p;
+        if let Some((subject, rest)) = word.split_once('.').filter(|_| wanted(Place::Selector)) {
             let attributes = if subject == "*" {
                 store.attribute_names()
             } else {
@@ -168,28 +243,35 @@ impl AnnalsHelper<'_> {
             );
             return out;
         }
-        out.extend(
-            KEYWORDS
-                .iter()
-                .filter(|k| k.starts_with(word))
-                .map(|k| k.to_string()),
-        );
-        out.extend(
-            store
-                .subject_names()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|s| s.starts_with(word))
-                .map(|s| format!("{s}.")),
-        );
-        out.extend(
-            store
-                .source_ids()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|s| s.starts_with(word)),
-        );
-        if !word.is_empty() {
+        if place == Place::Anything {
+            out.extend(
+                KEYWORDS
+                    .iter()
+                    .filter(|k| k.starts_with(word))
+                    .map(|k| k.to_string()),
+            );
+        }
+        if wanted(Place::Selector) {
+            out.extend(
+                store
+                    .subject_names()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(std::iter::once("*".to_string()))
+                    .filter(|s| s.starts_with(word))
+                    .map(|s| format!("{s}.")),
+            );
+        }
+        if wanted(Place::SourceId) {
+            out.extend(
+                store
+                    .source_ids()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| s.starts_with(word)),
+            );
+        }
+        if wanted(Place::EventId) && (!word.is_empty() || place == Place::EventId) {
             // Event ids can be many: read only those with this prefix.
             out.extend(store.chosen_ids(word, 50).unwrap_or_default());
         }
@@ -214,8 +296,9 @@ impl Completer for AnnalsHelper<'_> {
             .rfind(|(_, c)| c.is_whitespace())
             .map_or(0, |(i, c)| i + c.len_utf8());
         let word = &line[start..pos];
+        let previous = line[..start].split_whitespace().next_back().unwrap_or("");
         let pairs = self
-            .candidates(word)
+            .candidates(word, Place::after(previous))
             .into_iter()
             .map(|c| Pair {
                 display: c.clone(),
@@ -333,6 +416,42 @@ pub struct Session<'a> {
     pub failed: bool,
     /// At most this many rows are shown (`.maxrows N`).
     pub maxrows: usize,
+    /// The next step of `.tour`, while one is under way: an empty line
+    /// shows it.
+    pub tour: Option<usize>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(store: &'a Store) -> Session<'a> {
+        Session {
+            store,
+            format: Format::Table,
+            timing: false,
+            failed: false,
+            maxrows: 200,
+            tour: None,
+        }
+    }
+
+    /// Shows the tour's next step, and says what comes after it.
+    fn next_tour_step(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        let step = self.tour.unwrap_or(0);
+        if let Err(e) = demo::tour_step(self.store, out, step, 0) {
+            writeln!(out, "error: {e}")?;
+        }
+        if step + 1 < demo::TOUR.len() {
+            self.tour = Some(step + 1);
+            writeln!(
+                out,
+                "(step {} of {}: Enter for the next, .tour stop to leave the tour)",
+                step + 1,
+                demo::TOUR.len()
+            )
+        } else {
+            self.tour = None;
+            writeln!(out, "(the end of the tour)")
+        }
+    }
 }
 
 /// What a line asked the session to do.
@@ -346,13 +465,28 @@ impl Session<'_> {
     pub fn handle(&mut self, line: &str, out: &mut dyn Write) -> std::io::Result<Step> {
         let line = line.trim();
         if line.is_empty() {
+            if self.tour.is_some() {
+                self.next_tour_step(out)?;
+            }
             return Ok(Step::Continue);
         }
         if let Some(command) = line.strip_prefix('.') {
             let mut words = command.split_whitespace();
             match (words.next().unwrap_or(""), words.next()) {
                 ("quit" | "exit", _) => return Ok(Step::Quit),
-                ("help", _) => writeln!(out, "{HELP}")?,
+                ("help", None) => writeln!(out, "{HELP}")?,
+                ("help", Some(topic)) => match HELP_TOPICS.iter().find(|(t, _)| *t == topic) {
+                    Some((_, text)) => writeln!(out, "{text}")?,
+                    None => writeln!(
+                        out,
+                        "error: no help on '{topic}' (topics: {})",
+                        HELP_TOPICS
+                            .iter()
+                            .map(|(t, _)| *t)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )?,
+                },
                 ("format", Some(name)) => match Format::from_name(name) {
                     Some(f) => {
                         self.format = f;
@@ -392,10 +526,13 @@ impl Session<'_> {
                 ("timing", Some(other)) => {
                     writeln!(out, "error: .timing takes on or off, not '{other}'")?
                 }
+                ("tour", Some("stop")) => {
+                    self.tour = None;
+                    writeln!(out, "(left the tour)")?;
+                }
                 ("tour", _) => {
-                    if let Err(e) = demo::tour(self.store, out, 0) {
-                        writeln!(out, "error: {e}")?;
-                    }
+                    self.tour = Some(0);
+                    self.next_tour_step(out)?;
                 }
                 (other, _) => writeln!(out, "error: unknown command '.{other}' (try .help)")?,
             }
@@ -484,13 +621,7 @@ pub fn run(store: &Store, banner: &str) -> Result<bool> {
         // A missing history file is the normal first run.
         let _ = editor.load_history(path);
     }
-    let mut session = Session {
-        store,
-        format: Format::Table,
-        timing: false,
-        failed: false,
-        maxrows: 200,
-    };
+    let mut session = Session::new(store);
     let stdout = std::io::stdout();
     println!("{banner}");
     loop {
@@ -568,13 +699,7 @@ mod tests {
     #[test]
     fn dot_commands_change_the_session_and_errors_leave_it_running() {
         let store = Store::in_memory();
-        let mut session = Session {
-            store: &store,
-            format: Format::Table,
-            timing: false,
-            failed: false,
-            maxrows: 200,
-        };
+        let mut session = Session::new(&store);
         let mut out = Vec::new();
         assert!(matches!(
             session.handle(".format json", &mut out).unwrap(),
@@ -601,13 +726,7 @@ mod tests {
     #[test]
     fn at_most_maxrows_rows_are_shown_and_the_rest_is_announced() {
         let store = crate::demo::store().unwrap();
-        let mut session = Session {
-            store: &store,
-            format: Format::Table,
-            timing: false,
-            failed: false,
-            maxrows: 200,
-        };
+        let mut session = Session::new(&store);
         let mut out = Vec::new();
         session.handle(".maxrows 3", &mut out).unwrap();
         session.handle("*.*", &mut out).unwrap();
@@ -640,5 +759,66 @@ mod tests {
             }
         }
         assert!(asked >= 15, "only {asked} questions found in the help");
+    }
+
+    #[test]
+    fn the_tour_goes_one_step_at_a_time_and_help_has_topics() {
+        let store = crate::demo::store().unwrap();
+        let mut session = Session::new(&store);
+        let mut out = Vec::new();
+        session.handle(".tour", &mut out).unwrap();
+        session.handle("", &mut out).unwrap();
+        session.handle(".tour stop", &mut out).unwrap();
+        session.handle("", &mut out).unwrap();
+        session.handle(".help periods", &mut out).unwrap();
+        session.handle(".help everything", &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let steps = crate::demo::TOUR.len();
+        assert!(
+            text.contains(&format!("(step 1 of {steps}: Enter for the next")),
+            "{text}"
+        );
+        assert!(text.contains("\n2. "), "{text}");
+        assert!(
+            !text.contains("\n3. "),
+            "the tour went on after it stopped:\n{text}"
+        );
+        assert!(text.contains("half-open"), "{text}");
+        assert!(
+            text.contains("no help on 'everything' (topics: periods"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn completion_offers_what_may_come_in_its_place() {
+        let store = crate::demo::store().unwrap();
+        let helper = AnnalsHelper {
+            store: &store,
+            hinter: HistoryHinter::new(),
+            colour: false,
+        };
+        let after_source = helper.candidates("wsj", Place::after("source"));
+        assert!(!after_source.is_empty());
+        assert!(
+            after_source.iter().all(|c| c.starts_with("wsj-")),
+            "{after_source:?}"
+        );
+        let after_explain = helper.candidates("ch", Place::after("explain"));
+        assert_eq!(
+            after_explain,
+            ["china.", "china_united_states."],
+            "only selectors after explain"
+        );
+        let after_show = helper.candidates("wsj-2010-10-19-q", Place::after("show"));
+        assert!(
+            after_show
+                .iter()
+                .all(|c| c.starts_with("wsj-2010-10-19-quota")),
+            "{after_show:?}"
+        );
+        assert!(!after_show.is_empty());
+        let anywhere = helper.candidates("hist", Place::Anything);
+        assert!(anywhere.contains(&"history".to_string()), "{anywhere:?}");
     }
 }
