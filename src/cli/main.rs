@@ -3,6 +3,7 @@
 //! error, 2 a usage error (clap's own).
 
 mod demo;
+mod help;
 mod interrupt;
 mod progress;
 mod repl;
