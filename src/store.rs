@@ -398,6 +398,25 @@ impl Store {
         Ok(low)
     }
 
+    /// The log's head as a historian publishes it, `SEQ:HASH` (the hash of
+    /// the record at the store's position, hex); `0:` plus zeros when the
+    /// log is empty. A log rewritten below a published head no longer has
+    /// that hash at that seq, which `verify --expect-head` checks.
+    pub fn head(&self) -> Result<String> {
+        let seq = self.position();
+        self.head_at(seq)
+    }
+
+    /// `SEQ:HASH` of the record at `seq`, its hash checked.
+    pub fn head_at(&self, seq: u64) -> Result<String> {
+        let hash = if seq == 0 {
+            [0; 32]
+        } else {
+            log::read_envelope(self.storage.as_ref(), seq)?.hash
+        };
+        Ok(format!("{seq}:{}", log::hex(&hash)))
+    }
+
     /// The record at `seq`, its hash checked.
     pub fn record(&self, seq: u64) -> Result<Record> {
         Ok(log::read_envelope(self.storage.as_ref(), seq)?.record)

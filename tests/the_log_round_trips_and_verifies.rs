@@ -270,3 +270,59 @@ fn a_store_reopened_while_another_thread_spawns_processes_opens() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     spawner.join().unwrap();
 }
+
+/// A historian who published the head of the log they cite (`SEQ:HASH`, as
+/// import and verify print it) can prove later that it was not rewritten:
+/// `verify --expect-head` checks that record's hash, also after the log has
+/// grown past it.
+#[test]
+fn a_published_head_proves_the_log_was_not_rewritten() {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    let import = scratch.run(&["import", base.to_str().unwrap()]);
+    assert_eq!(import.code, 0, "{}", import.stderr);
+    let head = import
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("head: "))
+        .expect("import prints the head")
+        .to_string();
+    let (seq, hash) = head.split_once(':').unwrap();
+    assert_eq!(seq, "7");
+    assert_eq!(hash.len(), 64);
+    let verify = scratch.run(&["verify"]);
+    assert!(
+        verify.stdout.contains(&format!("head: {head}")),
+        "{}",
+        verify.stdout
+    );
+    let more = scratch.file(
+        "more.jsonl",
+        br#"{"op":"assert","subject":"china","attribute":"export_quota","valid":"2011","value":"1 t","source":"mofcom-2010-10"}"#,
+    );
+    assert_eq!(scratch.run(&["import", more.to_str().unwrap()]).code, 0);
+    let still = scratch.run(&["verify", "--expect-head", &head]);
+    assert_eq!(still.code, 0, "{}{}", still.stdout, still.stderr);
+    let forged = format!("7:{}", "0".repeat(64));
+    let wrong = scratch.run(&["verify", "--expect-head", &forged]);
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong.stdout.contains("the log was rewritten"),
+        "{}",
+        wrong.stdout
+    );
+    let beyond = scratch.run(&["verify", "--expect-head", &format!("99:{hash}")]);
+    assert_eq!(beyond.code, 1);
+    assert!(
+        beyond.stdout.contains("the log ends at seq 8"),
+        "{}",
+        beyond.stdout
+    );
+    let malformed = scratch.run(&["verify", "--expect-head", "nonsense"]);
+    assert_eq!(malformed.code, 1);
+    assert!(
+        malformed.stderr.contains("expected SEQ:HASH"),
+        "{}",
+        malformed.stderr
+    );
+}

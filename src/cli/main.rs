@@ -39,7 +39,12 @@ enum Command {
     /// Write the whole log as JSON Lines to stdout; it round-trips through import.
     Export,
     /// Check the hash chain, the projections against the log, and quotes against source texts.
-    Verify,
+    Verify {
+        /// A head published earlier, SEQ:HASH (as import and verify print
+        /// it): the log must still have that record with that hash.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
+    },
     /// Report data-quality findings: anachronisms, unquoted claims, quotes not in
     /// their source, contested slots, uncited sources, unused attributes.
     Lint,
@@ -143,6 +148,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     appended.first_seq, appended.last_seq
                 );
             }
+            // What a historian can publish to prove later that the log they
+            // cite was not rewritten (`verify --expect-head`).
+            eprintln!("head: {}", store.head()?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Export => {
@@ -207,12 +215,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify => {
+        Command::Verify { expect_head } => {
             let store = existing(&cli.db)?;
             // The rebuilt projections go to a scratch file inside the store
             // directory (the same disk, removed afterwards), not to memory.
-            let report =
+            let mut report =
                 verify::verify_with_scratch_file(&store, &cli.db.join("verify-scratch.redb"))?;
+            if let Some(expected) = expect_head {
+                if let Some(problem) = head_problem(&store, &expected)? {
+                    report.problems.push(problem);
+                }
+            }
             let mut out = std::io::stdout().lock();
             for problem in &report.problems {
                 writeln!(out, "problem: {problem}")?;
@@ -228,6 +241,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     format!("{} problems", report.problems.len())
                 }
             )?;
+            writeln!(out, "head: {}", store.head()?)?;
             Ok(if report.is_ok() {
                 ExitCode::SUCCESS
             } else {
@@ -289,6 +303,31 @@ fn table_width() -> u16 {
         .ok()
         .and_then(|c| c.trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// Checks a published head `SEQ:HASH` against the log: `None` when the log
+/// still holds that record with that hash.
+fn head_problem(store: &Store, expected: &str) -> Result<Option<String>, Error> {
+    let Some((seq, hash)) = expected.split_once(':') else {
+        return Err(Error::InvalidInput(format!(
+            "--expect-head {expected}: expected SEQ:HASH, as import and verify print it"
+        )));
+    };
+    let seq: u64 = seq.trim().parse().map_err(|_| {
+        Error::InvalidInput(format!("--expect-head {expected}: '{seq}' is not a seq"))
+    })?;
+    if seq > store.position() {
+        return Ok(Some(format!(
+            "the published head is at seq {seq}, but the log ends at seq {}",
+            store.position()
+        )));
+    }
+    let actual = store.head_at(seq)?;
+    Ok(
+        (actual != format!("{seq}:{}", hash.trim().to_ascii_lowercase())).then(|| {
+            format!("the log was rewritten: the published head is {expected}, the log has {actual}")
+        }),
+    )
 }
 
 /// A session at a terminal ends with 0 whatever was mistyped along the
