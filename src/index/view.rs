@@ -120,34 +120,31 @@ impl<'a> View<'a> {
                 None => Ok(None),
             };
         };
-        cache.source_published(id, self.position, || {
-            let mut prefix = id.as_bytes().to_vec();
-            prefix.push(0);
-            let mut revisions = Vec::new();
-            for item in scan_prefix(self.storage, Table::Sources, &prefix) {
-                let (key, value) = item?;
-                revisions.push((
-                    revision_seq(&key)?,
-                    decode_value::<Period>(&value, "a source entry")?,
-                ));
-            }
-            Ok(revisions)
-        })
+        cache.source_published(id, self.position, || self.every_source_revision(id))
     }
 
-    /// The seqs of every revision of a source recorded by this position,
-    /// in log order.
-    pub fn source_revisions(&self, id: &str) -> Result<Vec<u64>> {
+    /// Every revision of a source, at any position: `(seq, published)` in
+    /// log order, read from the index alone.
+    fn every_source_revision(&self, id: &str) -> Result<Vec<(u64, Period)>> {
         let mut prefix = id.as_bytes().to_vec();
         prefix.push(0);
-        let mut seqs = Vec::new();
+        let mut revisions = Vec::new();
         for item in scan_prefix(self.storage, Table::Sources, &prefix) {
-            let seq = revision_seq(&item?.0)?;
-            if seq <= self.position {
-                seqs.push(seq);
-            }
+            let (key, value) = item?;
+            revisions.push((
+                revision_seq(&key)?,
+                decode_value::<Period>(&value, "a source entry")?,
+            ));
         }
-        Ok(seqs)
+        Ok(revisions)
+    }
+
+    /// Every revision of a source recorded by this position: `(seq,
+    /// published)` in log order.
+    pub fn source_revisions(&self, id: &str) -> Result<Vec<(u64, Period)>> {
+        let mut revisions = self.every_source_revision(id)?;
+        revisions.retain(|(seq, _)| *seq <= self.position);
+        Ok(revisions)
     }
 
     /// The seq of the latest revision of a source, to fetch it from the log.

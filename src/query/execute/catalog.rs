@@ -75,25 +75,18 @@ pub(super) fn show_source<'s>(store: &'s Store, id: &str, cancel: Cancel) -> Res
             did_you_mean(id, &known)
         )));
     };
-    let reader = Reader::new(view);
-    let not_a_source = |seq| {
-        Error::Corrupt(format!(
+    let Event::Source(s) = Reader::new(view).record(seq)?.event else {
+        return Err(Error::Corrupt(format!(
             "the source index names record {seq}, which is not a source"
-        ))
+        )));
     };
-    let Event::Source(s) = reader.record(seq)?.event else {
-        return Err(not_a_source(seq));
-    };
-    let mut revisions = Vec::new();
-    for revision in view.source_revisions(id)? {
-        let Event::Source(r) = reader.record(revision)?.event else {
-            return Err(not_a_source(revision));
-        };
-        revisions.push(SourceRevision {
-            seq: revision,
-            published: r.published,
-        });
-    }
+    // The dates of the revisions are in the index; only the revision shown
+    // is read from the log.
+    let revisions = view
+        .source_revisions(id)?
+        .into_iter()
+        .map(|(seq, published)| SourceRevision { seq, published })
+        .collect();
     let row = AnswerRow::SourceText(SourceDetail {
         id: s.id,
         title: s.title,

@@ -15,9 +15,10 @@ use super::super::rows::{
 use crate::answer::{Get, Reader, Selector};
 use crate::error::Result;
 use crate::event::{Event, Kind};
-use crate::index::TargetEntry;
+use crate::index::{TargetEntry, View};
 use crate::period::Period;
 use crate::store::Store;
+use std::collections::HashMap;
 
 /// An event and the claim it concerns, in the series it belongs to.
 #[derive(PartialEq)]
@@ -33,11 +34,42 @@ struct Touch {
     asked: Period,
 }
 
+/// The revisions of each source, read once per statement however many
+/// claims and denials cite it.
+struct Revisions<'a> {
+    view: View<'a>,
+    seqs: HashMap<String, Vec<u64>>,
+}
+
+impl Revisions<'_> {
+    /// The seqs of the revisions of `source` recorded after `seq`.
+    fn after(&mut self, source: &str, seq: u64) -> Result<Vec<u64>> {
+        if !self.seqs.contains_key(source) {
+            let seqs = self
+                .view
+                .source_revisions(source)?
+                .into_iter()
+                .map(|(revision, _)| revision)
+                .collect();
+            self.seqs.insert(source.to_string(), seqs);
+        }
+        Ok(self.seqs[source]
+            .iter()
+            .copied()
+            .filter(|revision| *revision > seq)
+            .collect())
+    }
+}
+
 pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
     let view = store.view(super::names::recorded(store, r.recorded)?);
     let sel = super::names::selector(&view, &r.selector)?;
     let period = r.valid.unwrap_or(Period::ALL);
     let reader = Reader::new(view);
+    let mut revisions = Revisions {
+        view,
+        seqs: HashMap::new(),
+    };
     let mut touches: Vec<Touch> = Vec::new();
     for (subject, attribute) in view.series(sel.subject.as_deref(), &sel.attribute)? {
         let state = view.kind(&attribute)? == Some(Kind::State);
@@ -59,10 +91,8 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
             // A claim known "when its source was published" moves when the
             // source is revised after it.
             if claim.entry.known.is_none() {
-                for revision in view.source_revisions(&claim.entry.source)? {
-                    if revision > claim.seq {
-                        touches.push(touch(revision));
-                    }
+                for revision in revisions.after(&claim.entry.source, claim.seq)? {
+                    touches.push(touch(revision));
                 }
             }
             for (actor, target) in view.targets(claim.seq)? {
@@ -72,10 +102,8 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
                     source,
                 } = &target
                 {
-                    for revision in view.source_revisions(source)? {
-                        if revision > actor {
-                            touches.push(touch(revision));
-                        }
+                    for revision in revisions.after(source, actor)? {
+                        touches.push(touch(revision));
                     }
                 }
                 // A retraction of a denial changes the claim's standing too.
