@@ -56,9 +56,21 @@ pub enum Error {
     #[error("the store was opened read-only: nothing was written")]
     ReadOnly,
 
-    /// Another process holds the store.
-    #[error("the store at {} is in use by another process (only one process may open it at a time)", path.display())]
-    Locked { path: PathBuf },
+    /// Another process holds the store: it is writing to a shared (redb)
+    /// store and this write waited `waited` for it, or it has a sled store
+    /// open, which one process opens at a time.
+    #[error("the store at {} is held by {holder}{}", path.display(), waited_for(waited))]
+    Locked {
+        path: PathBuf,
+        /// Who holds it, as the holder described itself.
+        holder: String,
+        waited: std::time::Duration,
+    },
+
+    /// A store that a killed writer left needing repair, opened read-only;
+    /// a writable open repairs it.
+    #[error("the store at {} needs a repair after a crash, which a read-only open cannot make (open it once with write access)", path.display())]
+    NeedsRepair { path: PathBuf },
 
     /// The storage engine failed.
     #[error("storage error: {0}")]
@@ -79,5 +91,17 @@ impl Error {
             field,
             message: message.into(),
         }
+    }
+}
+
+/// The end of a refusal of a held store: how long the writer waited.
+fn waited_for(waited: &std::time::Duration) -> String {
+    if waited.is_zero() {
+        String::new()
+    } else {
+        format!(
+            "; waited {:.1} s for it to finish writing (try again later)",
+            waited.as_secs_f64()
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! [`StoreOptions`]: how a store is opened — the engine of a new store, the
-//! size of its page cache, whether a missing store may be created, and
-//! whether writes are refused.
+//! size of its page cache, whether a missing store may be created, whether
+//! writes are refused, and how long a write waits for another process's.
 //!
 //! The library reads no environment variable of its own accord: the
 //! command line builds its options with [`StoreOptions::from_env`], so that
@@ -8,13 +8,28 @@
 //! a program that embeds the store says what it wants in code.
 
 use crate::error::{Error, Result};
-use crate::storage::Engine;
+use crate::storage::{Engine, LockWait};
 use crate::store::Store;
 use std::path::Path;
+use std::time::Duration;
+
+/// How long a write waits for another process's before it is refused,
+/// unless told otherwise: long enough for an import of a few million
+/// events, short enough that a stuck writer is reported, not waited out.
+pub(crate) const DEFAULT_LOCK_WAIT: LockWait = LockWait {
+    timeout: Duration::from_secs(60),
+    notice: None,
+};
 
 /// How to open a store. `StoreOptions::new()` is what [`Store::open`] uses:
 /// redb for a new store, a 512 MiB page cache, create the store if the path
-/// holds none, writes allowed.
+/// holds none, writes allowed, and a write that finds another process
+/// writing waits up to 60 s for it.
+///
+/// A redb store is shared (SPEC §8): any number of processes read it while
+/// one writes, and every statement answers from the latest commit of any of
+/// them. A read-only opening writes nothing at all, so it also works on a
+/// read-only mount.
 ///
 /// ```
 /// use annals::{Engine, StoreOptions};
@@ -26,12 +41,13 @@ use std::path::Path;
 /// assert_eq!(store.position(), 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StoreOptions {
     engine: Engine,
     cache_mib: usize,
     create: bool,
     read_only: bool,
+    lock_wait: LockWait,
 }
 
 impl Default for StoreOptions {
@@ -41,6 +57,7 @@ impl Default for StoreOptions {
             cache_mib: 512,
             create: true,
             read_only: false,
+            lock_wait: DEFAULT_LOCK_WAIT,
         }
     }
 }
@@ -50,9 +67,9 @@ impl StoreOptions {
         StoreOptions::default()
     }
 
-    /// The defaults, with `$ANNALS_ENGINE` (`redb` or `sled`) and
-    /// `$ANNALS_CACHE_MB` applied where they are set: what the command line
-    /// uses.
+    /// The defaults, with `$ANNALS_ENGINE` (`redb` or `sled`),
+    /// `$ANNALS_CACHE_MB` and `$ANNALS_LOCK_TIMEOUT` (seconds) applied where
+    /// they are set: what the command line uses.
     pub fn from_env() -> Result<StoreOptions> {
         let mut options = StoreOptions::new();
         match std::env::var("ANNALS_ENGINE").ok().as_deref() {
@@ -61,6 +78,19 @@ impl StoreOptions {
                 options.engine = Engine::from_name(name)
                     .map_err(|e| Error::InvalidInput(format!("ANNALS_ENGINE: {e}")))?
             }
+        }
+        if let Ok(seconds) = std::env::var("ANNALS_LOCK_TIMEOUT") {
+            let seconds: f64 = seconds
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && *s >= 0.0 && *s <= 86_400.0)
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "ANNALS_LOCK_TIMEOUT={seconds}: expected seconds, from 0 to 86400"
+                    ))
+                })?;
+            options.lock_wait.timeout = Duration::from_secs_f64(seconds);
         }
         if let Ok(mib) = std::env::var("ANNALS_CACHE_MB") {
             options.cache_mib = mib.trim().parse().map_err(|_| {
@@ -99,6 +129,21 @@ impl StoreOptions {
         self
     }
 
+    /// How long a write waits while another process writes before it is
+    /// refused with [`Error::Locked`] (which names the holder).
+    pub fn lock_timeout(mut self, timeout: Duration) -> StoreOptions {
+        self.lock_wait.timeout = timeout;
+        self
+    }
+
+    /// A function told once, with the holder's description, when a write
+    /// starts waiting for another process (the command line prints it on
+    /// a terminal).
+    pub fn on_lock_wait(mut self, notice: fn(&str)) -> StoreOptions {
+        self.lock_wait.notice = Some(notice);
+        self
+    }
+
     /// Opens the store at `path` with these options.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
@@ -111,7 +156,26 @@ impl StoreOptions {
                 })
             }
         };
-        let store = Store::with_storage(engine.open(path, self.cache_mib)?)?;
+        let open = |read_only| -> Result<Store> {
+            Store::with_storage_waiting(
+                engine.open(path, self.cache_mib, read_only)?,
+                self.lock_wait,
+            )
+        };
+        let store = if self.read_only {
+            match open(true) {
+                // A killed writer left the file for a writable open to
+                // repair: make that repair (where the store may be
+                // written), then read as asked.
+                Err(Error::NeedsRepair { .. }) => {
+                    drop(open(false)?);
+                    open(true)?
+                }
+                other => other?,
+            }
+        } else {
+            open(false)?
+        };
         Ok(if self.read_only {
             store.refusing_writes()
         } else {

@@ -3,7 +3,11 @@
 //!
 //! # Write protocol
 //!
-//! An append holds the writer lock and, for seqs `head+1 ..= last`:
+//! An append holds the writer lock (in-process, and across processes the
+//! store directory's `annals.lock`, see `storage::WriteLock`), reads the
+//! head as the disk has it (another process may have appended), finishes
+//! any work a crashed writer left (`Store::settle`), and, for seqs
+//! `head+1 ..= last`:
 //!
 //! 1. validates the whole batch against the projections at `head`
 //!    (`validate::validate`); a refusal writes nothing;
@@ -14,8 +18,11 @@
 //! 4. applies the records to the projections (`catch_up`), flushes, and only
 //!    then records `applied = last` and lets readers see the new position.
 //!
-//! A crash after 3 leaves projections behind the log; `open` replays the
-//! tail. Because applying is idempotent, a half-applied batch is harmless.
+//! A crash after 3 leaves projections behind the log; the next writer (or
+//! open) replays the tail. Because applying is idempotent, a half-applied
+//! batch is harmless. Readers in other processes answer from `applied` as
+//! the disk has it, which they read again at the start of every statement
+//! ([`Store::refresh`]).
 //!
 //! Each step ends at a named [`CRASH_POINTS`] entry. The crash tests set
 //! `ANNALS_TEST_CRASH_AT` to one of those names to make the process abort
@@ -27,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::index::{IndexWrites, ReadCache, View};
 use crate::log::{self, Envelope, Hash, Record};
-use crate::storage::{MemoryStorage, Storage, Table};
+use crate::storage::{LockWait, MemoryStorage, Storage, Table};
 use crate::validate;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,7 +108,11 @@ pub struct Appended {
 /// An annals store: the log and its projections.
 pub struct Store {
     storage: Arc<dyn Storage>,
+    /// Serialises this process's appends; the file lock serialises
+    /// processes. Holds the head as of the last append from here.
     writer: Mutex<Head>,
+    /// How an append waits for another process's.
+    lock_wait: LockWait,
     /// The position readers answer from: every record up to it is committed
     /// and applied to the projections.
     applied: AtomicU64,
@@ -142,43 +153,109 @@ impl Store {
         Store::with_storage(Arc::new(MemoryStorage::new())).unwrap_or_else(|_| unreachable!())
     }
 
-    /// Opens a store on any engine: checks the head record, removes records
-    /// of an uncommitted batch, and replays the log tail the projections lack.
+    /// Opens a store on any engine with the library's default wait for
+    /// another process's write (see [`StoreOptions`](crate::StoreOptions)).
     pub(crate) fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
-        let head = read_head(storage.as_ref())?;
-        let mut last_recorded = i64::MIN;
-        if head.seq > 0 {
-            let envelope = log::read_envelope(storage.as_ref(), head.seq)?;
-            if envelope.hash != head.hash {
-                return Err(Error::Corrupt(format!(
-                    "the log head (seq {}) does not match its record's hash",
-                    head.seq
-                )));
-            }
-            last_recorded = envelope.record.recorded;
-        }
-        check_seal(storage.as_ref(), head)?;
-        let uncommitted: crate::storage::Batch = storage
-            .scan(Table::Log, &log::key(head.seq + 1), None)
-            .map(|e| e.map(|(k, _)| (k, None)))
-            .collect::<Result<_>>()?;
-        if !uncommitted.is_empty() {
-            storage.write(Table::Log, uncommitted)?;
-            storage.flush()?;
-        }
-        let mut applied = match storage.get(Table::Meta, APPLIED_KEY)? {
-            Some(bytes) => log::read_u64(&bytes, "the applied position")?,
-            None => 0,
+        Store::with_storage_waiting(storage, crate::options::DEFAULT_LOCK_WAIT)
+    }
+
+    /// Opens a store on any engine: checks the head record and the seal,
+    /// and, where it may write and no other process is writing, finishes
+    /// what a crashed writer left (records of an uncommitted batch, a log
+    /// tail the projections lack, projections of an older layout).
+    pub(crate) fn with_storage_waiting(
+        storage: Arc<dyn Storage>,
+        lock_wait: LockWait,
+    ) -> Result<Store> {
+        let head = read_checked_head(storage.as_ref())?;
+        let applied = read_applied(storage.as_ref())?;
+        let version = storage.get(Table::Meta, VERSION_KEY)?;
+        let current_layout = version.as_deref() == Some(&PROJECTION_VERSION.to_be_bytes()[..]);
+        let store = Store {
+            read_only: storage.is_read_only(),
+            storage,
+            writer: Mutex::new(head),
+            lock_wait,
+            applied: AtomicU64::new(applied),
+            cache: ReadCache::default(),
+            last_recorded: std::sync::atomic::AtomicI64::new(i64::MIN),
         };
+        if applied > head.seq {
+            return Err(Error::Corrupt(format!(
+                "the projections are at seq {applied}, past the log head {}",
+                head.seq
+            )));
+        }
+        let behind = applied < head.seq || store.has_uncommitted(head)?;
+        if store.read_only {
+            // A read-only open writes nothing: it answers from the applied
+            // position, which is committed, unless the projections are of
+            // another layout and must be rebuilt first.
+            if !current_layout && head.seq > 0 {
+                return Err(Error::Corrupt(
+                    "the store's indexes are of an older layout and must be rebuilt from the log, which a read-only open cannot do (open it once with write access)".into(),
+                ));
+            }
+        } else if !current_layout {
+            let _lock = store.storage.lock_writer(lock_wait)?;
+            store.settle()?;
+        } else if behind {
+            // Another process may be writing right now, and then what looks
+            // unfinished is its append in progress: only a writer holding
+            // the lock may finish it, and it will.
+            match store.storage.lock_writer(LockWait::NEVER) {
+                Ok(_lock) => {
+                    store.settle()?;
+                }
+                Err(Error::Locked { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(store)
+    }
+
+    /// Sees every commit made so far by any process sharing the store, and
+    /// returns the position readers now answer from. [`Store::query`] and
+    /// [`Store::get`] call it at the start of every statement, so a
+    /// long-lived store (a REPL, a notebook, a server) follows other
+    /// processes' imports.
+    pub fn refresh(&self) -> Result<u64> {
+        self.storage.refresh()?;
+        let on_disk = read_applied(self.storage.as_ref())?;
+        if on_disk > self.position() {
+            // Another process published: what this process cached about
+            // series and sources may be older than its writes.
+            self.cache.clear();
+            self.applied.fetch_max(on_disk, Ordering::AcqRel);
+        }
+        Ok(self.position())
+    }
+
+    /// Under the writer lock: reads the head as the disk has it, removes
+    /// records of a batch that never committed, rebuilds projections of an
+    /// older layout and applies what they lack. Returns the head.
+    fn settle(&self) -> Result<Head> {
+        self.storage.refresh()?;
+        let head = read_checked_head(self.storage.as_ref())?;
+        if self.has_uncommitted(head)? {
+            let uncommitted: crate::storage::Batch = self
+                .storage
+                .scan(Table::Log, &log::key(head.seq + 1), None)
+                .map(|e| e.map(|(k, _)| (k, None)))
+                .collect::<Result<_>>()?;
+            self.storage.write(Table::Log, uncommitted)?;
+            self.storage.flush()?;
+        }
+        let mut applied = read_applied(self.storage.as_ref())?;
         // Projections written in another layout are dropped and rebuilt
         // from the log, which is what they are for.
-        let version = storage.get(Table::Meta, VERSION_KEY)?;
+        let version = self.storage.get(Table::Meta, VERSION_KEY)?;
         if version.as_deref() != Some(&PROJECTION_VERSION.to_be_bytes()[..]) {
             if applied > 0 || version.is_some() {
-                clear_projections(storage.as_ref())?;
+                clear_projections(self.storage.as_ref())?;
                 applied = 0;
             }
-            storage.write(
+            self.storage.write(
                 Table::Meta,
                 vec![
                     (APPLIED_KEY.to_vec(), Some(0u64.to_be_bytes().to_vec())),
@@ -188,7 +265,7 @@ impl Store {
                     ),
                 ],
             )?;
-            storage.flush()?;
+            self.storage.flush()?;
         }
         if applied > head.seq {
             return Err(Error::Corrupt(format!(
@@ -196,16 +273,29 @@ impl Store {
                 head.seq
             )));
         }
-        let store = Store {
-            storage,
-            writer: Mutex::new(head),
-            applied: AtomicU64::new(applied),
-            cache: ReadCache::default(),
-            read_only: false,
-            last_recorded: std::sync::atomic::AtomicI64::new(last_recorded),
-        };
-        store.catch_up(head)?;
-        Ok(store)
+        if applied != self.position() {
+            self.cache.clear();
+            self.applied.store(applied, Ordering::Release);
+        }
+        if head.seq > 0 {
+            let recorded = log::read_envelope(self.storage.as_ref(), head.seq)?
+                .record
+                .recorded;
+            self.last_recorded.fetch_max(recorded, Ordering::AcqRel);
+        }
+        self.catch_up(head)?;
+        Ok(head)
+    }
+
+    /// Whether the log holds records past `head`: a batch that did not
+    /// commit (or, without the writer lock, one being written).
+    fn has_uncommitted(&self, head: Head) -> Result<bool> {
+        Ok(self
+            .storage
+            .scan(Table::Log, &log::key(head.seq + 1), None)
+            .next()
+            .transpose()?
+            .is_some())
     }
 
     /// The engine underneath, for tools that inspect it.
@@ -234,8 +324,10 @@ impl Store {
             return Err(Error::ReadOnly);
         }
         let mut head = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        // Projections must be at the head before they can judge a batch.
-        self.catch_up(*head)?;
+        let _lock = self.storage.lock_writer(self.lock_wait)?;
+        // Another process may have appended since; projections must be at
+        // the head before they can judge a batch.
+        *head = self.settle()?;
         if batch.is_empty() {
             return Ok(Appended {
                 first_seq: head.seq + 1,
@@ -434,7 +526,9 @@ impl Store {
     }
 
     /// Answers a typed `get`.
+    /// Like a statement, it first sees other processes' commits.
     pub fn get(&self, question: &Get) -> Result<Answer<Row>> {
+        self.refresh()?;
         let view = self.view(question.recorded);
         Ok(Answer {
             log_seq: view.position,
@@ -496,6 +590,28 @@ fn check_seal(storage: &dyn Storage, head: Head) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The head as meta has it, checked against its record's hash and against
+/// the seal kept outside the engine.
+fn read_checked_head(storage: &dyn Storage) -> Result<Head> {
+    let head = read_head(storage)?;
+    if head.seq > 0 && log::read_envelope(storage, head.seq)?.hash != head.hash {
+        return Err(Error::Corrupt(format!(
+            "the log head (seq {}) does not match its record's hash",
+            head.seq
+        )));
+    }
+    check_seal(storage, head)?;
+    Ok(head)
+}
+
+/// How far the projections are applied, as the disk has it.
+fn read_applied(storage: &dyn Storage) -> Result<u64> {
+    match storage.get(Table::Meta, APPLIED_KEY)? {
+        Some(bytes) => log::read_u64(&bytes, "the applied position"),
+        None => Ok(0),
+    }
 }
 
 fn read_head(storage: &dyn Storage) -> Result<Head> {

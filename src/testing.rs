@@ -22,10 +22,16 @@ pub fn storage_of(store: &Store) -> &dyn Storage {
 /// store (no replay, no checks): the engine that made it, else redb.
 pub fn open_storage(path: &Path) -> Result<Arc<dyn Storage>> {
     let engine = crate::Engine::of_existing(path).unwrap_or(crate::Engine::Redb);
-    engine.open(path, 64)
+    engine.open(path, 64, false)
 }
 
 /// A store on storage a test built itself.
 pub fn store_on(storage: Arc<dyn Storage>) -> Result<Store> {
     Store::with_storage(storage)
+}
+
+/// Holds the writer lock of the store directory `dir` until dropped, as a
+/// writing process does, without writing: for tests of a second writer.
+pub fn hold_write_lock(dir: &Path) -> Result<impl Drop> {
+    crate::storage::WriteLock::acquire(dir, crate::storage::LockWait::NEVER)
 }

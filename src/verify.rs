@@ -58,6 +58,65 @@ pub fn verify_with_scratch_file(store: &Store, scratch: &Path) -> Result<Report>
     verify_against(store, &projections)
 }
 
+/// Runs every check like [`verify_with_scratch_file`], with the scratch file
+/// in the store directory `dir` (the same disk) under a name of this
+/// process's own, so that verifies running at once never share one. A
+/// scratch file that a killed verify left is removed first; a directory
+/// that cannot be written (a read-only mount) sends the scratch file to
+/// the system's temporary directory instead.
+pub fn verify_beside(store: &Store, dir: &Path) -> Result<Report> {
+    remove_abandoned_scratch_files(dir);
+    let name = format!("{SCRATCH_PREFIX}{}.redb", std::process::id());
+    let probe = dir.join(format!("{SCRATCH_PREFIX}{}.probe", std::process::id()));
+    let writable = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    let scratch = if writable {
+        dir.join(name)
+    } else {
+        std::env::temp_dir().join(format!("annals-{name}"))
+    };
+    verify_with_scratch_file(store, &scratch)
+}
+
+/// How scratch files of `verify` begin; the pid of their process follows.
+const SCRATCH_PREFIX: &str = "verify-scratch-";
+
+/// Removes scratch files of verifies that no longer run (killed; the name
+/// of before per-process names too). Failures are ignored: a file left is
+/// waste, not damage.
+fn remove_abandoned_scratch_files(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join("verify-scratch.redb"));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|n| n.strip_suffix(".redb"))
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if !process_is_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_is_alive(pid: i32) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks that the process exists.
+    let answer = unsafe { libc::kill(pid, 0) };
+    answer == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_is_alive(_pid: i32) -> bool {
+    true
+}
+
 fn verify_against(store: &Store, projections: &dyn Storage) -> Result<Report> {
     let mut report = Report::default();
     let head = store.position();

@@ -119,7 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     path.display()
                 )));
             }
-            let store = StoreOptions::from_env()?.open(&path)?;
+            let store = options()?.open(&path)?;
             eprintln!(
                 "{}: an empty store (log_seq {})",
                 path.display(),
@@ -138,7 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(exit_code_of_a_session(failed))
         }
         Command::Import { files } => {
-            let store = StoreOptions::from_env()?.open(&cli.db)?;
+            let store = options()?.open(&cli.db)?;
             for file in files {
                 let (name, bytes) = read_input(&file)?;
                 let appended = progress::import(&store, &name, &bytes)?;
@@ -169,9 +169,20 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } => {
             // clap has checked the name against the same list.
             let format = format.as_deref().and_then(Format::from_name);
-            let store = StoreOptions::from_env()?
+            // Only reads: a read-only opening, which writes nothing to the
+            // store (and so may be killed, or read a read-only mount,
+            // without consequence).
+            let reads_only = read_only
+                || match (&statement, &file) {
+                    (Some(text), _) => only_reads(text.lines()),
+                    (None, Some(file)) if file != "-" => {
+                        std::fs::read_to_string(file).is_ok_and(|t| only_reads(t.lines()))
+                    }
+                    _ => false,
+                };
+            let store = options()?
                 .create(false)
-                .read_only(read_only)
+                .read_only(reads_only)
                 .open(&cli.db)?;
             match (statement, file) {
                 (Some(text), _) => {
@@ -219,8 +230,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let store = existing(&cli.db)?;
             // The rebuilt projections go to a scratch file inside the store
             // directory (the same disk, removed afterwards), not to memory.
-            let mut report =
-                verify::verify_with_scratch_file(&store, &cli.db.join("verify-scratch.redb"))?;
+            let mut report = verify::verify_beside(&store, &cli.db)?;
             if let Some(expected) = expect_head {
                 if let Some(problem) = head_problem(&store, &expected)? {
                     report.problems.push(problem);
@@ -343,21 +353,44 @@ fn exit_code_of_a_session(failed: bool) -> ExitCode {
 
 /// Opens the store at `path` for a command that only reads it: a path that
 /// holds no store is an error naming it, never a new empty store.
+/// An existing store, opened for reading only.
 fn existing(path: &std::path::Path) -> Result<Store, Error> {
-    StoreOptions::from_env()?.create(false).open(path)
+    options()?.create(false).read_only(true).open(path)
+}
+
+/// The options of every opening: the environment's, and a word on the
+/// terminal when a write waits for another process.
+fn options() -> Result<StoreOptions, Error> {
+    Ok(StoreOptions::from_env()?.on_lock_wait(say_we_wait))
+}
+
+fn say_we_wait(holder: &str) {
+    if std::io::stderr().is_terminal() {
+        eprintln!("waiting for {holder}, which is writing to the store…");
+    }
+}
+
+/// Whether every statement of these lines only reads (a line that does not
+/// parse counts as a read: it will be refused before it could write).
+fn only_reads<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
+    lines.map(str::trim).all(|line| {
+        line.is_empty()
+            || line.starts_with("--")
+            || !matches!(query::parse(line), Ok(query::ast::Statement::Write(_)))
+    })
 }
 
 /// Opens the store for the REPL; where there is none, asks on a terminal
 /// before creating one (elsewhere, refuses as the read commands do).
 fn open_for_the_repl(path: &std::path::Path) -> Result<Store, Error> {
-    match existing(path) {
+    match options()?.create(false).open(path) {
         Err(Error::NoStore { .. }) if std::io::stdin().is_terminal() => {
             eprint!("{} holds no store. Create one? [y/N] ", path.display());
             std::io::stderr().flush()?;
             let mut answer = String::new();
             std::io::stdin().read_line(&mut answer)?;
             if matches!(answer.trim(), "y" | "Y" | "yes") {
-                StoreOptions::from_env()?.open(path)
+                options()?.open(path)
             } else {
                 Err(Error::NoStore {
                     path: path.to_path_buf(),

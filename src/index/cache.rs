@@ -6,8 +6,11 @@
 //! land and before readers see the new position, and bumps `epoch`; a
 //! reader that loaded an entry from storage keeps it only if no writer ran
 //! meanwhile ([`ReadCache::series`], [`ReadCache::source_published`]), so a
-//! slow reader never puts back an entry older than the writer's. Both
-//! sides of the rule live in this file and nowhere else.
+//! slow reader never puts back an entry older than the writer's. A writer
+//! in another process cannot call `update`: a reader that finds the
+//! position advanced by someone else forgets everything ([`ReadCache::clear`],
+//! which bumps `epoch` too). Both sides of the rule live in this file and
+//! nowhere else.
 
 use super::keys::SeriesEntry;
 use crate::error::Result;
@@ -45,6 +48,16 @@ impl ReadCache {
         for source in sources {
             cached_sources.remove(&source);
         }
+    }
+
+    /// Forgets everything: another process wrote, and what it changed is
+    /// not known here. Bumps the epoch, so no load begun before is kept.
+    pub fn clear(&self) {
+        let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
+        let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        cached_series.clear();
+        cached_sources.clear();
     }
 
     /// The entry of the series `key`, from the cache or else from `load`.

@@ -44,8 +44,13 @@ pub fn run<'s>(store: &'s Store, text: &str) -> Result<Reply<'s>> {
 }
 
 /// [`run`], with a token that stops the reply between two rows.
+///
+/// Every statement first sees the commits other processes made since the
+/// last one ([`Store::refresh`]).
 pub fn run_with<'s>(store: &'s Store, text: &str, cancel: &Cancel) -> Result<Reply<'s>> {
-    execute::execute(store, &parse(text)?, cancel)
+    let statement = parse(text)?;
+    store.refresh()?;
+    execute::execute(store, &statement, cancel)
 }
 
 /// Parses one statement into its syntax tree; an error is

@@ -15,9 +15,11 @@
 
 mod redb_engine;
 mod sled_engine;
+mod write_lock;
 
 pub use redb_engine::{in_guard, RedbStorage};
 pub use sled_engine::SledStorage;
+pub use write_lock::{LockWait, WriteLock};
 
 use crate::error::Result;
 use std::collections::BTreeMap;
@@ -131,6 +133,25 @@ pub trait Storage: Send + Sync {
     fn read_seal(&self) -> Result<Option<Vec<u8>>> {
         Ok(None)
     }
+
+    /// Makes later reads see every commit made so far, by this process or
+    /// another that shares the store.
+    fn refresh(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Takes the lock that serialises the appends of every process sharing
+    /// the store, waiting as `wait` says. `None` where no other process can
+    /// share it (in memory; sled, which one process opens at a time).
+    fn lock_writer(&self, wait: LockWait) -> Result<Option<WriteLock>> {
+        let _ = wait;
+        Ok(None)
+    }
+
+    /// Whether the engine was opened read-only: every write fails.
+    fn is_read_only(&self) -> bool {
+        false
+    }
 }
 
 /// The name of the seal file inside a store's directory.
@@ -195,31 +216,39 @@ impl Engine {
         }
     }
 
-    /// Opens the store directory `path` with this engine.
+    /// Opens the store directory `path` with this engine, read-only if
+    /// asked (redb; a sled store is opened as usual and the store refuses
+    /// its writes).
     ///
-    /// A store found locked is tried again a few times over about a quarter
-    /// of a second before [`crate::Error::Locked`] is returned. The locks are
-    /// `flock`s on open files, and a child process that another thread of
-    /// this process is spawning holds a copy of every descriptor between its
-    /// fork and its exec: a store closed here and reopened at once can find
-    /// its own released lock still held for that moment. A store held by
-    /// another process is still refused well within a second.
+    /// A sled store found locked is tried again a few times over about a
+    /// quarter of a second before [`crate::Error::Locked`] is returned.
+    /// Its lock is an `flock` on an open file, and a child process that
+    /// another thread of this process is spawning holds a copy of every
+    /// descriptor between its fork and its exec: a store closed here and
+    /// reopened at once can find its own released lock still held for that
+    /// moment. A store held by another process is still refused well
+    /// within a second. (redb stores are shared and take no such lock.)
     pub fn open(
         self,
         path: &std::path::Path,
         cache_mib: usize,
+        read_only: bool,
     ) -> Result<std::sync::Arc<dyn Storage>> {
         let mut pause = std::time::Duration::from_millis(5);
         let patience = std::time::Instant::now() + LOCK_PATIENCE;
         loop {
             let opened: Result<std::sync::Arc<dyn Storage>> = match self {
+                Engine::Redb if read_only => RedbStorage::open_read_only(path, cache_mib)
+                    .map(|s| std::sync::Arc::new(s) as _),
                 Engine::Redb => {
                     RedbStorage::open(path, cache_mib).map(|s| std::sync::Arc::new(s) as _)
                 }
                 Engine::Sled => SledStorage::open(path).map(|s| std::sync::Arc::new(s) as _),
             };
             match opened {
-                Err(crate::Error::Locked { .. }) if std::time::Instant::now() < patience => {
+                Err(crate::Error::Locked { .. })
+                    if self == Engine::Sled && std::time::Instant::now() < patience =>
+                {
                     let left = patience.saturating_duration_since(std::time::Instant::now());
                     std::thread::sleep(pause.min(left));
                     pause = (pause * 2).min(std::time::Duration::from_millis(80));

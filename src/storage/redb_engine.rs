@@ -1,23 +1,30 @@
-//! The redb engine: one redb table per [`Table`], in one file, with a lock
-//! file beside it so that a second process is refused instead of blocking.
+//! The redb engine: one redb table per [`Table`], in one file that several
+//! processes share (redb's multi-writer mode): any number read, and
+//! whole appends are serialised by the store's [`WriteLock`].
 //!
 //! Every write of a store is a committed, durable redb transaction (only a
 //! scratch store's commits may stay in memory); a multi-table write is one
 //! transaction, so it is atomic as well. Reads share one read transaction,
-//! replaced after each commit, so each read sees one committed state.
+//! replaced after each commit and by [`Storage::refresh`], so each read
+//! sees one committed state and a refresh sees other processes' commits.
+//!
+//! A store opened read-only uses a read-only redb handle: it writes nothing
+//! to the file (it works on a read-only mount) and, killed, leaves nothing
+//! for the next open to repair.
 
+use super::write_lock::{LockWait, WriteLock};
 use super::{Batch, Scan, SealFile, Storage, Table, SEAL_FILE};
 use crate::error::{Error, Result};
 use redb::{ReadableDatabase, TableDefinition};
 use std::ops::Bound;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The cache of a scratch store: its reads are the rebuild's own lookups.
 const SCRATCH_CACHE_BYTES: usize = 256 << 20;
 
-/// The engine's file and the lock file inside a store directory.
+/// The engine's file inside a store directory.
 pub const DATA_FILE: &str = "annals.redb";
-const LOCK_FILE: &str = "annals.lock";
+
 /// redb's page cache in bytes, from the MiB a store was opened with
 /// (`StoreOptions::cache_mib`), kept within 16 MiB and 64 GiB.
 fn cache_bytes(mib: usize) -> usize {
@@ -72,51 +79,85 @@ struct Snapshot {
     tables: Vec<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
 }
 
+/// The redb handle: writable, or read-only (which never writes the file).
+enum Handle {
+    Writable(redb::Database),
+    ReadOnly(redb::ReadOnlyDatabase),
+}
+
+impl Handle {
+    fn begin_read(&self) -> Result<redb::ReadTransaction> {
+        match self {
+            Handle::Writable(db) => db.begin_read(),
+            Handle::ReadOnly(db) => db.begin_read(),
+        }
+        .map_err(redb_error)
+    }
+}
+
+/// How a store directory's redb file is opened.
+fn builder(cache_mib: usize) -> redb::Builder {
+    let mut builder = redb::Database::builder();
+    builder
+        .set_cache_size(cache_bytes(cache_mib))
+        .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter);
+    builder
+}
+
 pub struct RedbStorage {
     /// Declared before `db` so it is dropped first: its read transaction
     /// keeps the database file open, and a store closed and reopened in one
     /// process must find it closed.
     snapshot: std::sync::RwLock<std::sync::Arc<Snapshot>>,
-    db: redb::Database,
+    db: Handle,
     /// False for a scratch store, whose commits need not reach the disk.
     durable: bool,
     seal: Option<SealFile>,
-    /// Held open for the life of the store: the lock is released on drop
-    /// (once any child process that inherited a copy of it has exec'd), or
-    /// by the OS if the process dies.
-    _lock: Option<std::fs::File>,
+    /// The store directory, where the writer lock lives; `None` for stores
+    /// no other process can open (in memory, scratch).
+    dir: Option<PathBuf>,
 }
 
 impl RedbStorage {
     /// Opens (creating if needed) the store directory `path`, with a page
-    /// cache of `cache_mib` MiB.
+    /// cache of `cache_mib` MiB, shared with other processes.
     pub fn open(path: &Path, cache_mib: usize) -> Result<RedbStorage> {
         std::fs::create_dir_all(path)?;
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path.join(LOCK_FILE))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::Locked {
-                    path: path.to_path_buf(),
-                })
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
-        }
         guarded("opening the store", || {
-            let db = redb::Database::builder()
-                .set_cache_size(cache_bytes(cache_mib))
+            let db = builder(cache_mib)
                 .create(path.join(DATA_FILE))
+                .map_err(|e| open_error(e, path))?;
+            RedbStorage::start(
+                Handle::Writable(db),
+                Some(SealFile(path.join(SEAL_FILE))),
+                Some(path.to_path_buf()),
+            )
+        })
+    }
+
+    /// Opens the existing store directory `path` read-only: nothing is
+    /// written to it, so it may be on a read-only mount. A file that a
+    /// killed writer left needing repair is refused with
+    /// [`Error::NeedsRepair`]; a writable open repairs it.
+    pub fn open_read_only(path: &Path, cache_mib: usize) -> Result<RedbStorage> {
+        guarded("opening the store", || {
+            let db = builder(cache_mib)
+                .open_read_only(path.join(DATA_FILE))
                 .map_err(|e| match e {
-                    redb::DatabaseError::DatabaseAlreadyOpen => Error::Locked {
+                    redb::DatabaseError::RepairAborted => Error::NeedsRepair {
                         path: path.to_path_buf(),
                     },
-                    other => redb_error(other),
+                    other => open_error(other, path),
                 })?;
-            RedbStorage::start(db, Some(SealFile(path.join(SEAL_FILE))), Some(lock))
+            let db = Handle::ReadOnly(db);
+            let snapshot = take_snapshot(&db)?;
+            Ok(RedbStorage {
+                snapshot: std::sync::RwLock::new(std::sync::Arc::new(snapshot)),
+                db,
+                durable: true,
+                seal: Some(SealFile(path.join(SEAL_FILE))),
+                dir: Some(path.to_path_buf()),
+            })
         })
     }
 
@@ -133,7 +174,7 @@ impl RedbStorage {
                 .set_cache_size(SCRATCH_CACHE_BYTES)
                 .create(path)
                 .map_err(redb_error)?;
-            let mut storage = RedbStorage::start(db, None, None)?;
+            let mut storage = RedbStorage::start(Handle::Writable(db), None, None)?;
             storage.durable = false;
             Ok(storage)
         })
@@ -144,17 +185,16 @@ impl RedbStorage {
         let db = redb::Database::builder()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(redb_error)?;
-        RedbStorage::start(db, None, None)
+        RedbStorage::start(Handle::Writable(db), None, None)
     }
 
     /// Creates every table (reads must find them all), then takes the first
     /// snapshot.
-    fn start(
-        db: redb::Database,
-        seal: Option<SealFile>,
-        lock: Option<std::fs::File>,
-    ) -> Result<RedbStorage> {
-        let txn = db.begin_write().map_err(redb_error)?;
+    fn start(db: Handle, seal: Option<SealFile>, dir: Option<PathBuf>) -> Result<RedbStorage> {
+        let Handle::Writable(writable) = &db else {
+            unreachable!("only writable handles are started")
+        };
+        let txn = writable.begin_write().map_err(redb_error)?;
         for table in Table::ALL {
             txn.open_table(definition(table)).map_err(redb_error)?;
         }
@@ -165,12 +205,15 @@ impl RedbStorage {
             durable: true,
             snapshot,
             seal,
-            _lock: lock,
+            dir,
         })
     }
 
     fn write_tables_unguarded(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
-        let mut txn = self.db.begin_write().map_err(redb_error)?;
+        let Handle::Writable(db) = &self.db else {
+            return Err(Error::ReadOnly);
+        };
+        let mut txn = db.begin_write().map_err(redb_error)?;
         if !self.durable {
             txn.set_durability(redb::Durability::None)
                 .map_err(|e| Error::Storage(e.to_string()))?;
@@ -189,8 +232,35 @@ impl RedbStorage {
             }
         }
         txn.commit().map_err(redb_error)?;
-        let fresh = std::sync::Arc::new(take_snapshot(&self.db)?);
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        self.take_fresh_snapshot()
+    }
+
+    /// Replaces the shared read transaction by one at the latest commit.
+    ///
+    /// The transaction begins while the lock on the shared one is held, so
+    /// snapshots are replaced in the order they were taken: a thread that
+    /// began a read before a commit never puts it back over the snapshot
+    /// the committing thread took after it (readers would then see a log
+    /// position whose projections the snapshot lacks).
+    fn take_fresh_snapshot(&self) -> Result<()> {
+        let mut shared = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        *shared = std::sync::Arc::new(take_snapshot(&self.db)?);
+        Ok(())
+    }
+
+    /// Takes a fresh snapshot if another process committed since the shared
+    /// one was taken. Every commit of a store writes its meta table (the
+    /// head, the applied position), so comparing that small table is
+    /// enough, and cheaper than opening every table anew.
+    fn refresh_unguarded(&self) -> Result<()> {
+        let latest = self.db.begin_read()?;
+        let latest = latest
+            .open_table(definition(Table::Meta))
+            .map_err(redb_error)?;
+        let current = self.snapshot();
+        if !same_entries(&latest, &current.tables[Table::Meta as usize])? {
+            self.take_fresh_snapshot()?;
+        }
         Ok(())
     }
 
@@ -202,13 +272,36 @@ impl RedbStorage {
     }
 }
 
-fn take_snapshot(db: &redb::Database) -> Result<Snapshot> {
-    let txn = db.begin_read().map_err(redb_error)?;
+fn take_snapshot(db: &Handle) -> Result<Snapshot> {
+    let txn = db.begin_read()?;
     let tables = Table::ALL
         .iter()
         .map(|t| txn.open_table(definition(*t)).map_err(redb_error))
         .collect::<Result<Vec<_>>>()?;
     Ok(Snapshot { tables })
+}
+
+/// Whether two versions of a (small) table hold the same entries.
+fn same_entries(
+    a: &redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
+    b: &redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
+) -> Result<bool> {
+    use redb::ReadableTable;
+    let mut a = a.iter().map_err(redb_error)?;
+    let mut b = b.iter().map_err(redb_error)?;
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return Ok(true),
+            (Some(x), Some(y)) => {
+                let (xk, xv) = x.map_err(redb_error)?;
+                let (yk, yv) = y.map_err(redb_error)?;
+                if xk.value() != yk.value() || xv.value() != yv.value() {
+                    return Ok(false);
+                }
+            }
+            _ => return Ok(false),
+        }
+    }
 }
 
 impl Storage for RedbStorage {
@@ -262,5 +355,41 @@ impl Storage for RedbStorage {
 
     fn read_seal(&self) -> Result<Option<Vec<u8>>> {
         self.seal.as_ref().map_or(Ok(None), SealFile::read)
+    }
+
+    fn refresh(&self) -> Result<()> {
+        guarded("reading", || self.refresh_unguarded())
+    }
+
+    fn lock_writer(&self, wait: LockWait) -> Result<Option<WriteLock>> {
+        match (&self.db, &self.dir) {
+            (Handle::ReadOnly(_), _) => Err(Error::ReadOnly),
+            (Handle::Writable(_), Some(dir)) => WriteLock::acquire(dir, wait).map(Some),
+            (Handle::Writable(_), None) => Ok(None),
+        }
+    }
+
+    fn is_read_only(&self) -> bool {
+        matches!(self.db, Handle::ReadOnly(_))
+    }
+}
+
+/// The error of an open that failed: another program holding the file
+/// whole (an older annals, or redb's exclusive mode) is a held store.
+fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen | redb::DatabaseError::LockProtocolMismatch => {
+            Error::Locked {
+                path: path.to_path_buf(),
+                holder: "another program that opened it exclusively".into(),
+                waited: std::time::Duration::ZERO,
+            }
+        }
+        other => match redb_error(other) {
+            Error::Storage(why) => {
+                Error::Storage(format!("{}: {why}", path.join(DATA_FILE).display()))
+            }
+            named => named,
+        },
     }
 }

@@ -47,6 +47,9 @@ impl SledStorage {
             sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
                 Error::Locked {
                     path: path.to_path_buf(),
+                    holder: "another process (a sled store is opened by one process at a time)"
+                        .into(),
+                    waited: std::time::Duration::ZERO,
                 }
             }
             other => sled_error(other),
