@@ -94,6 +94,10 @@ pub struct ParsedFile {
     pub name: String,
     pub events: Vec<Event>,
     pub lines: Vec<usize>,
+    /// Indices of the events whose lines carry an export's `seq` and
+    /// `hash`: claims judged when first written, which the unit rule lets
+    /// in with a warning.
+    pub exported: Vec<usize>,
 }
 
 /// How far an import has come, for a progress bar on another thread:
@@ -138,8 +142,12 @@ pub fn parse_file_with_progress(
             });
             let mut parsed = first?;
             let rest = second?;
+            let offset = parsed.events.len();
             parsed.events.extend(rest.events);
             parsed.lines.extend(rest.lines);
+            parsed
+                .exported
+                .extend(rest.exported.iter().map(|i| i + offset));
             return Ok(parsed);
         }
     }
@@ -165,6 +173,7 @@ fn parse_lines(
         name: name.to_string(),
         events: Vec::new(),
         lines: Vec::new(),
+        exported: Vec::new(),
     };
     for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let line_no = lines_before + index + 1;
@@ -229,6 +238,9 @@ fn parse_lines(
             object.insert(key, value);
         }
         let event = parse_object(&object).map_err(|(field, message)| error(field, message))?;
+        if object.contains_key("seq") && object.contains_key("hash") {
+            parsed.exported.push(parsed.events.len());
+        }
         parsed.events.push(event);
         parsed.lines.push(line_no);
     }
@@ -383,20 +395,30 @@ pub fn append_file(store: &Store, parsed: ParsedFile) -> Result<Appended> {
         name,
         events,
         lines,
+        exported,
     } = parsed;
-    store.append(events).map_err(|e| match e {
-        Error::Rejected {
-            index,
-            field,
-            message,
-        } => Error::Import {
-            file: name.clone(),
-            line: lines.get(index).copied().unwrap_or(0),
-            field: Some(field.to_string()),
-            message,
-        },
-        other => other,
-    })
+    let grandfathered = |index: usize| exported.binary_search(&index).is_ok();
+    let mut appended = store
+        .append_with(events, &grandfathered)
+        .map_err(|e| match e {
+            Error::Rejected {
+                index,
+                field,
+                message,
+            } => Error::Import {
+                file: name.clone(),
+                line: lines.get(index).copied().unwrap_or(0),
+                field: Some(field.to_string()),
+                message,
+            },
+            other => other,
+        })?;
+    // Warnings name the line, as errors do.
+    for (index, message) in &mut appended.warnings {
+        let line = lines.get(*index).copied().unwrap_or(0);
+        *message = format!("{name}:{line}: field 'value': {message}");
+    }
+    Ok(appended)
 }
 
 /// Parses and appends one import file.

@@ -48,6 +48,7 @@ mod storage;
 mod store;
 mod syntax;
 mod typed;
+mod unit_rule;
 mod validate;
 mod value;
 

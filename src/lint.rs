@@ -42,6 +42,8 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     let mut sources: BTreeMap<String, Revisions> = BTreeMap::new();
     let mut defined: BTreeSet<String> = BTreeSet::new();
+    // Each attribute's unit as its latest definition has it.
+    let mut units: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut cited: BTreeSet<String> = BTreeSet::new();
     let mut claims = Vec::new();
@@ -56,6 +58,7 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
                     .push((record.seq, s.published, s.text))
             }
             Event::Define(d) => {
+                units.insert(d.attribute.clone(), d.unit);
                 defined.insert(d.attribute);
             }
             Event::Assert(c) => {
@@ -81,6 +84,16 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
         let id = claim.id.clone().unwrap_or_default();
         if retracted.contains(seq) {
             continue;
+        }
+        if let Some(Some(unit)) = units.get(&claim.attribute) {
+            if let Err(message) = crate::unit_rule::check(&claim.attribute, unit, &claim.value) {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    check: "unit",
+                    subject: id.clone(),
+                    message: format!("{message} (a new claim would be refused)"),
+                });
+            }
         }
         let Some(revisions) = sources.get(&claim.source) else {
             continue;

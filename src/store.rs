@@ -103,6 +103,9 @@ pub struct Appended {
     pub last_seq: u64,
     /// The event id of each event of the batch, where it has one.
     pub ids: Vec<Option<String>>,
+    /// Events accepted with a warning (by index in the batch): claims of an
+    /// export that the unit rule would refuse if they were new.
+    pub warnings: Vec<(usize, String)>,
 }
 
 /// An annals store: the log and its projections.
@@ -319,7 +322,18 @@ impl Store {
     }
 
     /// Appends one batch atomically: all its events or none.
-    pub fn append(&self, mut batch: Vec<Event>) -> Result<Appended> {
+    pub fn append(&self, batch: Vec<Event>) -> Result<Appended> {
+        self.append_with(batch, &|_| false)
+    }
+
+    /// [`Store::append`], accepting with a warning the claims at the indices
+    /// `grandfathered` names that break the unit rule (an export's lines,
+    /// judged when they were first written).
+    pub(crate) fn append_with(
+        &self,
+        mut batch: Vec<Event>,
+        grandfathered: &dyn Fn(usize) -> bool,
+    ) -> Result<Appended> {
         if self.read_only {
             return Err(Error::ReadOnly);
         }
@@ -333,10 +347,11 @@ impl Store {
                 first_seq: head.seq + 1,
                 last_seq: head.seq,
                 ids: Vec::new(),
+                warnings: Vec::new(),
             });
         }
         let first_seq = head.seq + 1;
-        validate::validate(
+        let warnings = validate::validate(
             &View {
                 storage: self.storage.as_ref(),
                 position: head.seq,
@@ -344,6 +359,7 @@ impl Store {
             },
             &mut batch,
             first_seq,
+            grandfathered,
         )?;
         crash_point("validated");
         let recorded = jiff::Timestamp::now()
@@ -387,6 +403,7 @@ impl Store {
             first_seq,
             last_seq,
             ids,
+            warnings,
         })
     }
 

@@ -13,6 +13,7 @@ use crate::index::{automatic_seq, IdEntry, IdOp, View};
 use crate::period::Period;
 use crate::storage::scan_prefix;
 use crate::storage::Table;
+use crate::unit_rule;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What earlier events of the batch have added, on top of the log.
@@ -30,11 +31,25 @@ struct Pending {
     retracted: HashSet<u64>,
     sources: HashMap<String, Period>,
     kinds: HashMap<String, Kind>,
+    /// The unit of each attribute a claim of the batch used, as defined
+    /// by the batch or else the log (looked up once per attribute).
+    units: HashMap<String, Option<String>>,
 }
 
 /// Checks a batch that would occupy seqs `first_seq..`, assigning `e<seq>`
 /// ids to the claims, denials and retractions that have none.
-pub fn validate(view: &View<'_>, batch: &mut [Event], first_seq: u64) -> Result<()> {
+///
+/// A claim whose value breaks the unit rule (`unit_rule`) is refused,
+/// unless `grandfathered(index)`: a line of an export, judged when it was
+/// first written. Those are accepted, and the returned warnings say which
+/// (by index in the batch) and why.
+pub fn validate(
+    view: &View<'_>,
+    batch: &mut [Event],
+    first_seq: u64,
+    grandfathered: &dyn Fn(usize) -> bool,
+) -> Result<Vec<(usize, String)>> {
+    let mut warnings = Vec::new();
     let mut pending = Pending {
         first_seq,
         automatic: vec![None; batch.len()],
@@ -61,8 +76,42 @@ pub fn validate(view: &View<'_>, batch: &mut [Event], first_seq: u64) -> Result<
         }
         check(view, &mut pending, event, seq)
             .map_err(|(field, message)| Error::rejected(index, field, message))?;
+        if let Event::Assert(claim) = &*event {
+            let unit = unit_of(view, &mut pending, &claim.attribute)
+                .map_err(|(field, message)| Error::rejected(index, field, message))?;
+            if let Some(unit) = unit {
+                if let Err(message) = unit_rule::check(&claim.attribute, &unit, &claim.value) {
+                    if !grandfathered(index) {
+                        return Err(Error::rejected(index, "value", message));
+                    }
+                    warnings.push((
+                        index,
+                        format!(
+                            "accepted as exported, though the unit rule refuses it now: {message}"
+                        ),
+                    ));
+                }
+            }
+        }
     }
-    Ok(())
+    Ok(warnings)
+}
+
+/// The unit of `attribute` as the batch so far or else the log defines it.
+fn unit_of(
+    view: &View<'_>,
+    pending: &mut Pending,
+    attribute: &str,
+) -> Result<Option<String>, Refusal> {
+    if let Some(unit) = pending.units.get(attribute) {
+        return Ok(unit.clone());
+    }
+    let unit = view
+        .definition(attribute)
+        .map_err(storage_refusal)?
+        .and_then(|d| d.unit);
+    pending.units.insert(attribute.to_string(), unit.clone());
+    Ok(unit)
 }
 
 type Refusal = (&'static str, String);
@@ -93,6 +142,7 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
                 ));
             }
             pending.kinds.insert(d.attribute.clone(), d.kind);
+            pending.units.insert(d.attribute.clone(), d.unit.clone());
         }
         Event::Source(s) => {
             name(NameKind::Id, "id", &s.id)?;

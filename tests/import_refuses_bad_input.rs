@@ -312,3 +312,54 @@ fn a_number_too_small_for_a_float_is_refused_not_stored_as_zero() {
         ],
     );
 }
+
+#[test]
+fn a_value_not_in_the_attributes_unit_is_refused_with_the_value_to_write() {
+    let line = GOOD_LINE.replace("30184 t", "30.258 kt");
+    refused(
+        &format!("{GOOD_LINE}\n{line}\n"),
+        &[
+            "bad.jsonl:2:",
+            "field 'value'",
+            "measured in t",
+            "write 30258 t",
+        ],
+    );
+    let line = GOOD_LINE.replace("\"30184 t\"", "\"'a lot'\"");
+    refused(&line, &["bad.jsonl:1:", "field 'value'", "is not a number"]);
+}
+
+/// SPEC §8: claims already in a log are never re-judged. An export's lines
+/// (they carry `seq` and `hash`) pass the unit rule with a warning naming
+/// the line, so that export still round-trips; `lint` reports them.
+#[test]
+fn an_exported_claim_that_breaks_the_unit_rule_is_accepted_with_a_warning() {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);
+    let exported = GOOD_LINE
+        .replace("30184 t", "31000 tons")
+        .replace("{\"op\"", "{\"seq\":9,\"hash\":\"00\",\"op\"");
+    let path = scratch.file("exported.jsonl", exported.as_bytes());
+    let run = scratch.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: ")
+            && run.stderr.contains("exported.jsonl:1: field 'value'")
+            && run.stderr.contains("write 31000 t"),
+        "{}",
+        run.stderr
+    );
+    let lint = scratch.run(&["lint"]);
+    assert!(
+        lint.stdout.contains("unit") && lint.stdout.contains("31000 tons"),
+        "{}",
+        lint.stdout
+    );
+    // The same line without an export's fields is a new claim: refused.
+    let fresh = scratch.file(
+        "fresh.jsonl",
+        GOOD_LINE.replace("30184 t", "31000 tons").as_bytes(),
+    );
+    assert_eq!(scratch.run(&["import", fresh.to_str().unwrap()]).code, 1);
+}

@@ -42,10 +42,13 @@ pub const TOUR: &[(&str, &str)] = &[
     ),
     ("What changed in what was known about 2011, between 2010 and 2019.", "diff china.* for 2011 between 2010 and 2019"),
     ("China's share of world production over the decade, year by year, as known in 2013.", "timeline china.share_of_world_production from 2010 to 2013 every year avg as known 2013"),
-    ("Every contested slot as known on 19 October 2010.", "contested as known 2010-10-19"),
+    (
+        "What was under consideration in October 2010: the claims that are not facts, and how each stands now.",
+        "claims china.* where modality = considered",
+    ),
     (
         "Answers are reproducible: the log position in each answer can be cited. Here, before the white paper was recorded.",
-        "*.share_of_world_reserves as known 2013 as recorded at seq 100",
+        "*.share_of_world_reserves as known 2013 as recorded at seq 101",
     ),
 ];
 

@@ -142,6 +142,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             for file in files {
                 let (name, bytes) = read_input(&file)?;
                 let appended = progress::import(&store, &name, &bytes)?;
+                for (_, warning) in &appended.warnings {
+                    eprintln!("warning: {warning}");
+                }
                 let count = appended.last_seq + 1 - appended.first_seq;
                 eprintln!(
                     "{name}: imported {count} events (seq {}..{})",
