@@ -33,6 +33,22 @@ impl Store {
         self.view(None).names(Table::Sources)
     }
 
+    /// The published periods of the sources (as last revised), printed
+    /// canonically, each once, in time order: the dates a historian is
+    /// likely to ask `as known` at.
+    pub fn publication_dates(&self) -> Result<Vec<String>> {
+        let view = self.view(None);
+        let mut dates = Vec::new();
+        for id in view.names(Table::Sources)? {
+            if let Some((_, published)) = view.source_revisions(&id)?.last() {
+                dates.push(*published);
+            }
+        }
+        dates.sort_by_key(|p| (p.start_key(), p.end_key()));
+        dates.dedup();
+        Ok(dates.iter().map(ToString::to_string).collect())
+    }
+
     /// Up to `limit` event ids chosen by writers that start with `prefix`
     /// (automatic `e<seq>` ids are not listed: they are not stored).
     pub fn chosen_ids(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {

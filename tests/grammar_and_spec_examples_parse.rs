@@ -69,6 +69,36 @@ fn every_question_of_the_grammar_examples_answers_on_the_bundled_data_set() {
     assert!(asked >= 40, "only {asked} questions");
 }
 
+/// The README's language section teaches by example: each of its indented
+/// questions answers at least one row on the bundled data set.
+#[test]
+fn every_question_of_the_readmes_language_section_answers() {
+    let store = annals::Store::temporary().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rare-earths.jsonl");
+    annals::interchange::import_file(&store, "rare-earths.jsonl", &std::fs::read(data).unwrap())
+        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("## The query language in brief")
+        .expect("the README has a language section");
+    let end = start + readme[start..].find("\n## ").expect("a section after it");
+    let questions: Vec<&str> = readme[start..end]
+        .lines()
+        .filter(|l| l.starts_with("    "))
+        .map(|l| l.split(" -- ").next().unwrap_or(l).trim())
+        .collect();
+    assert!(questions.len() >= 8, "{questions:?}");
+    for question in questions {
+        let rows = store
+            .query(question)
+            .and_then(|reply| reply.collect_all())
+            .unwrap_or_else(|e| panic!("README: {question}: {e}"))
+            .rows;
+        assert!(!rows.is_empty(), "README: {question} answers nothing");
+    }
+}
+
 /// The indented example lines of SPEC §7 (between its heading and §8).
 fn spec_examples(spec: &str) -> Vec<String> {
     let start = spec.find("## 7.").expect("SPEC has a §7");

@@ -189,8 +189,11 @@ fn an_open_quote_continues_on_the_next_line_and_a_write_reports_its_seq() {
     let history = scratch.dir.path().join("history");
     let t = Terminal::start(&scratch, &history, &["repl"]);
     t.type_line("retract wsj-2010-10-19-quota-cut-2011 because 'entered");
+    // The next line is asked for under a continuation prompt.
+    t.wait_for("   ...>");
     t.type_line("by mistake'");
-    t.wait_for("retract written at seq 195");
+    let screen = t.wait_for("retract written at seq 195");
+    assert!(screen.contains("   ...> by mistake'"), "{screen}");
     t.type_line("history china.export_quota_change for 2011");
     t.wait_for("retracted");
 }

@@ -20,7 +20,7 @@ use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hinter, HistoryHinter};
 use rustyline::history::DefaultHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
@@ -125,12 +125,14 @@ struct AnnalsHelper<'a> {
 
 /// What may come in the place being completed, judged from the word
 /// before it: after `source` only a source id, after a statement word only
-/// a selector, after `show`, `deny` or `retract` only an event id.
+/// a selector, after `show`, `deny` or `retract` only an event id, after
+/// `known`, `for`, `at` and the like only a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     SourceId,
     Selector,
     EventId,
+    Period,
     Anything,
 }
 
@@ -142,6 +144,9 @@ impl Place {
                 Place::Selector
             }
             "show" | "deny" | "retract" => Place::EventId,
+            "known" | "for" | "at" | "from" | "to" | "between" | "and" | "published" => {
+                Place::Period
+            }
             _ => Place::Anything,
         }
     }
@@ -195,6 +200,20 @@ impl AnnalsHelper<'_> {
                     .unwrap_or_default()
                     .into_iter()
                     .filter(|s| s.starts_with(word)),
+            );
+        }
+        if place == Place::Period {
+            // The sources' publication dates, and the years they fall in.
+            let dates = store.publication_dates().unwrap_or_default();
+            let years: Vec<String> = dates
+                .iter()
+                .map(|d| d[..d.len().min(4)].to_string())
+                .collect();
+            out.extend(
+                years
+                    .into_iter()
+                    .chain(dates)
+                    .filter(|d| d.starts_with(word)),
             );
         }
         if wanted(Place::EventId) && (!word.is_empty() || place == Place::EventId) {
@@ -315,20 +334,18 @@ pub fn highlight_statement(line: &str) -> String {
     out
 }
 
-impl Validator for AnnalsHelper<'_> {
-    /// A statement with an open quote continues on the next line.
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        if input.trim_start().starts_with('.') {
-            return Ok(ValidationResult::Valid(None));
-        }
-        match parser::parse(input) {
-            Err(e) if e.describe(input).starts_with("unterminated text") => {
-                Ok(ValidationResult::Incomplete)
-            }
-            _ => Ok(ValidationResult::Valid(None)),
-        }
-    }
+/// Every line is taken as it is entered; a statement with an open quote is
+/// continued by `run`, under a prompt of its own (rustyline's own
+/// multi-line editing shows no prompt on the lines after the first).
+impl Validator for AnnalsHelper<'_> {}
+
+/// The prompt of a line that continues a statement with an open quote.
+const CONTINUATION_PROMPT: &str = "   ...> ";
+
+/// Whether `input` is a statement whose quote is still open.
+fn quote_is_open(input: &str) -> bool {
+    !input.trim_start().starts_with('.')
+        && matches!(parser::parse(input), Err(e) if e.describe(input).starts_with("unterminated text"))
 }
 
 impl Helper for AnnalsHelper<'_> {}
@@ -552,7 +569,27 @@ pub fn run(store: &Store, banner: &str) -> Result<bool> {
     println!("{banner}");
     loop {
         match editor.readline("annals> ") {
-            Ok(line) => {
+            Ok(mut line) => {
+                // An open quote continues on the next line; Ctrl-C there
+                // abandons the statement, Ctrl-D answers what was typed.
+                while quote_is_open(&line) {
+                    match editor.readline(CONTINUATION_PROMPT) {
+                        Ok(more) => {
+                            line.push('\n');
+                            line.push_str(&more);
+                        }
+                        Err(ReadlineError::Interrupted) => {
+                            line.clear();
+                            break;
+                        }
+                        Err(ReadlineError::Eof) => break,
+                        Err(e) => {
+                            return Err(Error::InvalidInput(format!(
+                                "the REPL failed to read a line: {e}"
+                            )))
+                        }
+                    }
+                }
                 if !line.trim().is_empty() {
                     if let Some(path) = &history {
                         let _ = editor.add_history_entry(line.as_str());
@@ -746,5 +783,16 @@ mod tests {
         assert!(!after_show.is_empty());
         let anywhere = helper.candidates("hist", Place::Anything);
         assert!(anywhere.contains(&"history".to_string()), "{anywhere:?}");
+        // After `as known`, periods only: publication dates and their years.
+        let after_known = helper.candidates("2010-10", Place::after("known"));
+        assert!(
+            after_known.contains(&"2010-10-19".to_string())
+                && after_known.contains(&"2010-10-28".to_string())
+                && after_known.iter().all(|c| c.starts_with("2010-10")),
+            "{after_known:?}"
+        );
+        let years = helper.candidates("201", Place::after("for"));
+        assert!(years.contains(&"2010".to_string()), "{years:?}");
+        assert!(helper.candidates("hist", Place::after("known")).is_empty());
     }
 }
