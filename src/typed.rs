@@ -135,6 +135,21 @@ pub fn display<S: Serializer, T: std::fmt::Display>(
     serializer.collect_str(item)
 }
 
+impl Period {
+    /// This period in the typed form, as JSON (for bindings that build
+    /// their own objects from it, such as the Python package).
+    pub fn to_typed_json(&self) -> serde_json::Value {
+        period(self, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Value {
+    /// This value in the typed form, as JSON.
+    pub fn to_typed_json(&self) -> serde_json::Value {
+        value(self, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

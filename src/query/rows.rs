@@ -398,7 +398,7 @@ pub struct Reply<'s> {
     pub log_seq: u64,
     pub kind: StatementKind,
     pub row_type: RowType,
-    rows: Box<dyn Iterator<Item = Result<AnswerRow>> + 's>,
+    rows: Box<dyn Iterator<Item = Result<AnswerRow>> + Send + 's>,
     cancel: Cancel,
     ended: bool,
 }
@@ -408,7 +408,7 @@ impl<'s> Reply<'s> {
         log_seq: u64,
         kind: StatementKind,
         row_type: RowType,
-        rows: impl Iterator<Item = Result<AnswerRow>> + 's,
+        rows: impl Iterator<Item = Result<AnswerRow>> + Send + 's,
         cancel: Cancel,
     ) -> Reply<'s> {
         Reply {
