@@ -585,8 +585,8 @@ fn head_bytes_of(head: Head) -> Vec<u8> {
 /// Compares the engine's head with the seal kept outside it: the engine may
 /// be ahead (a crash between commit and seal) but never behind, and the
 /// sealed record must still have the sealed hash.
-fn check_seal(storage: &dyn Storage, head: Head) -> Result<()> {
-    let Some(bytes) = storage.read_seal()? else {
+fn check_seal(storage: &dyn Storage, head: Head, seal: Option<Vec<u8>>) -> Result<()> {
+    let Some(bytes) = seal else {
         return Ok(());
     };
     if bytes.len() != 40 {
@@ -612,14 +612,28 @@ fn check_seal(storage: &dyn Storage, head: Head) -> Result<()> {
 /// The head as meta has it, checked against its record's hash and against
 /// the seal kept outside the engine.
 fn read_checked_head(storage: &dyn Storage) -> Result<Head> {
-    let head = read_head(storage)?;
+    let mut head = read_head(storage)?;
+    // The seal is read once: another process may seal a new commit at any
+    // moment. It seals after committing, so a seal ahead of this snapshot
+    // may be a commit made since the snapshot was taken, and a snapshot
+    // taken after the seal was read includes it — unless the engine really
+    // lost it.
+    let seal = storage.read_seal()?;
+    let sealed = match &seal {
+        Some(bytes) if bytes.len() == 40 => Some(log::read_u64(bytes, "the seal")?),
+        _ => None,
+    };
+    if sealed.is_some_and(|sealed| sealed > head.seq) {
+        storage.refresh()?;
+        head = read_head(storage)?;
+    }
     if head.seq > 0 && log::read_envelope(storage, head.seq)?.hash != head.hash {
         return Err(Error::Corrupt(format!(
             "the log head (seq {}) does not match its record's hash",
             head.seq
         )));
     }
-    check_seal(storage, head)?;
+    check_seal(storage, head, seal)?;
     Ok(head)
 }
 
