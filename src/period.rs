@@ -84,7 +84,7 @@ impl Day {
         (d.year() as i32, d.month() as i32, d.day() as i32)
     }
 
-    fn first_of_year(year: i32) -> Day {
+    pub(crate) fn first_of_year(year: i32) -> Day {
         Day::from_ymd(year, 1, 1).unwrap_or(Day(0))
     }
 

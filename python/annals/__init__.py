@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # The keys of answer rows whose strings are periods, and those that are values.
-_PERIOD_KEYS = frozenset({"valid", "known", "period", "published"})
+_PERIOD_KEYS = frozenset({"valid", "known", "known_from", "period", "published"})
 _VALUE_KEYS = frozenset({"value"})
 
 

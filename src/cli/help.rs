@@ -9,6 +9,7 @@ Ask a question, or write an event; one statement per line (a quote may span line
   china.* for 2010 as of 2010-10-19                    every attribute of a subject
   *.share_of_world_reserves as known 2013              a state attribute: a timeline of runs
   history china.export_quota_change for 2011           every event of the slot, in log order
+  curve china.export_quota_change for 2011             the answer as known time advances
   explain china.export_quota_change for 2011 as known nov 2010
   timeline china.share_of_world_production from 2010 to 2013 every year avg
   diff china.* between oct 2010 and 2019               what changed in what was known

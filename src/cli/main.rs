@@ -7,6 +7,8 @@ mod help;
 mod interrupt;
 mod progress;
 mod repl;
+#[cfg(feature = "serve")]
+mod serve;
 
 use annals::query::{self, render, Format};
 use annals::verify;
@@ -55,6 +57,14 @@ enum Command {
     Repl,
     /// Create an empty store at PATH.
     Init { path: PathBuf },
+    /// The reading room: an HTTP JSON API and a web page over the store,
+    /// read-only (Ctrl-C or SIGTERM stops it).
+    #[cfg(feature = "serve")]
+    Serve {
+        /// Where to listen, HOST:PORT (port 0 picks a free one and prints it).
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        addr: String,
+    },
     /// Print a completion script for a shell, e.g.
     /// `annals completions bash > ~/.local/share/bash-completion/completions/annals`.
     Completions { shell: clap_complete::Shell },
@@ -71,8 +81,8 @@ enum Command {
         /// Refuse writing statements: only questions are answered.
         #[arg(long)]
         read_only: bool,
-        /// How to print answers: table (default for one statement) or json or csv.
-        #[arg(long, value_parser = ["table", "json", "csv", "vertical"])]
+        /// How to print answers: table (default for one statement), json, csv, vertical, or svg (a chart of a get, timeline or curve).
+        #[arg(long, value_parser = ["table", "json", "csv", "vertical", "svg"])]
         format: Option<String>,
     },
 }
@@ -125,6 +135,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 path.display(),
                 store.position()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "serve")]
+        Command::Serve { addr } => {
+            serve::serve(existing(&cli.db)?, &addr)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Repl => {

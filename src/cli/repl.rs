@@ -35,6 +35,7 @@ const KEYWORDS: &[&str] = &[
     "contains",
     "status",
     "history",
+    "curve",
     "timeline",
     "diff",
     "explain",
@@ -140,9 +141,8 @@ impl Place {
     fn after(previous: &str) -> Place {
         match previous.to_ascii_lowercase().as_str() {
             "source" => Place::SourceId,
-            "history" | "explain" | "timeline" | "claims" | "contested" | "diff" | "of" => {
-                Place::Selector
-            }
+            "history" | "curve" | "explain" | "timeline" | "claims" | "contested" | "diff"
+            | "of" => Place::Selector,
             "show" | "deny" | "retract" => Place::EventId,
             "known" | "for" | "at" | "from" | "to" | "between" | "and" | "published" => {
                 Place::Period

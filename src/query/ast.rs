@@ -18,6 +18,9 @@ pub enum Statement {
     Get(Reading),
     /// `history china.export_quota_change for 2011`
     History(Reading),
+    /// `curve china.export_quota_change for 2011`: the knowledge curve, the
+    /// answer of each slot as known time advances.
+    Curve(Reading),
     /// `claims *.* where source = wsj-2010-10-19 as known 2011`: the claims
     /// themselves, each with its status as of the question.
     Claims(Reading),
@@ -303,6 +306,7 @@ impl fmt::Display for Statement {
         match self {
             Statement::Get(r) => write!(f, "{r}"),
             Statement::History(r) => write!(f, "history {r}"),
+            Statement::Curve(r) => write!(f, "curve {r}"),
             Statement::Claims(r) => write!(f, "claims {r}"),
             Statement::Explain(r) => write!(f, "explain {r}"),
             Statement::Timeline { reading, every } => {

@@ -21,6 +21,7 @@ pub mod execute;
 pub mod parser;
 pub mod render;
 pub mod rows;
+pub mod svg;
 
 use crate::error::Result;
 use crate::store::Store;

@@ -24,6 +24,8 @@ pub enum Format {
     Csv,
     /// One `field: value` line each, rows one after another.
     Vertical,
+    /// A chart (`query::svg`): get, timeline and curve answers.
+    Svg,
 }
 
 impl Format {
@@ -33,6 +35,7 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Vertical => "vertical",
+            Format::Svg => "svg",
         }
     }
 
@@ -42,6 +45,7 @@ impl Format {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "vertical" => Some(Format::Vertical),
+            "svg" => Some(Format::Svg),
             _ => None,
         }
     }
@@ -115,6 +119,18 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "source",
             "standing",
             "winner",
+        ],
+        RowType::Knowledge => &[
+            "subject",
+            "attribute",
+            "valid",
+            "known_from",
+            "value",
+            "status",
+            "modality",
+            "event",
+            "source",
+            "claims",
         ],
         RowType::Bucket => &[
             "subject",
@@ -278,6 +294,18 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "standing": s.standings.join("; "),
             "winner": s.winner.as_ref().map_or(String::new(), |w| format!("{} ({})", w.value, w.event)),
         }),
+        AnswerRow::Knowledge(k) => json!({
+            "subject": k.subject,
+            "attribute": k.attribute,
+            "valid": k.valid.to_string(),
+            "known_from": k.known_from.to_string(),
+            "value": k.value.to_string(),
+            "status": k.status.name(),
+            "modality": k.modality.name(),
+            "event": k.event,
+            "source": k.source,
+            "claims": k.claims,
+        }),
         AnswerRow::Bucket(b) => {
             let mut bucket = json!({
                 "subject": b.subject,
@@ -427,6 +455,10 @@ pub fn write(reply: Reply<'_>, format: Format, width: u16, out: &mut dyn Write) 
         Format::Table => {
             let answered = reply.collect_all()?;
             out.write_all(table(&answered, width).as_bytes())?;
+        }
+        Format::Svg => {
+            let answered = reply.collect_all()?;
+            out.write_all(super::svg::chart(&answered)?.as_bytes())?;
         }
         Format::Json => {
             write!(out, "{{\"log_seq\":{},\"rows\":[", reply.log_seq)?;

@@ -32,6 +32,7 @@ pub enum StatementKind {
     Claims,
     Show,
     History,
+    Curve,
     Timeline,
     Diff,
     Explain,
@@ -50,6 +51,7 @@ impl StatementKind {
             StatementKind::Claims => "claims",
             StatementKind::Show => "show",
             StatementKind::History => "history",
+            StatementKind::Curve => "curve",
             StatementKind::Timeline => "timeline",
             StatementKind::Diff => "diff",
             StatementKind::Explain => "explain",
@@ -71,6 +73,7 @@ pub enum RowType {
     Claim,
     Event,
     Step,
+    Knowledge,
     Bucket,
     Change,
     Verdict,
@@ -94,6 +97,8 @@ pub enum AnswerRow {
     Event(EventDetail),
     /// One event in the story of a slot: `history`.
     Step(HistoryStep),
+    /// One step of a slot's knowledge curve: `curve`.
+    Knowledge(KnowledgeStep),
     /// One bucket of `timeline … every`.
     Bucket(Bucket),
     /// One change of knowledge between two moments: `diff`.
@@ -184,6 +189,30 @@ pub struct HistoryStep {
     pub standings: Vec<String>,
     /// The winner of the first slot the claim covers, if any.
     pub winner: Option<WinnerRef>,
+}
+
+/// One step of the knowledge curve of a slot: from `known_from` on (as
+/// known time advances) the slot's answer is this winner with this status,
+/// until the next step. The first step is the first day any claim of the
+/// slot counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KnowledgeStep {
+    pub subject: String,
+    pub attribute: String,
+    #[serde(serialize_with = "crate::typed::period")]
+    pub valid: Period,
+    /// The first day of known time with this answer.
+    #[serde(serialize_with = "crate::typed::period")]
+    pub known_from: Period,
+    #[serde(serialize_with = "crate::typed::value")]
+    pub value: Value,
+    pub status: Status,
+    pub modality: Modality,
+    /// The winner.
+    pub event: String,
+    pub source: String,
+    /// How many claims count by then.
+    pub claims: usize,
 }
 
 /// One calendar bucket of an aggregated timeline.

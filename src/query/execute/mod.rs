@@ -6,6 +6,8 @@
 //! - `claims`: the claims themselves, each with its status, filtered by
 //!   `where`;
 //! - `history`: every event of a slot, in log order, with its standing;
+//! - `curve`: the knowledge curve, each slot's answer as known time
+//!   advances;
 //! - `timeline`: `timeline … every`, calendar buckets, one series at a time;
 //! - `diff`: what changed in knowledge between two moments;
 //! - `explain`: every candidate of a slot and why it won or lost, one
@@ -22,6 +24,7 @@
 
 mod catalog;
 mod claims;
+mod curve;
 mod diff;
 mod explain;
 mod get;
@@ -47,6 +50,7 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
             recorded,
         } => get::contested(store, selector.as_ref(), *known, *recorded, cancel),
         Statement::History(r) => history::history(store, r, cancel),
+        Statement::Curve(r) => curve::curve(store, r, cancel),
         Statement::Claims(r) => claims::claims(store, r, cancel),
         Statement::Timeline {
             reading,

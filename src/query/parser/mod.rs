@@ -311,6 +311,15 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
                 };
                 c.recorded = Some(recorded);
                 input = rest;
+            } else if kw("known")(after_as).is_ok() || kw("of")(after_as).is_ok() {
+                // A statement that takes no knowledge time (a knowledge
+                // curve runs over all of it) says so, rather than list
+                // what it would accept after 'as'.
+                let mut e = SyntaxError::expected(skip(after_as).0, "'recorded' after 'as'");
+                e.message = Some(
+                    "this statement takes no 'as known' (a curve runs over all of known time; diff compares the moments after 'between')".into(),
+                );
+                return Err(nom::Err::Failure(e));
             } else {
                 return Err(nom::Err::Failure(SyntaxError::expected(
                     skip(after_as).0,
@@ -491,6 +500,9 @@ fn reading<'a>(input: &'a str, allow: &[Allow]) -> PResult<'a, (Reading, Clauses
 }
 
 const READ: &[Allow] = &[Allow::Valid, Allow::Known, Allow::Recorded, Allow::Limit];
+/// A knowledge curve runs over known time, so it takes no `as known`; it
+/// takes `where` as a get does (the curve of one source's claims).
+const CURVE: &[Allow] = &[Allow::Valid, Allow::Recorded, Allow::Limit, Allow::Where];
 /// A get also takes `where`.
 const GET: &[Allow] = &[
     Allow::Valid,
@@ -535,6 +547,8 @@ fn statement(input: &str) -> PResult<'_, Statement> {
     match first.as_str() {
         "history" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::History(r), c.limit))),
+        "curve" => reading(after(), CURVE)
+            .map(|(rest, (r, c))| (rest, limited(Statement::Curve(r), c.limit))),
         "explain" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::Explain(r), c.limit))),
         "claims" => reading(after(), GET)
@@ -621,7 +635,7 @@ fn statement(input: &str) -> PResult<'_, Statement> {
         _ => get_statement(start).map_err(|e| match e {
             nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
                 start,
-                "a statement (a selector such as china.export_quota, history, timeline, diff, explain, claims, contested, sources, source, subjects, attributes, define, assert, deny or retract)",
+                "a statement (a selector such as china.export_quota, history, curve, timeline, diff, explain, claims, contested, sources, source, subjects, attributes, define, assert, deny or retract)",
             )),
             other => other,
         }),

@@ -1,0 +1,361 @@
+//! `annals serve`, the reading room (SPEC §8), driven over real HTTP: the
+//! binary is started on a free port against a store of the bundled data
+//! set, and plain HTTP/1.1 requests check the API (the query endpoint
+//! answers exactly what `query --format json` prints; errors are 400 with
+//! line and column), the charts (SVG, escaped), the page and its
+//! Content-Security-Policy, readers at once, a store written by another
+//! process while the server runs, and a graceful stop on SIGTERM.
+
+mod common;
+use common::{fixture, Scratch};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+
+/// A running server, stopped (SIGTERM, then waited for) when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(scratch: &Scratch) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_annals"))
+            .arg("--db")
+            .arg(scratch.db())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env_remove("ANNALS_DB")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start annals serve");
+        // The first line says where it listens.
+        let mut line = String::new();
+        BufReader::new(child.stderr.as_mut().expect("stderr"))
+            .read_line(&mut line)
+            .expect("the server's first line");
+        let port = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Server { child, port }
+    }
+
+    fn get(&self, path: &str) -> (u16, Vec<(String, String)>, String) {
+        get(self.port, path)
+    }
+}
+
+/// GET `path`: the status, the headers (lower-cased names) and the body.
+fn get(port: u16, path: &str) -> (u16, Vec<(String, String)>, String) {
+    {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        (status, headers, unchunked(body))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) with the child's own pid and a signal number.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The body of a chunked response, or the body as it is.
+fn unchunked(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size, after)) = rest.split_once("\r\n") else {
+            return body.to_string();
+        };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_string();
+        };
+        if size == 0 {
+            return out;
+        }
+        let Some(chunk) = after.get(..size) else {
+            return body.to_string();
+        };
+        out.push_str(chunk);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+fn encoded(statement: &str) -> String {
+    statement
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn with_data() -> Scratch {
+    let scratch = Scratch::new();
+    let run = scratch.run(&["import", fixture().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    scratch
+}
+
+#[test]
+fn the_query_endpoint_answers_exactly_what_the_cli_prints() {
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    for statement in [
+        "china.export_quota_change for 2011 as known oct 2010",
+        "history china.share_of_world_production for 2011-06-01",
+        "claims *.* where source = wsj-2010-10-19",
+        "curve china.export_quota_change for 2011",
+        "subjects",
+    ] {
+        let (status, headers, body) = server.get(&format!("/api/query?q={}", encoded(statement)));
+        assert_eq!(status, 200, "{statement}: {body}");
+        assert!(header(&headers, "content-type").starts_with("application/json"));
+        let cli = scratch.run(&["query", statement, "--format", "json"]);
+        let served: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let printed: serde_json::Value = serde_json::from_str(&cli.stdout).unwrap();
+        assert_eq!(served, printed, "{statement}");
+    }
+}
+
+#[test]
+fn a_bad_statement_is_a_400_with_line_and_column() {
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    let (status, _, body) = server.get(&format!(
+        "/api/query?q={}",
+        encoded("china.export_quota for 2011 as knwon oct 2010")
+    ));
+    assert_eq!(status, 400);
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(1), Some(32))
+    );
+    assert!(error["error"]
+        .as_str()
+        .unwrap()
+        .contains("expected 'known'"));
+    // The server is read-only, and an id cannot smuggle a statement in.
+    let (status, _, body) = server.get(&format!(
+        "/api/query?q={}",
+        encoded("retract wsj-2010-10-19-quota-cut-2011 because 'no'")
+    ));
+    assert_eq!(status, 400, "{body}");
+    let (status, _, _) = server.get("/api/events/x%20limit%201");
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn events_sources_subjects_and_attributes_have_endpoints() {
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    let (status, _, body) = server.get("/api/events/wsj-2010-10-19-quota-cut-2011");
+    assert_eq!(status, 200, "{body}");
+    let event: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(event["rows"][0]["event"]["source"], "wsj-2010-10-19");
+    let (status, _, body) = server.get("/api/sources/wsj-2010-10-19");
+    assert_eq!(status, 200, "{body}");
+    let source: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let text = source["source"]["text"].as_str().unwrap();
+    let quotes = source["quotes"].as_array().unwrap();
+    assert!(quotes.len() >= 5, "{body}");
+    assert!(source["log_seq"].as_u64().unwrap() > 0);
+    // Every quote of the source's claims is in its text, to be highlighted.
+    let normal = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for quote in quotes {
+        assert!(normal(text).contains(&normal(quote["quote"].as_str().unwrap())));
+    }
+    for path in ["/api/subjects", "/api/attributes"] {
+        let (status, headers, body) = server.get(path);
+        assert_eq!(status, 200, "{path}");
+        assert!(header(&headers, "content-type").starts_with("application/json"));
+        assert!(body.contains("\"log_seq\""));
+    }
+    let (status, _, _) = server.get("/api/events/no-such-event");
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn charts_are_svg_and_the_page_is_served_under_a_strict_policy() {
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    for statement in [
+        "curve china.export_quota_change for 2011",
+        "china.share_of_world_reserves",
+        "timeline china.share_of_world_production from 2010 to 2013 every year avg",
+    ] {
+        let (status, headers, body) = server.get(&format!("/api/svg?q={}", encoded(statement)));
+        assert_eq!(status, 200, "{statement}: {body}");
+        assert_eq!(header(&headers, "content-type"), "image/svg+xml");
+        assert!(body.starts_with("<svg") && body.trim_end().ends_with("</svg>"));
+        assert!(!body.contains("<script"), "{statement}");
+    }
+    let (status, _, _) = server.get(&format!("/api/svg?q={}", encoded("sources")));
+    assert_eq!(status, 400, "only get, timeline and curve draw");
+    let (status, headers, page) = server.get("/");
+    assert_eq!(status, 200);
+    let policy = header(&headers, "content-security-policy");
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"));
+    assert!(
+        page.contains("<script src=\"/app.js\"")
+            && !page.contains("http://")
+            && !page.contains("https://")
+    );
+    let (_, headers, script) = server.get("/app.js");
+    assert!(header(&headers, "content-type").starts_with("text/javascript"));
+    // Store text reaches the page as text only.
+    assert!(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML"));
+    let (_, headers, _) = server.get("/api/subjects");
+    assert!(header(&headers, "content-security-policy").contains("default-src 'none'"));
+}
+
+#[test]
+fn readers_at_once_each_answer_from_one_position_and_see_a_later_import() {
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    let port = server.port;
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let (status, _, body) = get(port, "/api/query?q=china.%2A");
+                (status, body)
+            })
+        })
+        .collect();
+    for thread in threads {
+        let (status, body) = thread.join().unwrap();
+        assert_eq!(status, 200);
+        assert!(
+            body.starts_with("{\"log_seq\":194,"),
+            "{}",
+            &body[..60.min(body.len())]
+        );
+    }
+    // Another process imports while the server runs: the next answer sees it.
+    let later = scratch.file(
+        "later.jsonl",
+        br#"{"op":"assert","subject":"china","attribute":"export_quota","valid":"2012","value":"31130 t","known":"2011-12","source":"reuters-2010-10-28"}
+"#,
+    );
+    let run = scratch.run(&["import", later.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (_, _, body) = server.get("/api/query?q=china.export_quota%20for%202012");
+    assert!(
+        body.starts_with("{\"log_seq\":195,") && body.contains("31130 t"),
+        "{body}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let scratch = with_data();
+    let mut server = Server::start(&scratch);
+    // SAFETY: kill(2) with the child's own pid and a signal number.
+    unsafe {
+        libc::kill(server.child.id() as i32, libc::SIGTERM);
+    }
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    server
+        .child
+        .stderr
+        .as_mut()
+        .unwrap()
+        .read_to_string(&mut rest)
+        .unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+}
+
+/// The page in a real browser (Debian's headless Chromium, which `.ci/run`
+/// installs): a link naming a statement and a claim renders the answer's
+/// table, the chart, and the claim's source text with its quote marked in
+/// place — all built by the page's script from the API.
+#[test]
+fn in_a_browser_the_page_shows_the_answer_and_the_quote_in_its_source() {
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok())
+        .expect("the browser test needs Debian's chromium (apt-get install chromium)");
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    let profile = scratch.dir.path().join("chromium-profile");
+    let url = format!(
+        "http://127.0.0.1:{}/#q={}&event=wsj-2010-10-19-quota-cut-2011",
+        server.port,
+        encoded("curve china.export_quota_change for 2011")
+    );
+    let output = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,800",
+            // Lets the page's fetches finish before the DOM is printed; a
+            // budget of virtual time, not a wait on the clock.
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("2 rows; log_seq 194"),
+        "no answer rendered:\n{dom}"
+    );
+    assert!(
+        dom.contains("<td>2010-10-28</td>")
+            && dom.contains("<td class=\"status-denied\">denied</td>"),
+        "the curve's denial step is missing:\n{dom}"
+    );
+    assert!(dom.contains("/api/svg?q=curve"), "no chart:\n{dom}");
+    assert!(
+        dom.contains("<mark class=\"current\">The state-run English-language China Daily"),
+        "the claim's quote is not marked in its source text:\n{dom}"
+    );
+}
