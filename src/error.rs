@@ -52,6 +52,16 @@ pub enum Error {
     #[error("no store at {} (create one with `annals init` or `annals import`)", path.display())]
     NoStore { path: PathBuf },
 
+    /// An event or source named by its id that the store does not hold
+    /// (`show ID`, `source ID`); `hint` says where to look or what was
+    /// perhaps meant.
+    #[error("unknown {what} '{id}'{hint}")]
+    Unknown {
+        what: &'static str,
+        id: String,
+        hint: String,
+    },
+
     /// A write to a store opened read-only.
     #[error("the store was opened read-only: nothing was written")]
     ReadOnly,

@@ -19,7 +19,12 @@ struct Server {
 
 impl Server {
     fn start(scratch: &Scratch) -> Server {
+        Server::start_with(scratch, &[])
+    }
+
+    fn start_with(scratch: &Scratch, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_annals"))
+            .envs(env.iter().copied())
             .arg("--db")
             .arg(scratch.db())
             .args(["serve", "--addr", "127.0.0.1:0"])
@@ -207,24 +212,122 @@ fn events_sources_subjects_and_attributes_have_endpoints() {
         assert!(header(&headers, "content-type").starts_with("application/json"));
         assert!(body.contains("\"log_seq\""));
     }
-    let (status, _, _) = server.get("/api/events/no-such-event");
-    assert_eq!(status, 400);
+    let (status, _, body) = server.get("/api/events/no-such-event");
+    assert_eq!(status, 404, "{body}");
+    let (status, _, body) = server.get("/api/sources/wsj-2010-10-91");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("did you mean 'wsj-2010-10-19'"), "{body}");
+    // An oversized statement is refused before it is parsed.
+    let huge = "x".repeat(20 * 1024);
+    let (status, _, _) = server.get(&format!("/api/query?q={huge}"));
+    assert_eq!(status, 414);
+}
+
+#[test]
+fn a_statement_past_its_deadline_is_cancelled_and_answered_503() {
+    let scratch = with_data();
+    // The test-only hook makes every statement wait for its cancellation,
+    // so the deadline passes whatever the machine's speed.
+    let server = Server::start_with(
+        &scratch,
+        &[
+            ("ANNALS_SERVE_DEADLINE_MS", "50"),
+            ("ANNALS_TEST_SLOW_STATEMENTS", "1"),
+        ],
+    );
+    let (status, _, body) = server.get("/api/query?q=subjects");
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("ran longer than 0.1 s") || body.contains("ran longer than 0.0 s"),
+        "{body}"
+    );
+}
+
+#[test]
+fn thirty_two_clients_ask_two_hundred_questions_each_without_error() {
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    let port = server.port;
+    let questions = [
+        "china.export_quota_change%20for%202011%20as%20known%20nov%202010",
+        "history%20china.share_of_world_production%20for%202011-06-01",
+        "curve%20china.export_quota_change%20for%202010",
+        "claims%20%2A.%2A%20where%20source%20%3D%20wsj-2010-10-19",
+    ];
+    let clients: Vec<_> = (0..32)
+        .map(|client| {
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    let q = questions[(client + i) % questions.len()];
+                    let (status, _, body) = get(port, &format!("/api/query?q={q}"));
+                    assert_eq!(status, 200, "{q}: {body}");
+                    assert!(body.starts_with("{\"log_seq\":194,"), "{q}");
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().expect("a client failed");
+    }
+}
+
+#[test]
+fn the_server_writes_nothing_to_the_store() {
+    let scratch = with_data();
+    let files = |dir: &std::path::Path| {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = files(&scratch.db());
+    {
+        let server = Server::start(&scratch);
+        for path in [
+            "/api/query?q=china.%2A",
+            "/api/sources/wsj-2010-10-19",
+            "/api/svg?q=china.export_quota_change",
+        ] {
+            assert_eq!(server.get(path).0, 200, "{path}");
+        }
+        // Another process reads beside it.
+        let run = scratch.run(&["query", "subjects", "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert!(
+        files(&scratch.db()) == before,
+        "the server changed a file of the store"
+    );
 }
 
 #[test]
 fn charts_are_svg_and_the_page_is_served_under_a_strict_policy() {
     let scratch = with_data();
     let server = Server::start(&scratch);
-    for statement in [
-        "curve china.export_quota_change for 2011",
-        "china.share_of_world_reserves",
-        "timeline china.share_of_world_production from 2010 to 2013 every year avg",
+    // Each chart draws one mark per slot, bucket or step of the answer.
+    for (statement, marks) in [
+        ("curve china.export_quota_change for 2011", 2),
+        ("china.export_quota_change", 3),
+        ("china.share_of_world_reserves", 2),
+        (
+            "timeline china.share_of_world_production from 2010 to 2013 every year avg",
+            4,
+        ),
     ] {
         let (status, headers, body) = server.get(&format!("/api/svg?q={}", encoded(statement)));
         assert_eq!(status, 200, "{statement}: {body}");
         assert_eq!(header(&headers, "content-type"), "image/svg+xml");
         assert!(body.starts_with("<svg") && body.trim_end().ends_with("</svg>"));
         assert!(!body.contains("<script"), "{statement}");
+        assert_eq!(body.matches("class=\"mark\"").count(), marks, "{statement}");
     }
     let (status, _, _) = server.get(&format!("/api/svg?q={}", encoded("sources")));
     assert_eq!(status, 400, "only get, timeline and curve draw");
@@ -304,9 +407,10 @@ fn sigterm_stops_the_server_gracefully() {
 }
 
 /// The page in a real browser (Debian's headless Chromium, which `.ci/run`
-/// installs): a link naming a statement and a claim renders the answer's
-/// table, the chart, and the claim's source text with its quote marked in
-/// place — all built by the page's script from the API.
+/// installs): a link naming a statement and a row to click renders the
+/// answer's table and chart, clicks the winning claim's row (through the
+/// row's own click handler), and shows the claim's source text with its
+/// quote marked in place — all built by the page's script from the API.
 #[test]
 fn in_a_browser_the_page_shows_the_answer_and_the_quote_in_its_source() {
     let chromium = ["chromium", "chromium-browser"]
@@ -317,9 +421,9 @@ fn in_a_browser_the_page_shows_the_answer_and_the_quote_in_its_source() {
     let server = Server::start(&scratch);
     let profile = scratch.dir.path().join("chromium-profile");
     let url = format!(
-        "http://127.0.0.1:{}/#q={}&event=wsj-2010-10-19-quota-cut-2011",
+        "http://127.0.0.1:{}/#q={}&click=wsj-2010-10-19-quota-cut-2011",
         server.port,
-        encoded("curve china.export_quota_change for 2011")
+        encoded("china.export_quota_change for 2011 as known nov 2010")
     );
     let output = Command::new(chromium)
         .args([
@@ -345,15 +449,22 @@ fn in_a_browser_the_page_shows_the_answer_and_the_quote_in_its_source() {
         .expect("run chromium");
     let dom = String::from_utf8_lossy(&output.stdout);
     assert!(
-        dom.contains("2 rows; log_seq 194"),
+        dom.contains("1 row; log_seq 194"),
         "no answer rendered:\n{dom}"
     );
     assert!(
-        dom.contains("<td>2010-10-28</td>")
-            && dom.contains("<td class=\"status-denied\">denied</td>"),
-        "the curve's denial step is missing:\n{dom}"
+        dom.contains("<td class=\"status-denied\">denied</td>"),
+        "the winner's status is missing:\n{dom}"
     );
-    assert!(dom.contains("/api/svg?q=curve"), "no chart:\n{dom}");
+    assert!(
+        dom.contains("/api/svg?q=china.export_quota_change"),
+        "no chart:\n{dom}"
+    );
+    // The panel lists the denial that targets the claim.
+    assert!(
+        dom.contains("reuters-2010-10-28-deny-quota-cut-2011"),
+        "no denial:\n{dom}"
+    );
     assert!(
         dom.contains("<mark class=\"current\">The state-run English-language China Daily"),
         "the claim's quote is not marked in its source text:\n{dom}"

@@ -61,6 +61,10 @@ fn to_py(py: Python<'_>, error: annals::Error) -> PyErr {
                 ("expected", Some(message.into())),
             ],
         ),
+        Error::Unknown { .. } => (
+            QueryError::new_err(text),
+            vec![("line", None), ("column", None), ("expected", None)],
+        ),
         Error::InvalidInput(message) => (
             QueryError::new_err(text),
             vec![

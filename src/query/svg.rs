@@ -344,7 +344,11 @@ fn draw(title: &str, axis: &str, marks: &[Mark]) -> String {
             r#" stroke-dasharray="5 3""#
         };
         let fill = if mark.hollow { "none" } else { colour };
-        let _ = write!(svg, "<g><title>{}</title>", escape(&mark.label));
+        let _ = write!(
+            svg,
+            r#"<g class="mark"><title>{}</title>"#,
+            escape(&mark.label)
+        );
         if let Some((a, b)) = mark.band {
             let _ = write!(
                 svg,

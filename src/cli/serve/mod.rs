@@ -27,8 +27,28 @@ use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long one statement may run before it is cancelled.
+/// How long one statement may run before it is cancelled, unless
+/// `ANNALS_SERVE_DEADLINE_MS` says otherwise.
 const STATEMENT_DEADLINE: Duration = Duration::from_secs(10);
+/// How a refusal of a too long statement begins (it is answered 414).
+const TOO_LONG: &str = "the statement is too long";
+
+fn deadline() -> Duration {
+    static DEADLINE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *DEADLINE.get_or_init(|| {
+        std::env::var("ANNALS_SERVE_DEADLINE_MS")
+            .ok()
+            .and_then(|ms| ms.trim().parse().ok())
+            .map_or(STATEMENT_DEADLINE, Duration::from_millis)
+    })
+}
+
+/// The tests' hook (`ANNALS_TEST_SLOW_STATEMENTS=1`): every statement
+/// waits for its cancellation before it runs.
+fn slow_statements_for_tests() -> bool {
+    static SLOW: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SLOW.get_or_init(|| std::env::var_os("ANNALS_TEST_SLOW_STATEMENTS").is_some())
+}
 /// The longest statement accepted, in bytes.
 const MAX_STATEMENT: usize = 16 * 1024;
 
@@ -147,13 +167,15 @@ fn refusal(error: &Error) -> Response {
     };
     let status = match error {
         Error::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Unknown { .. } => StatusCode::NOT_FOUND,
+        Error::InvalidInput(m) if m.starts_with(TOO_LONG) => StatusCode::URI_TOO_LONG,
         Error::Corrupt(_) | Error::Storage(_) | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
     let message = match error {
         Error::Cancelled => format!(
-            "the statement ran longer than {} s and was stopped",
-            STATEMENT_DEADLINE.as_secs()
+            "the statement ran longer than {:.1} s and was stopped",
+            deadline().as_secs_f64()
         ),
         other => other.to_string(),
     };
@@ -166,13 +188,21 @@ fn refusal(error: &Error) -> Response {
 async fn answer(store: Arc<Store>, statement: String, format: Format) -> Result<String, Error> {
     if statement.len() > MAX_STATEMENT {
         return Err(Error::InvalidInput(format!(
-            "the statement is {} bytes long; at most {MAX_STATEMENT} are accepted",
+            "{TOO_LONG}: {} bytes; at most {MAX_STATEMENT} are accepted",
             statement.len()
         )));
     }
     let cancel = Cancel::new();
     let stop = cancel.clone();
     let work = tokio::task::spawn_blocking(move || {
+        if slow_statements_for_tests() {
+            // Runs until cancelled (at most a minute), whatever the
+            // machine's speed: the deadline's path, made certain.
+            let until = std::time::Instant::now() + Duration::from_secs(60);
+            while !cancel.is_cancelled() && std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         let reply = query::run_with(&store, &statement, &cancel)?;
         let text = render::render(reply, format, 0)?;
         if cancel.is_cancelled() {
@@ -180,7 +210,7 @@ async fn answer(store: Arc<Store>, statement: String, format: Format) -> Result<
         }
         Ok(text)
     });
-    match tokio::time::timeout(STATEMENT_DEADLINE, work).await {
+    match tokio::time::timeout(deadline(), work).await {
         Ok(Ok(result)) => result,
         Ok(Err(join)) => Err(Error::Storage(format!("the statement failed: {join}"))),
         Err(_) => {

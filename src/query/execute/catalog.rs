@@ -70,10 +70,11 @@ pub(super) fn show_source<'s>(store: &'s Store, id: &str, cancel: Cancel) -> Res
     let view = store.view(None);
     let Some(seq) = view.source_seq(id)? else {
         let known = view.names(Table::Sources)?;
-        return Err(Error::InvalidInput(format!(
-            "unknown source '{id}'{}",
-            did_you_mean(id, &known)
-        )));
+        return Err(Error::Unknown {
+            what: "source",
+            id: id.to_string(),
+            hint: did_you_mean(id, &known),
+        });
     };
     let Event::Source(s) = Reader::new(view).record(seq)?.event else {
         return Err(Error::Corrupt(format!(

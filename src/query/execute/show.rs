@@ -19,9 +19,11 @@ const CONTEXT_CHARS: usize = 240;
 pub(super) fn show<'s>(store: &'s Store, id: &str, cancel: Cancel) -> Result<Reply<'s>> {
     let view = store.view(None);
     let Some(entry) = view.id(id)? else {
-        return Err(Error::InvalidInput(format!(
-            "unknown event '{id}' (ids are given by writers, or e<seq>; 'claims …' lists them)"
-        )));
+        return Err(Error::Unknown {
+            what: "event",
+            id: id.to_string(),
+            hint: " (ids are given by writers, or e<seq>; 'claims …' lists them)".into(),
+        });
     };
     let envelope = log::read_envelope(view.storage, entry.seq)?;
     let event = &envelope.record.event;

@@ -192,8 +192,10 @@ async function openClaim(row) {
       }
     }
     body.replaceChildren(...parts);
+    // Scroll the panel, not the page, to the claim's quote.
     const current = body.querySelector("mark.current");
-    if (current) current.scrollIntoView({ block: "center" });
+    const panel = $("panel");
+    if (current) panel.scrollTop = Math.max(0, current.offsetTop - panel.clientHeight / 3);
   } catch (error) {
     body.replaceChildren(el("p", { class: "error", text: error.message }));
   }
@@ -223,8 +225,17 @@ document.addEventListener("DOMContentLoaded", () => {
   $("ask").addEventListener("submit", (e) => { e.preventDefault(); ask($("statement").value); });
   $("close").addEventListener("click", () => { $("panel").hidden = true; });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("panel").hidden = true; });
-  // A link may name a statement (#q=…) and a claim to open (#event=…).
+  // A link may name a statement (#q=…), and a claim to open (#event=…) or
+  // a row of the answer to click (#click=EVENT, what the browser test does).
   const linked = new URLSearchParams(location.hash.slice(1));
-  if (linked.get("q")) ask(linked.get("q"));
-  if (linked.get("event")) openClaim({ event: linked.get("event") });
+  (async () => {
+    if (linked.get("q")) await ask(linked.get("q"));
+    if (linked.get("event")) openClaim({ event: linked.get("event") });
+    const click = linked.get("click");
+    if (click) {
+      const row = [...document.querySelectorAll("tr.clickable")].find((tr) =>
+        [...tr.cells].some((td) => td.textContent === click));
+      if (row) row.click();
+    }
+  })();
 });
