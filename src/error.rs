@@ -62,6 +62,17 @@ pub enum Error {
         hint: String,
     },
 
+    /// A batch that was committed (it is in the log, seqs `first_seq..=
+    /// last_seq`) but whose finishing steps failed (a full disk, say): the
+    /// next writer or open finishes them. Importing it again would store
+    /// it twice.
+    #[error("the batch is committed as seq {first_seq}..{last_seq}, but finishing it failed: {cause}; the store finishes it at the next open or write — do not import it again")]
+    Committed {
+        first_seq: u64,
+        last_seq: u64,
+        cause: String,
+    },
+
     /// A write to a store opened read-only.
     #[error("the store was opened read-only: nothing was written")]
     ReadOnly,

@@ -69,15 +69,28 @@ pub const CRASH_POINTS: &[&str] = &[
     "projections-flushed",
 ];
 
-/// Kills the process if the crash tests asked for a crash at `step`.
+/// Kills the process if the crash tests asked for a crash at `step`
+/// (`ANNALS_TEST_CRASH_AT`), or fails the step as a full disk would if the
+/// failure tests asked for that (`ANNALS_TEST_FAIL_AT`).
 ///
 /// SIGKILL, the signal the random crash test sends, rather than an exit:
 /// no destructor runs and nothing is flushed. (Not `abort`, which may leave
-/// a core file wherever the process ran.) The variable is read once; while
-/// it is unset a crash point costs one comparison.
-fn crash_point(step: &'static str) {
+/// a core file wherever the process ran.) The variables are read once;
+/// while they are unset a crash point costs two comparisons.
+fn crash_point(step: &'static str) -> Result<()> {
     static CRASH_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    static FAIL_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     debug_assert!(CRASH_POINTS.contains(&step), "unlisted crash point {step}");
+    if FAIL_AT
+        .get_or_init(|| std::env::var("ANNALS_TEST_FAIL_AT").ok())
+        .as_deref()
+        == Some(step)
+    {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            format!("No space left on device (simulated after step '{step}')"),
+        )));
+    }
     let at = CRASH_AT.get_or_init(|| std::env::var("ANNALS_TEST_CRASH_AT").ok());
     if at.as_deref() == Some(step) {
         #[cfg(unix)]
@@ -87,6 +100,7 @@ fn crash_point(step: &'static str) {
         }
         std::process::abort();
     }
+    Ok(())
 }
 
 /// The last committed record: its seq and hash.
@@ -361,7 +375,7 @@ impl Store {
             first_seq,
             grandfathered,
         )?;
-        crash_point("validated");
+        crash_point("validated")?;
         let recorded = jiff::Timestamp::now()
             .as_microsecond()
             .max(self.last_recorded.load(Ordering::Acquire));
@@ -382,23 +396,35 @@ impl Store {
         // Building the projection writes needs only the records, so on a
         // large batch it runs on a second thread while this one encodes and
         // commits the log. Nothing it builds is written before the commit.
-        let (commit, writes) = if records.len() >= PARALLEL_BATCH {
+        let (logged, writes) = if records.len() >= PARALLEL_BATCH {
             std::thread::scope(|scope| {
                 let builder = scope.spawn(|| self.build(&records));
-                let commit = self.commit(&mut head, &records);
+                let logged = self.write_log(*head, &records);
                 let writes = builder
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (commit, writes)
+                (logged, writes)
             })
         } else {
-            (self.commit(&mut head, &records), self.build(&records))
+            (self.write_log(*head, &records), self.build(&records))
         };
-        commit?;
+        let new_head = logged?;
+        // The commit point: once the head is written the batch is in the
+        // log. A failure before it commits nothing (the records above the
+        // old head are removed by the next writer); a failure after it must
+        // say that the batch is committed, or a retry would import it twice.
+        self.storage.write(
+            Table::Meta,
+            vec![(HEAD_KEY.to_vec(), Some(head_bytes_of(new_head)))],
+        )?;
+        *head = new_head;
         self.last_recorded.store(recorded, Ordering::Release);
-        // The projections were at the old head (caught up above), so the
-        // new records are exactly what they lack; no need to read them back.
-        self.publish(writes?, last_seq)?;
+        self.finish(new_head, writes, last_seq)
+            .map_err(|cause| Error::Committed {
+                first_seq,
+                last_seq,
+                cause: cause.to_string(),
+            })?;
         Ok(Appended {
             first_seq,
             last_seq,
@@ -407,9 +433,10 @@ impl Store {
         })
     }
 
-    /// Encodes and commits records after `head` (steps 2 and 3 of the write
-    /// protocol), then seals the new head and advances `head`.
-    fn commit(&self, head: &mut Head, records: &[Record]) -> Result<()> {
+    /// Encodes and writes the records after `head` to the log and makes
+    /// them durable (step 2 of the write protocol); returns the head they
+    /// would make. Nothing is committed yet.
+    fn write_log(&self, head: Head, records: &[Record]) -> Result<Head> {
         let mut hash = head.hash;
         let mut writes = Vec::with_capacity(records.len());
         for record in records {
@@ -419,26 +446,30 @@ impl Store {
         }
         let last_seq = records.last().map_or(head.seq, |r| r.seq);
         self.storage.write(Table::Log, writes)?;
-        crash_point("log-written");
+        crash_point("log-written")?;
         self.storage.flush()?;
-        crash_point("log-flushed");
-        let new_head = Head {
+        crash_point("log-flushed")?;
+        Ok(Head {
             seq: last_seq,
             hash,
-        };
-        self.storage.write(
-            Table::Meta,
-            vec![(HEAD_KEY.to_vec(), Some(head_bytes_of(new_head)))],
-        )?;
-        crash_point("head-written");
+        })
+    }
+
+    /// What follows the commit point: the head made durable (engines whose
+    /// writes need a flush), sealed outside the engine, and the projections
+    /// brought to it (steps 3 and 4). A failure here leaves a committed
+    /// batch that the next writer or open finishes.
+    fn finish(&self, head: Head, writes: Result<IndexWrites>, last_seq: u64) -> Result<()> {
+        crash_point("head-written")?;
         self.storage.flush()?;
-        crash_point("head-flushed");
-        *head = new_head;
-        // After the commit point: a crash before the seal leaves the seal
-        // behind the head, which open accepts; never ahead of it.
-        self.storage.write_seal(&head_bytes_of(new_head))?;
-        crash_point("sealed");
-        Ok(())
+        crash_point("head-flushed")?;
+        // A crash before the seal leaves the seal behind the head, which
+        // open accepts; never ahead of it.
+        self.storage.write_seal(&head_bytes_of(head))?;
+        crash_point("sealed")?;
+        // The projections were at the old head (caught up above), so the
+        // new records are exactly what they lack; no need to read them back.
+        self.publish(writes?, last_seq)
     }
 
     /// Applies committed records the projections lack, up to `head`,
@@ -475,10 +506,10 @@ impl Store {
     fn publish(&self, writes: IndexWrites, until: u64) -> Result<()> {
         let (series, sources) = writes.cache_updates();
         writes.write(self.storage.as_ref())?;
-        crash_point("projections-written");
+        crash_point("projections-written")?;
         self.cache.update(series, sources);
         self.storage.flush()?;
-        crash_point("projections-flushed");
+        crash_point("projections-flushed")?;
         self.storage.write(
             Table::Meta,
             vec![(APPLIED_KEY.to_vec(), Some(until.to_be_bytes().to_vec()))],
