@@ -167,10 +167,14 @@ impl StoreOptions {
                 // A killed writer left the file for a writable open to
                 // repair: make that repair (where the store may be
                 // written), then read as asked.
-                Err(Error::NeedsRepair { .. }) => {
-                    drop(open(false)?);
-                    open(true)?
-                }
+                // (On a store that cannot be written, the need is reported.)
+                Err(needs @ Error::NeedsRepair { .. }) => match open(false) {
+                    Ok(repaired) => {
+                        drop(repaired);
+                        open(true)?
+                    }
+                    Err(_) => return Err(needs),
+                },
                 other => other?,
             }
         } else {

@@ -248,6 +248,44 @@ impl Store {
         Ok(self.position())
     }
 
+    /// Lets go of the read snapshot kept between statements: an idle store
+    /// then holds back no pages of the file from other processes' writes.
+    /// The REPL, the reading room and the Python package call it when a
+    /// statement ends; the next read takes a fresh snapshot.
+    pub fn idle(&self) {
+        self.storage.release();
+    }
+
+    /// Takes the writer lock, so that nothing changes until the returned
+    /// lock is dropped (for `verify`, which must see the log and its indexes
+    /// still), and, on a writable store, finishes what a crashed writer
+    /// left (`settle`). A read-only opening takes the lock where the
+    /// directory allows it (only the lock file is written) and writes
+    /// nothing else.
+    pub(crate) fn hold_still(&self) -> Result<Option<crate::storage::WriteLock>> {
+        let writable = !self.read_only && !self.storage.is_read_only();
+        let lock = match self.storage.lock_writer(self.lock_wait) {
+            Ok(lock) => lock,
+            // A store whose directory cannot be written has no writer.
+            Err(Error::Io(_)) if !writable => None,
+            Err(e) => return Err(e),
+        };
+        if writable {
+            self.settle()?;
+        } else {
+            self.refresh()?;
+        }
+        Ok(lock)
+    }
+
+    /// The committed records the indexes have not finished applying, as
+    /// the disk has them: `None` when the indexes are at the head.
+    pub(crate) fn unfinished(&self) -> Result<Option<(u64, u64)>> {
+        let head = read_head(self.storage.as_ref())?;
+        let position = self.position();
+        Ok((head.seq > position).then(|| (position + 1, head.seq)))
+    }
+
     /// Under the writer lock: reads the head as the disk has it, removes
     /// records of a batch that never committed, rebuilds projections of an
     /// older layout and applies what they lack. Returns the head.

@@ -65,7 +65,7 @@ fn in_unit(q: &Quantity, unit: &str) -> Option<Value> {
 /// Removes the binary noise of a decimal multiplication
 /// (30.258 × 1000 = 30258.000000000004).
 fn tidy(n: f64) -> f64 {
-    format!("{n:.9e}").parse().unwrap_or(n)
+    format!("{n:.14e}").parse().unwrap_or(n)
 }
 
 /// How many `to` one `from` is, for units that differ by a spelling or an
@@ -133,6 +133,8 @@ mod tests {
         let refusal = judged("t", "1.5..2 Mt").unwrap_err();
         assert!(refusal.contains("write "), "{refusal}");
         assert!(refusal.contains("1500000..2000000 t"), "{refusal}");
+        let refusal = judged("t", "12345678.9012 kt").unwrap_err();
+        assert!(refusal.ends_with("write 12345678901.2 t"), "{refusal}");
         let refusal = judged("%", "40").unwrap_err();
         assert!(refusal.ends_with("write 40 %"), "{refusal}");
     }

@@ -97,6 +97,17 @@ fn a_failure_after_the_commit_point_says_the_batch_is_committed_and_is_finished_
             "{step}: {}",
             run.stderr
         );
+        // verify, which writes nothing, says what is unfinished instead of
+        // calling it damage.
+        let verify = scratch.run(&["verify"]);
+        assert_eq!(verify.code, 1, "{step}: {}", verify.stdout);
+        assert!(
+            verify
+                .stdout
+                .contains("records 8..9 that the indexes have not finished applying"),
+            "{step}: {}",
+            verify.stdout
+        );
         // The next write finishes it (here, an import of something else),
         // and the batch is there once.
         let next = scratch.file(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _datetime
 import json as _json
+import re as _re
 import os as _os
 from functools import lru_cache as _lru_cache
 from typing import Any, Iterable, Iterator
@@ -36,6 +37,9 @@ __all__ = [
     "StoreLocked",
     "Value",
 ]
+
+# What get() accepts as a subject or an attribute.
+_NAME = _re.compile(r"\*|[A-Za-z0-9_][A-Za-z0-9_.\-]*(\.\*)?")
 
 # The keys of answer rows whose strings are periods, and those that are values.
 _PERIOD_KEYS = frozenset({"valid", "known", "known_from", "period", "published"})
@@ -296,6 +300,11 @@ class Store:
         ``valid`` period, as known by ``known``, as recorded at log position
         ``recorded``: the same answer as the statement it spells. Periods
         may be given as text (``"2010"``, ``"oct 2010"``) or dates."""
+        for name in (subject, attribute):
+            # Names only: nothing else can be spelled into the statement.
+            if not isinstance(name, str) or not _NAME.fullmatch(name):
+                raise QueryError(f"{name!r} is not a subject or attribute name "
+                                 "(letters, digits, '_', '.', '-', or '*')")
         text = f"{subject}.{attribute}"
         if valid is not None:
             text += f" for {_period_text(valid)}"

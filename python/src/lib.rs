@@ -189,9 +189,9 @@ impl Store {
                 options = options.engine(annals::Engine::from_name(&name)?);
             }
             if let Some(seconds) = lock_timeout {
-                if !(seconds.is_finite() && seconds >= 0.0) {
+                if !(seconds.is_finite() && (0.0..=86_400.0).contains(&seconds)) {
                     return Err(annals::Error::InvalidInput(format!(
-                        "lock_timeout={seconds}: expected seconds, at least 0"
+                        "lock_timeout={seconds}: expected seconds, from 0 to 86400"
                     )));
                 }
                 options = options.lock_timeout(std::time::Duration::from_secs_f64(seconds));
@@ -265,6 +265,7 @@ impl Store {
                 annals::Error::Io(std::io::Error::new(e.kind(), format!("{name}: {e}")))
             })?;
             let appended = annals::interchange::import_file(&store, &name, &bytes)?;
+            store.idle();
             Ok(imported(appended))
         })
     }
@@ -279,6 +280,7 @@ impl Store {
         let store = self.store()?;
         run(py, move || {
             let appended = annals::interchange::import_file(&store, &name, &data)?;
+            store.idle();
             Ok(imported(appended))
         })
     }
@@ -290,6 +292,7 @@ impl Store {
             store.refresh()?;
             let mut out = Vec::new();
             annals::interchange::export(&store, &mut out)?;
+            store.idle();
             Ok(out)
         })?;
         Ok(PyBytes::new(py, &bytes))
@@ -302,6 +305,7 @@ impl Store {
         run(py, move || {
             store.refresh()?;
             let report = annals::verify::verify(&store)?;
+            store.idle();
             Ok((report.records, report.quotes_checked, report.problems))
         })
     }
@@ -374,6 +378,10 @@ impl Answer {
                 Err(to_py(py, e))
             }
             Ok(None) => {
+                // The answer is read: the store may go idle.
+                if let Some(reply) = rows.as_ref() {
+                    reply.borrow_owner().idle();
+                }
                 *rows = None;
                 Ok(None)
             }

@@ -192,7 +192,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             // without consequence).
             let reads_only = read_only
                 || match (&statement, &file) {
-                    (Some(text), _) => only_reads(text.lines()),
+                    (Some(text), _) => only_reads(std::iter::once(text.as_str())),
                     (None, Some(file)) if file != "-" => {
                         std::fs::read_to_string(file).is_ok_and(|t| only_reads(t.lines()))
                     }
@@ -245,6 +245,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { expect_head } => {
+            // Read-only: verify takes the writer lock to see a still store,
+            // and writes nothing else.
             let store = existing(&cli.db)?;
             // The rebuilt projections go to a scratch file inside the store
             // directory (the same disk, removed afterwards), not to memory.

@@ -603,6 +603,8 @@ pub fn run(store: &Store, banner: &str) -> Result<bool> {
                     Err(e) => eprintln!("error: {e}"),
                 }
                 let _ = out.flush();
+                // Waiting for the next line holds nothing of the store.
+                store.idle();
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,

@@ -104,6 +104,10 @@ fn marks(rows: &[AnswerRow]) -> Result<(Vec<Mark>, &'static str)> {
             _ => return Err(unsupported()),
         }
     }
+    if ends.is_empty() {
+        // Every period open on both sides: one year's width to draw on.
+        ends.push(0.0);
+    }
     let low = ends.iter().copied().fold(f64::INFINITY, f64::min) - 365.0;
     let high = ends.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 365.0;
     let mut marks = Vec::new();

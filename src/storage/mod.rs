@@ -140,6 +140,11 @@ pub trait Storage: Send + Sync {
         Ok(())
     }
 
+    /// Lets go of any read transaction kept between reads, so that an idle
+    /// store holds back no pages from writers; the next read takes a fresh
+    /// one.
+    fn release(&self) {}
+
     /// Takes the lock that serialises the appends of every process sharing
     /// the store, waiting as `wait` says. `None` where no other process can
     /// share it (in memory; sled, which one process opens at a time).

@@ -108,7 +108,10 @@ pub struct RedbStorage {
     /// Declared before `db` so it is dropped first: its read transaction
     /// keeps the database file open, and a store closed and reopened in one
     /// process must find it closed.
-    snapshot: std::sync::RwLock<std::sync::Arc<Snapshot>>,
+    /// `None` while the store is idle ([`Storage::release`]): an open read
+    /// transaction keeps the pages it sees from being reused by writers,
+    /// in this process and (in redb's multi-process modes) in others.
+    snapshot: std::sync::RwLock<Option<std::sync::Arc<Snapshot>>>,
     db: Handle,
     /// False for a scratch store, whose commits need not reach the disk.
     durable: bool,
@@ -152,7 +155,7 @@ impl RedbStorage {
             let db = Handle::ReadOnly(db);
             let snapshot = take_snapshot(&db)?;
             Ok(RedbStorage {
-                snapshot: std::sync::RwLock::new(std::sync::Arc::new(snapshot)),
+                snapshot: std::sync::RwLock::new(Some(std::sync::Arc::new(snapshot))),
                 db,
                 durable: true,
                 seal: Some(SealFile(path.join(SEAL_FILE))),
@@ -188,18 +191,31 @@ impl RedbStorage {
         RedbStorage::start(Handle::Writable(db), None, None)
     }
 
-    /// Creates every table (reads must find them all), then takes the first
-    /// snapshot.
+    /// Creates the tables a store lacks (reads must find them all), under
+    /// the writer lock of the store directory when there is one; a store
+    /// that has them all is not written to. Then takes the first snapshot.
     fn start(db: Handle, seal: Option<SealFile>, dir: Option<PathBuf>) -> Result<RedbStorage> {
         let Handle::Writable(writable) = &db else {
             unreachable!("only writable handles are started")
         };
-        let txn = writable.begin_write().map_err(redb_error)?;
-        for table in Table::ALL {
-            txn.open_table(definition(table)).map_err(redb_error)?;
+        let missing = {
+            let txn = writable.begin_read().map_err(redb_error)?;
+            Table::ALL
+                .iter()
+                .any(|t| txn.open_table(definition(*t)).is_err())
+        };
+        if missing {
+            let _lock = match &dir {
+                Some(dir) => Some(WriteLock::acquire(dir, crate::options::DEFAULT_LOCK_WAIT)?),
+                None => None,
+            };
+            let txn = writable.begin_write().map_err(redb_error)?;
+            for table in Table::ALL {
+                txn.open_table(definition(table)).map_err(redb_error)?;
+            }
+            txn.commit().map_err(redb_error)?;
         }
-        txn.commit().map_err(redb_error)?;
-        let snapshot = std::sync::RwLock::new(std::sync::Arc::new(take_snapshot(&db)?));
+        let snapshot = std::sync::RwLock::new(Some(std::sync::Arc::new(take_snapshot(&db)?)));
         Ok(RedbStorage {
             db,
             durable: true,
@@ -232,7 +248,7 @@ impl RedbStorage {
             }
         }
         txn.commit().map_err(redb_error)?;
-        self.take_fresh_snapshot()
+        self.take_fresh_snapshot().map(|_| ())
     }
 
     /// Replaces the shared read transaction by one at the latest commit.
@@ -242,33 +258,53 @@ impl RedbStorage {
     /// began a read before a commit never puts it back over the snapshot
     /// the committing thread took after it (readers would then see a log
     /// position whose projections the snapshot lacks).
-    fn take_fresh_snapshot(&self) -> Result<()> {
+    fn take_fresh_snapshot(&self) -> Result<std::sync::Arc<Snapshot>> {
         let mut shared = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
-        *shared = std::sync::Arc::new(take_snapshot(&self.db)?);
-        Ok(())
+        let fresh = std::sync::Arc::new(take_snapshot(&self.db)?);
+        *shared = Some(fresh.clone());
+        Ok(fresh)
     }
 
     /// Takes a fresh snapshot if another process committed since the shared
     /// one was taken. Every commit of a store writes its meta table (the
     /// head, the applied position), so comparing that small table is
-    /// enough, and cheaper than opening every table anew.
+    /// enough, and cheaper than opening every table anew. An idle store
+    /// has no snapshot to compare: its next read takes a fresh one.
     fn refresh_unguarded(&self) -> Result<()> {
+        let Some(current) = self.shared_snapshot() else {
+            return Ok(());
+        };
         let latest = self.db.begin_read()?;
         let latest = latest
             .open_table(definition(Table::Meta))
             .map_err(redb_error)?;
-        let current = self.snapshot();
         if !same_entries(&latest, &current.tables[Table::Meta as usize])? {
             self.take_fresh_snapshot()?;
         }
         Ok(())
     }
 
-    fn snapshot(&self) -> std::sync::Arc<Snapshot> {
+    fn shared_snapshot(&self) -> Option<std::sync::Arc<Snapshot>> {
         self.snapshot
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The shared snapshot, taken now if the store was idle.
+    fn snapshot(&self) -> Result<std::sync::Arc<Snapshot>> {
+        match self.shared_snapshot() {
+            Some(snapshot) => Ok(snapshot),
+            None => {
+                let mut shared = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+                if let Some(snapshot) = shared.as_ref() {
+                    return Ok(snapshot.clone());
+                }
+                let fresh = std::sync::Arc::new(take_snapshot(&self.db)?);
+                *shared = Some(fresh.clone());
+                Ok(fresh)
+            }
+        }
     }
 }
 
@@ -306,7 +342,7 @@ fn same_entries(
 
 impl Storage for RedbStorage {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let snapshot = self.snapshot();
+        let snapshot = guarded("reading", || self.snapshot())?;
         let value = snapshot.tables[table as usize]
             .get(key)
             .map_err(redb_error)?;
@@ -321,10 +357,12 @@ impl Storage for RedbStorage {
         let opened = if end.is_some_and(|e| e <= start) {
             Ok(None)
         } else {
-            self.snapshot().tables[table as usize]
-                .range::<&[u8]>(range)
-                .map(Some)
-                .map_err(redb_error)
+            guarded("reading", || self.snapshot()).and_then(|snapshot| {
+                snapshot.tables[table as usize]
+                    .range::<&[u8]>(range)
+                    .map(Some)
+                    .map_err(redb_error)
+            })
         };
         match opened {
             Ok(Some(iter)) => Box::new(iter.map(|r| {
@@ -361,11 +399,19 @@ impl Storage for RedbStorage {
         guarded("reading", || self.refresh_unguarded())
     }
 
+    fn release(&self) {
+        self.snapshot
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+    }
+
     fn lock_writer(&self, wait: LockWait) -> Result<Option<WriteLock>> {
-        match (&self.db, &self.dir) {
-            (Handle::ReadOnly(_), _) => Err(Error::ReadOnly),
-            (Handle::Writable(_), Some(dir)) => WriteLock::acquire(dir, wait).map(Some),
-            (Handle::Writable(_), None) => Ok(None),
+        // A read-only handle may hold the lock too (verify does, to see a
+        // still store); it only writes the lock file.
+        match &self.dir {
+            Some(dir) => WriteLock::acquire(dir, wait).map(Some),
+            None => Ok(None),
         }
     }
 
@@ -385,6 +431,12 @@ fn open_error(e: redb::DatabaseError, path: &Path) -> Error {
                 waited: std::time::Duration::ZERO,
             }
         }
+        // An I/O error keeps its kind (a read-only file system, a missing
+        // permission), so that callers can tell, and names the file.
+        redb::DatabaseError::Storage(redb::StorageError::Io(e)) => Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.join(DATA_FILE).display()),
+        )),
         other => match redb_error(other) {
             Error::Storage(why) => {
                 Error::Storage(format!("{}: {why}", path.join(DATA_FILE).display()))

@@ -61,7 +61,8 @@ impl WriteLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| Error::Io(with_path(e, &path)))?;
-        let deadline = Instant::now() + wait.timeout;
+        // A timeout too long to add is a wait without end.
+        let deadline = Instant::now().checked_add(wait.timeout);
         let mut pause = Duration::from_millis(2);
         let mut noticed = false;
         loop {
@@ -69,7 +70,7 @@ impl WriteLock {
                 Ok(()) => break,
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let now = Instant::now();
-                    if now >= deadline {
+                    if deadline.is_some_and(|d| now >= d) {
                         return Err(Error::Locked {
                             path: dir.to_path_buf(),
                             holder: holder(&mut file),
@@ -82,7 +83,8 @@ impl WriteLock {
                             notice(&holder(&mut file));
                         }
                     }
-                    std::thread::sleep(pause.min(deadline - now));
+                    let left = deadline.map_or(pause, |d| d.saturating_duration_since(now));
+                    std::thread::sleep(pause.min(left));
                     pause = (pause * 2).min(Duration::from_millis(100));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {

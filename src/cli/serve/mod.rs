@@ -166,7 +166,8 @@ fn refusal(error: &Error) -> Response {
         _ => (None, None),
     };
     let status = match error {
-        Error::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Cancelled | Error::Locked { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        Error::NeedsRepair { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         Error::Unknown { .. } => StatusCode::NOT_FOUND,
         Error::InvalidInput(m) if m.starts_with(TOO_LONG) => StatusCode::URI_TOO_LONG,
         Error::Corrupt(_) | Error::Storage(_) | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -203,8 +204,11 @@ async fn answer(store: Arc<Store>, statement: String, format: Format) -> Result<
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
-        let reply = query::run_with(&store, &statement, &cancel)?;
-        let text = render::render(reply, format, 0)?;
+        let reply = query::run_with(&store, &statement, &cancel);
+        let text = reply.and_then(|reply| render::render(reply, format, 0));
+        // Between requests the server holds nothing of the store.
+        store.idle();
+        let text = text?;
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
@@ -291,11 +295,11 @@ async fn api_source(State(store): State<Arc<Store>>, Path(id): Path<String>) -> 
     let log_seq = parsed["log_seq"].as_u64().unwrap_or(0);
     let claims = format!("claims *.* where source = {id} as recorded at seq {log_seq}");
     let quotes = match answer(store, claims, Format::Json).await {
-        Ok(json) => serde_json::from_str::<serde_json::Value>(&json)
-            .map(|v| v["rows"].clone())
-            .unwrap_or_default(),
-        // A source that no claim cites yet has no claims to list.
-        Err(_) => serde_json::Value::Array(Vec::new()),
+        Ok(json) => match serde_json::from_str::<serde_json::Value>(&json) {
+            Ok(value) => value["rows"].clone(),
+            Err(e) => return refusal(&Error::Storage(e.to_string())),
+        },
+        Err(e) => return refusal(&e),
     };
     let body = serde_json::json!({
         "log_seq": log_seq,

@@ -30,11 +30,12 @@ pub(super) fn curve<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result
         &question.selector.attribute,
     )?;
     let period = r.valid.unwrap_or(Period::ALL);
+    let stop = cancel.clone();
     let rows = cancel
         .until(series.into_iter())
         .flat_map(move |(subject, attribute)| {
             series_items(
-                steps(view, &question, &period, &subject, &attribute)
+                steps(view, &question, &period, &subject, &attribute, &stop)
                     .map(|steps| steps.into_iter().map(AnswerRow::Knowledge).collect()),
             )
         });
@@ -54,6 +55,7 @@ fn steps(
     period: &Period,
     subject: &str,
     attribute: &str,
+    cancel: &Cancel,
 ) -> Result<Vec<KnowledgeStep>> {
     let mut days = BTreeSet::new();
     let mut count_from = |known: Option<Period>| {
@@ -80,6 +82,11 @@ fn steps(
     let mut last: HashMap<String, (String, crate::resolve::Status)> = HashMap::new();
     let mut steps = Vec::new();
     for day in days {
+        // A series with many claims asks many questions: a cancelled
+        // statement stops between two of them.
+        if cancel.is_cancelled() {
+            return Err(crate::error::Error::Cancelled);
+        }
         slot_question.known = Some(Period::day(Day(day)));
         for row in answer::get(view, &slot_question)? {
             let answer = (row.winner.event.clone(), row.status);

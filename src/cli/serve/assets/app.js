@@ -37,7 +37,14 @@ function cellText(value) {
 
 async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
-  const body = await response.json();
+  // An error from the HTTP layer itself may be plain text, not JSON.
+  const text = await response.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`${response.status}: ${text}`);
+  }
   if (!response.ok) {
     const where = body.line ? ` (line ${body.line}, column ${body.column})` : "";
     throw new Error(body.error + where);
