@@ -363,3 +363,63 @@ fn an_exported_claim_that_breaks_the_unit_rule_is_accepted_with_a_warning() {
     );
     assert_eq!(scratch.run(&["import", fresh.to_str().unwrap()]).code, 1);
 }
+
+/// Text from the store is untrusted: an escape sequence in a source's text
+/// or title must not reach the terminal as one (it could recolour or
+/// rewrite the screen). Tables and the vertical layout show control
+/// characters as visible symbols; JSON keeps the text exactly.
+#[test]
+fn control_characters_from_the_store_reach_the_terminal_as_visible_symbols() {
+    let scratch = Scratch::new();
+    let hostile = r#"{"op":"source","id":"esc","title":"Red \u001b[31malert\u001b[0m","publisher":"X","published":"2010","text":"line one\n\u001b]0;owned\u0007 line two"}
+"#;
+    let path = scratch.file("hostile.jsonl", hostile.as_bytes());
+    assert_eq!(scratch.run(&["import", path.to_str().unwrap()]).code, 0);
+    for args in [
+        &["query", "source esc"][..],
+        &["query", "sources"],
+        &["query", "sources", "--format", "vertical"],
+    ] {
+        let run = scratch.run(args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+            "{args:?}"
+        );
+        assert!(
+            run.stdout.contains("␛[31malert"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+    let json = scratch.run(&["query", "source esc", "--format", "json"]);
+    assert!(
+        json.stdout.contains("\\u001b[31malert"),
+        "JSON keeps the text: {}",
+        json.stdout
+    );
+}
+
+#[test]
+fn an_error_quotes_at_most_four_thousand_characters_of_its_input() {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);
+    let statement = format!(
+        "china.export_quota for 2010 {}\u{1b}[2J",
+        "x".repeat(100_000)
+    );
+    let run = scratch.run(&["query", &statement]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.len() < 20_000,
+        "{} bytes of error",
+        run.stderr.len()
+    );
+    assert!(
+        run.stderr.contains("more characters)"),
+        "{}",
+        &run.stderr[..200]
+    );
+    assert!(!run.stderr.contains('\u{1b}'));
+}

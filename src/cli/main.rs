@@ -87,6 +87,11 @@ enum Command {
     },
 }
 
+/// How many characters of an error message reach the terminal: enough for
+/// any message annals writes, not for the 10 MB of input a bad line may
+/// carry.
+const MESSAGE_LIMIT: usize = 4000;
+
 fn main() -> ExitCode {
     // A panic inside the storage engine (on a damaged file) is turned into
     // an error by the store and reported as such; anything else is a bug,
@@ -99,7 +104,10 @@ fn main() -> ExitCode {
         // it had what it wanted.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!(
+                "error: {}",
+                render::message_for_terminal(&e.to_string(), MESSAGE_LIMIT)
+            );
             ExitCode::from(1)
         }
     }
@@ -310,7 +318,10 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
                     writeln!(out, "{error}")?;
                 } else {
                     out.flush()?;
-                    eprintln!("{name}:{number}: error: {e}");
+                    eprintln!(
+                        "{name}:{number}: error: {}",
+                        render::message_for_terminal(&e.to_string(), MESSAGE_LIMIT)
+                    );
                 }
             }
         }

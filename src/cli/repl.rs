@@ -600,7 +600,10 @@ pub fn run(store: &Store, banner: &str) -> Result<bool> {
                 match session.handle(&line, &mut out) {
                     Ok(Step::Quit) => break,
                     Ok(Step::Continue) => {}
-                    Err(e) => eprintln!("error: {e}"),
+                    Err(e) => eprintln!(
+                        "error: {}",
+                        annals::query::render::message_for_terminal(&e.to_string(), 4000)
+                    ),
                 }
                 let _ = out.flush();
                 // Waiting for the next line holds nothing of the store.

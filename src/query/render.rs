@@ -433,6 +433,42 @@ fn excerpt(text: &str) -> String {
 }
 
 /// The text of one cell.
+/// Text from the store as a terminal may show it: control characters
+/// (an escape sequence in a source text could recolour or rewrite the
+/// screen) become visible symbols (ESC is `␛`), tabs spaces; line breaks
+/// stay. JSON and CSV output keep the text as it is.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push(' '),
+            c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            '\u{7f}' => out.push('\u{2421}'),
+            c if c.is_control() && c != '\n' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A message for a terminal: printable, and at most `limit` characters
+/// (an error that quotes 10 MB of input quotes its start and says how
+/// much more there was).
+pub fn message_for_terminal(message: &str, limit: usize) -> String {
+    let shown: String = message.chars().take(limit).collect();
+    let rest = message.chars().count().saturating_sub(limit);
+    let mut out = printable(&shown).into_owned();
+    if rest > 0 {
+        out.push_str(&format!("… ({rest} more characters)"));
+    }
+    out
+}
+
 pub fn cell_text(value: Option<&Json>) -> String {
     match value {
         None | Some(Json::Null) => String::new(),
@@ -529,7 +565,10 @@ pub fn table(answered: &Answered, width: u16) -> String {
         .iter()
         .map(|row| {
             let cells = row_cells(row);
-            columns.iter().map(|c| cell_text(cells.get(*c))).collect()
+            columns
+                .iter()
+                .map(|c| printable(&cell_text(cells.get(*c))).into_owned())
+                .collect()
         })
         .collect();
     let mut table = Table::new();
@@ -598,7 +637,7 @@ fn vertical_row(number: usize, row_type: RowType, row: &AnswerRow) -> String {
     let name_width = columns.iter().map(|c| c.len()).max().unwrap_or(0);
     let mut out = format!("-[ row {number} ]-\n");
     for column in columns {
-        let text = cell_text(cells.get(*column));
+        let text = printable(&cell_text(cells.get(*column))).into_owned();
         // An event's fields depend on its op: show those it has.
         if row_type == RowType::Event && text.is_empty() {
             continue;
