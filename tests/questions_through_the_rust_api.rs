@@ -403,3 +403,49 @@ fn a_state_slots_story_for_one_day_ends_on_that_days_winner() {
         Some(slot.winner.event.as_str())
     );
 }
+
+/// The knowledge curve of a state attribute: a later claim about some
+/// days of a run splits it, but the pieces that keep their answer are no
+/// new step — they were known from the first claim on.
+#[test]
+fn a_curve_over_a_state_run_steps_only_where_the_answer_changed() {
+    let store = annals::Store::temporary().unwrap();
+    annals::interchange::import_file(
+        &store,
+        "split.jsonl",
+        br#"{"op":"define","attribute":"rate","kind":"state","unit":"%"}
+{"op":"source","id":"s1","title":"A","publisher":"P","published":"2010-03"}
+{"op":"source","id":"s2","title":"B","publisher":"P","published":"2010-09"}
+{"op":"assert","id":"a","subject":"x","attribute":"rate","valid":"2010..2012","value":"10 %","source":"s1"}
+{"op":"assert","id":"b","subject":"x","attribute":"rate","valid":"2011","value":"12 %","source":"s2"}
+"#,
+    )
+    .unwrap();
+    let steps: Vec<(String, String, String)> = store
+        .query("curve x.rate")
+        .unwrap()
+        .map(|row| match row.unwrap() {
+            annals::query::AnswerRow::Knowledge(k) => (
+                k.valid.to_string(),
+                k.known_from.to_string(),
+                k.value.to_string(),
+            ),
+            other => panic!("not a curve step: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (
+                "2010..2012".to_string(),
+                "2010-03-31".to_string(),
+                "10 %".to_string()
+            ),
+            (
+                "2011".to_string(),
+                "2010-09-30".to_string(),
+                "12 %".to_string()
+            ),
+        ]
+    );
+}

@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::index::{TargetEntry, View};
 use crate::period::{Day, Period};
 use crate::store::Store;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 pub(super) fn curve<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Result<Reply<'s>> {
     let view = store.view(super::names::recorded(store, r.recorded)?);
@@ -79,7 +79,11 @@ fn steps(
     }
     let mut slot_question = question.clone();
     slot_question.selector = Selector::exact(subject, attribute);
-    let mut last: HashMap<String, (String, crate::resolve::Status)> = HashMap::new();
+    // The slots as of the day asked before, each with its answer. A slot
+    // inside one of them with the same answer has not changed: a state
+    // attribute's run splits when a claim about some of its days starts to
+    // count, and the pieces that keep the old answer are no new step.
+    let mut before: Vec<(Period, (String, crate::resolve::Status))> = Vec::new();
     let mut steps = Vec::new();
     for day in days {
         // A series with many claims asks many questions: a cancelled
@@ -88,13 +92,18 @@ fn steps(
             return Err(crate::error::Error::Cancelled);
         }
         slot_question.known = Some(Period::day(Day(day)));
+        let mut now = Vec::new();
         for row in answer::get(view, &slot_question)? {
             let answer = (row.winner.event.clone(), row.status);
-            let slot = row.valid.to_string();
-            if last.get(&slot) == Some(&answer) {
+            let unchanged = before.iter().any(|(valid, earlier)| {
+                *earlier == answer
+                    && valid.start_key() <= row.valid.start_key()
+                    && row.valid.end_key() <= valid.end_key()
+            });
+            now.push((row.valid, answer));
+            if unchanged {
                 continue;
             }
-            last.insert(slot, answer);
             steps.push(KnowledgeStep {
                 subject: row.subject,
                 attribute: row.attribute,
@@ -108,6 +117,7 @@ fn steps(
                 claims: 1 + row.others.len(),
             });
         }
+        before = now;
     }
     steps.sort_by_key(|s| {
         (
