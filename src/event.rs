@@ -195,7 +195,23 @@ pub enum NameKind {
 }
 
 /// Checks the spelling of a subject, attribute or id, returning what is wrong.
+/// The longest subject, attribute or id, in bytes: a name is read by a
+/// person in a table, and a 10 MB one would only slow every table down.
+pub const MAX_NAME_BYTES: usize = 200;
+
 pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
+    if name.len() > MAX_NAME_BYTES {
+        let start: String = name.chars().take(40).collect();
+        let what = match kind {
+            NameKind::Subject => "a subject",
+            NameKind::Attribute => "an attribute name",
+            NameKind::Id => "an id",
+        };
+        return Err(format!(
+            "'{start}…' is {} bytes long; {what} is at most {MAX_NAME_BYTES} bytes",
+            name.len()
+        ));
+    }
     let snake = |s: &str| {
         !s.is_empty()
             && s.chars()
@@ -207,7 +223,6 @@ pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
         NameKind::Attribute => name.split('.').all(snake),
         NameKind::Id => {
             !name.is_empty()
-                && name.len() <= 200
                 && name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))

@@ -120,6 +120,9 @@ pub fn parse_file_with_progress(
     bytes: &[u8],
     progress: &Progress,
 ) -> Result<ParsedFile> {
+    // A byte-order mark (editors on some systems write one) is not part of
+    // the first line.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // A large file is parsed in two halves on two threads, split at a line
     // end; the first half's error, if any, is the first error of the file.
     if bytes.len() >= PARALLEL_PARSE_BYTES {

@@ -423,3 +423,30 @@ fn an_error_quotes_at_most_four_thousand_characters_of_its_input() {
     );
     assert!(!run.stderr.contains('\u{1b}'));
 }
+
+#[test]
+fn a_byte_order_mark_at_the_start_of_a_file_is_accepted() {
+    let scratch = Scratch::new();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(BASE.as_bytes());
+    let path = scratch.file("bom.jsonl", &bytes);
+    let run = scratch.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn names_and_ids_over_two_hundred_bytes_are_refused_saying_the_limit() {
+    let long_id = GOOD_LINE.replace(
+        "{\"op\":\"assert\",",
+        &format!("{{\"op\":\"assert\",\"id\":\"{}\",", "a".repeat(201)),
+    );
+    refused(
+        &long_id,
+        &["field 'id'", "201 bytes long", "at most 200 bytes"],
+    );
+    let long_subject = GOOD_LINE.replace("\"china\"", &format!("\"{}\"", "c".repeat(10_000)));
+    refused(
+        &long_subject,
+        &["field 'subject'", "10000 bytes long", "at most 200 bytes"],
+    );
+}
