@@ -43,8 +43,12 @@ pub const TOUR: &[(&str, &str)] = &[
     ("What changed in what was known about 2011, between 2010 and 2019.", "diff china.* for 2011 between 2010 and 2019"),
     ("China's share of world production over the decade, year by year, as known in 2013.", "timeline china.share_of_world_production from 2010 to 2013 every year avg as known 2013"),
     (
-        "What was under consideration in October 2010: the claims that are not facts, and how each stands now.",
+        "Claims that are not facts: what was only considered, and how each stands now.",
         "claims china.* where modality = considered",
+    ),
+    (
+        "The knowledge curve: the answer for the 2011 quota change as news came in — a cut considered on 19 October 2010, denied on the 28th.",
+        "curve china.export_quota_change for 2011",
     ),
     (
         "Answers are reproducible: the log position in each answer can be cited. Here, before the white paper was recorded.",
