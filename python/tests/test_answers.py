@@ -71,3 +71,13 @@ def test_get_spells_the_same_question_as_the_language(bundled):
     assert denied[0]["status"] == "denied"
     before = bundled.get("*", "share_of_world_reserves", known="2013", recorded=101).rows
     assert [str(r["value"]) for r in before] == ["~30 %"]
+
+
+def test_a_knowledge_curve_gives_typed_steps(bundled):
+    answer = bundled.query("curve china.export_quota_change for 2011")
+    assert answer.kind == "curve"
+    steps = answer.rows
+    assert [s["status"] for s in steps] == ["current", "denied"]
+    assert all(isinstance(s["known_from"], annals.Period) for s in steps)
+    assert [str(s["known_from"]) for s in steps] == ["2010-10-19", "2010-10-28"]
+    assert steps[0]["value"].low == -30.0
