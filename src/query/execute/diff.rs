@@ -52,6 +52,10 @@ pub(super) fn diff<'s>(
     series.dedup();
     let mut rows = Vec::new();
     for (subject, attribute) in series {
+        // Computed whole: a cancelled statement stops between two series.
+        if cancel.is_cancelled() {
+            return Err(crate::error::Error::Cancelled);
+        }
         let pick = |rows: &[Row]| -> Vec<Row> {
             rows.iter()
                 .filter(|r| r.subject == subject && r.attribute == attribute)

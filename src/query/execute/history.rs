@@ -119,6 +119,11 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
     touches.dedup();
     let mut rows = Vec::new();
     for touch in touches {
+        // Computed whole before the first row: a cancelled statement (Ctrl-C,
+        // the reading room's deadline) stops between two steps.
+        if cancel.is_cancelled() {
+            return Err(crate::error::Error::Cancelled);
+        }
         if let Some(step) = step(store, &reader, r, &touch)? {
             rows.push(AnswerRow::Step(step));
         }
