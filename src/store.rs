@@ -45,7 +45,7 @@ const APPLIED_KEY: &[u8] = b"applied";
 const VERSION_KEY: &[u8] = b"projection.version";
 /// The layout of the projection tables; a store whose projections have
 /// another is rebuilt from its log on open.
-const PROJECTION_VERSION: u64 = 6;
+const PROJECTION_VERSION: u64 = 7;
 /// From this many events on, an append builds projections on a second
 /// thread while it commits the log.
 const PARALLEL_BATCH: usize = 4096;

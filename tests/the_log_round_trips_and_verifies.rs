@@ -303,3 +303,47 @@ fn a_published_head_proves_the_log_was_not_rewritten() {
         malformed.stderr
     );
 }
+
+/// The flag that says "some denial or retraction targets this claim", and
+/// the key a claim is filed under, are covered by the entry's checksum
+/// too: cleared by damage, the flag would let a retracted claim answer
+/// "current"; a flipped key bit would file a claim under another period.
+#[test]
+fn a_cleared_target_flag_or_a_moved_key_is_refused_not_answered() {
+    let retracted = format!(
+        "{BASE}{}\n",
+        r#"{"op":"retract","target":"q-late","reason":"wrong source"}"#
+    );
+    for damage in ["flag", "key"] {
+        let scratch = Scratch::new();
+        let file = scratch.file("base.jsonl", retracted.as_bytes());
+        let run = scratch.run(&["import", file.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        {
+            let storage = annals::testing::open_storage(&scratch.db()).unwrap();
+            let entries: Vec<(Vec<u8>, Vec<u8>)> = storage
+                .scan(Table::Claims, b"", None)
+                .map(Result::unwrap)
+                .collect();
+            let (key, value) = entries
+                .iter()
+                .find(|(_, v)| v[0] & 1 == 1)
+                .expect("the retracted claim's entry has its flag set")
+                .clone();
+            let writes = if damage == "flag" {
+                let mut cleared = value.clone();
+                cleared[0] = 0;
+                vec![(key, Some(cleared))]
+            } else {
+                let mut moved = key.clone();
+                let last = moved.len() - 9; // a byte of the period's end
+                moved[last] ^= 0x01;
+                vec![(key, None), (moved, Some(value))]
+            };
+            storage.write(Table::Claims, writes).unwrap();
+        }
+        let run = scratch.run(&["query", "china.export_quota", "--format", "json"]);
+        assert_eq!(run.code, 1, "{damage}: answered {}", run.stdout);
+        assert!(run.stderr.contains("checksum"), "{damage}: {}", run.stderr);
+    }
+}

@@ -8,8 +8,8 @@
 //! how far a half-done apply got.
 
 use super::keys::{
-    automatic_seq, bin_of, claim_key, encode_claim, revision_key, series_key, target_key,
-    ClaimEntryRef, IdEntry, IdOp, SeriesEntry, TargetEntry, TARGETED,
+    automatic_seq, bin_of, claim_key, encode_claim, mark_targeted, revision_key, series_key,
+    target_key, ClaimEntryRef, IdEntry, IdOp, SeriesEntry, TargetEntry,
 };
 use super::view::View;
 use crate::error::Result;
@@ -102,8 +102,7 @@ impl IndexWrites {
                 None => storage.get(Table::Claims, &key)?,
             };
             if let Some(mut value) = value.filter(|v| !v.is_empty()) {
-                if value[0] & TARGETED == 0 {
-                    value[0] |= TARGETED;
+                if mark_targeted(&key, &mut value) {
                     self.put(Table::Claims, key, value);
                 }
             }
@@ -182,11 +181,9 @@ impl IndexWrites {
                 };
                 // No flag yet: a later denial sets it, and a replay that
                 // rewrites this entry replays that denial after it too.
-                self.put(
-                    Table::Claims,
-                    claim_key(entry.number, &c.valid, seq),
-                    encode_claim(&claim),
-                );
+                let key = claim_key(entry.number, &c.valid, seq);
+                let value = encode_claim(&key, &claim);
+                self.put(Table::Claims, key, value);
                 self.put_id(record, IdOp::Assert);
             }
             Event::Deny(d) => {

@@ -6,6 +6,7 @@
 //! ```text
 //! claims key:  series number u64 | level u8 | bin u32 | start i32 | end i32 | seq u64
 //! value:       flags u8 (1: some denial or retraction targets it) | CRC-32 | bincode ClaimEntry
+//!              (the CRC covers the key, the flags and the entry)
 //! series key:  subject 00 attribute 00        value: number u64 | level mask u8 | kind u8
 //! by attribute: attribute 00 subject 00       value: empty
 //! revisions:   name 00 seq u64                value: bincode (published period, or definition)
@@ -290,27 +291,54 @@ pub(super) struct ClaimEntryRef<'a> {
 /// The flag byte of a claim entry that some event targets.
 pub(super) const TARGETED: u8 = 1;
 
-/// A claim entry as stored: a flag byte (outside the checksum, since a later
-/// denial sets it), a CRC-32 of the encoded entry, then the entry. The
-/// checksum makes a damaged index entry an error, never an answer.
-pub(super) fn encode_claim(entry: &ClaimEntryRef<'_>) -> Vec<u8> {
+/// A claim entry as stored under `key`: a flag byte, a CRC-32, then the
+/// entry. The checksum covers the key, the flag and the entry, so a damaged
+/// index entry — its key moved, its flag cleared (a retracted claim would
+/// answer "current"), its entry changed — is an error, never an answer.
+pub(super) fn encode_claim(key: &[u8], entry: &ClaimEntryRef<'_>) -> Vec<u8> {
     let body = encode_value(entry);
     let mut value = Vec::with_capacity(5 + body.len());
     value.push(0);
-    value.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
+    value.extend_from_slice(&[0; 4]);
     value.extend_from_slice(&body);
+    seal_claim(key, &mut value);
     value
 }
 
-/// A stored claim entry and whether its flag says it is targeted.
-pub(super) fn decode_claim(value: &[u8]) -> Result<(bool, ClaimEntry)> {
+/// Sets the flag that some event targets the claim stored under `key`,
+/// and its checksum with it. False when it was set already.
+pub(super) fn mark_targeted(key: &[u8], value: &mut [u8]) -> bool {
+    if value.len() < 5 || value[0] & TARGETED != 0 {
+        return false;
+    }
+    value[0] |= TARGETED;
+    seal_claim(key, value);
+    true
+}
+
+fn claim_checksum(key: &[u8], flags: u8, body: &[u8]) -> [u8; 4] {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(key);
+    hasher.update(&[flags]);
+    hasher.update(body);
+    hasher.finalize().to_be_bytes()
+}
+
+fn seal_claim(key: &[u8], value: &mut [u8]) {
+    let checksum = claim_checksum(key, value[0], &value[5..]);
+    value[1..5].copy_from_slice(&checksum);
+}
+
+/// A claim entry stored under `key`, and whether its flag says it is
+/// targeted.
+pub(super) fn decode_claim(key: &[u8], value: &[u8]) -> Result<(bool, ClaimEntry)> {
     let damaged =
         || Error::Corrupt("a claim index entry is damaged (its checksum does not match)".into());
     if value.len() < 5 {
         return Err(damaged());
     }
     let body = &value[5..];
-    if crc32fast::hash(body).to_be_bytes() != value[1..5] {
+    if claim_checksum(key, value[0], body) != value[1..5] {
         return Err(damaged());
     }
     Ok((
@@ -411,7 +439,7 @@ mod tests {
         assert!(revision_name(&[0; 5]).is_err());
         assert!(decode_claim_key(&[0; 28]).is_err());
         assert!(SeriesEntry::decode(&[0; 9]).is_err());
-        assert!(decode_claim(&[0; 4]).is_err());
+        assert!(decode_claim(b"k", &[0; 4]).is_err());
         let key = claim_key(3, &period("2010"), 17);
         assert_eq!(decode_claim_key(&key).unwrap(), (period("2010"), 17));
     }
@@ -437,14 +465,27 @@ mod tests {
             note: &owned.note,
         };
         assert_eq!(encode_value(&borrowed), encode_value(&owned));
-        let stored = encode_claim(&borrowed);
-        assert_eq!(decode_claim(&stored).unwrap(), (false, owned));
-        for i in 1..stored.len() {
+        let key = b"a claim key".to_vec();
+        let mut stored = encode_claim(&key, &borrowed);
+        assert_eq!(decode_claim(&key, &stored).unwrap(), (false, owned.clone()));
+        assert!(mark_targeted(&key, &mut stored));
+        assert!(!mark_targeted(&key, &mut stored), "set once");
+        assert_eq!(decode_claim(&key, &stored).unwrap(), (true, owned));
+        // Every bit of the value and of the key is covered, the flag too.
+        for i in 0..stored.len() {
             let mut damaged = stored.clone();
-            damaged[i] ^= 0x10;
+            damaged[i] ^= 0x01;
             assert!(
-                decode_claim(&damaged).is_err(),
-                "a flip at byte {i} went unnoticed"
+                decode_claim(&key, &damaged).is_err(),
+                "a flip at byte {i} of the value went unnoticed"
+            );
+        }
+        for i in 0..key.len() {
+            let mut moved = key.clone();
+            moved[i] ^= 0x01;
+            assert!(
+                decode_claim(&moved, &stored).is_err(),
+                "a flip at byte {i} of the key went unnoticed"
             );
         }
     }

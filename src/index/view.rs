@@ -345,7 +345,7 @@ impl<'a> View<'a> {
                 let (key, value) = item?;
                 let (valid, seq) = decode_claim_key(&key)?;
                 if seq <= self.position && valid.overlaps(period) {
-                    let (targeted, entry) = decode_claim(&value)?;
+                    let (targeted, entry) = decode_claim(&key, &value)?;
                     out.push(IndexedClaim {
                         seq,
                         valid,
