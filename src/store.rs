@@ -503,7 +503,7 @@ impl Store {
         crash_point("head-flushed")?;
         // A crash before the seal leaves the seal behind the head, which
         // open accepts; never ahead of it.
-        self.storage.write_seal(&head_bytes_of(head))?;
+        self.storage.write_seal(&seal_bytes_of(head))?;
         crash_point("sealed")?;
         // The projections were at the old head (caught up above), so the
         // new records are exactly what they lack; no need to read them back.
@@ -651,26 +651,47 @@ fn head_bytes_of(head: Head) -> Vec<u8> {
     bytes
 }
 
+/// The seal of `head`: its bytes, then a CRC-32 of them, so that damage to
+/// the seal file is told apart from damage to the log.
+fn seal_bytes_of(head: Head) -> Vec<u8> {
+    let mut bytes = head_bytes_of(head);
+    let checksum = crc32fast::hash(&bytes).to_be_bytes();
+    bytes.extend_from_slice(&checksum);
+    bytes
+}
+
+/// The sealed head's 40 bytes (seq, hash) from the seal file's contents:
+/// a checked seal, or one written before seals had a checksum.
+fn parse_seal(bytes: &[u8]) -> Result<&[u8]> {
+    let whole = match bytes.len() {
+        40 => true,
+        44 => crc32fast::hash(&bytes[..40]).to_be_bytes() == bytes[40..],
+        _ => false,
+    };
+    if whole {
+        Ok(&bytes[..40])
+    } else {
+        Err(Error::Corrupt(
+            "the seal file (annals.seal) is damaged (its checksum does not match); this says nothing of the log itself, which `annals verify` checks. Remove annals.seal to go on without it: the next write seals the store again".into(),
+        ))
+    }
+}
+
 /// Compares the engine's head with the seal kept outside it: the engine may
 /// be ahead (a crash between commit and seal) but never behind, and the
 /// sealed record must still have the sealed hash.
-fn check_seal(storage: &dyn Storage, head: Head, seal: Option<Vec<u8>>) -> Result<()> {
+fn check_seal(storage: &dyn Storage, head: Head, seal: Option<&[u8]>) -> Result<()> {
     let Some(bytes) = seal else {
         return Ok(());
     };
-    if bytes.len() != 40 {
-        return Err(Error::Corrupt(
-            "the seal file (annals.seal) is damaged".into(),
-        ));
-    }
-    let sealed = log::read_u64(&bytes, "the seal")?;
+    let sealed = log::read_u64(bytes, "the seal")?;
     if sealed > head.seq {
         return Err(Error::Corrupt(format!(
             "the storage engine lost committed records: the log was sealed at seq {sealed} but holds only {} (its files are damaged)",
             head.seq
         )));
     }
-    if sealed > 0 && log::read_envelope(storage, sealed)?.hash[..] != bytes[8..] {
+    if sealed > 0 && log::read_envelope(storage, sealed)?.hash[..] != bytes[8..40] {
         return Err(Error::Corrupt(format!(
             "log record {sealed} differs from the one that was sealed"
         )));
@@ -687,10 +708,11 @@ fn read_checked_head(storage: &dyn Storage) -> Result<Head> {
     // may be a commit made since the snapshot was taken, and a snapshot
     // taken after the seal was read includes it — unless the engine really
     // lost it.
-    let seal = storage.read_seal()?;
-    let sealed = match &seal {
-        Some(bytes) if bytes.len() == 40 => Some(log::read_u64(bytes, "the seal")?),
-        _ => None,
+    let seal_file = storage.read_seal()?;
+    let seal = seal_file.as_deref().map(parse_seal).transpose()?;
+    let sealed = match seal {
+        Some(bytes) => Some(log::read_u64(bytes, "the seal")?),
+        None => None,
     };
     if sealed.is_some_and(|sealed| sealed > head.seq) {
         storage.refresh()?;

@@ -106,3 +106,32 @@ fn a_store_whose_engine_lost_its_log_is_refused_at_open() {
         run.stderr
     );
 }
+
+/// The seal carries its own checksum: a damaged seal file is reported as
+/// what it is, not as damage to an intact log, and removing it lets the
+/// store go on (the next write seals it again).
+#[test]
+fn a_damaged_seal_file_is_reported_as_such_not_as_log_damage() {
+    let scratch = Scratch::new();
+    assert_eq!(
+        scratch.run(&["import", fixture().to_str().unwrap()]).code,
+        0
+    );
+    let path = scratch.db().join("annals.seal");
+    let mut seal = std::fs::read(&path).unwrap();
+    seal[20] ^= 0x01; // a byte of the sealed hash
+    std::fs::write(&path, seal).unwrap();
+    let run = scratch.run(&["query", "subjects"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("the seal file (annals.seal) is damaged")
+            && !run.stderr.contains("differs from the one that was sealed"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(scratch.run(&["query", "subjects"]).code, 0);
+    let verify = scratch.run(&["verify"]);
+    assert_eq!(verify.code, 0, "the log was intact: {}", verify.stdout);
+}
