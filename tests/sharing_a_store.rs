@@ -12,7 +12,7 @@
 
 mod common;
 use annals::{Store, StoreOptions};
-use common::{fixture, Scratch, BASE};
+use common::{files_of, fixture, Scratch, BASE};
 use std::process::{Command, Stdio};
 
 fn imported(scratch: &Scratch) {
@@ -148,22 +148,6 @@ fn a_second_writer_waits_then_is_refused_naming_the_holder_and_writes_nothing() 
     drop(held);
     let run = scratch.run(&["import", later.to_str().unwrap()]);
     assert_eq!(run.code, 0, "free again: {}", run.stderr);
-}
-
-/// Every file of the store directory, by name, with its bytes.
-fn files_of(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! process while the server runs, and a graceful stop on SIGTERM.
 
 mod common;
-use common::{fixture, Scratch};
+use common::{files_of, fixture, Scratch};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 
@@ -55,29 +55,27 @@ impl Server {
 
 /// GET `path`: the status, the headers (lower-cased names) and the body.
 fn get(port: u16, path: &str) -> (u16, Vec<(String, String)>, String) {
-    {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).unwrap();
-        let text = String::from_utf8_lossy(&response).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .expect("a status line");
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        (status, headers, unchunked(body))
-    }
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, unchunked(body))
 }
 
 impl Drop for Server {
@@ -274,21 +272,7 @@ fn thirty_two_clients_ask_two_hundred_questions_each_without_error() {
 #[test]
 fn the_server_writes_nothing_to_the_store() {
     let scratch = with_data();
-    let files = |dir: &std::path::Path| {
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| {
-                let e = e.unwrap();
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    std::fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect();
-        files.sort();
-        files
-    };
-    let before = files(&scratch.db());
+    let before = files_of(&scratch.db());
     {
         let server = Server::start(&scratch);
         for path in [
@@ -303,7 +287,7 @@ fn the_server_writes_nothing_to_the_store() {
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
     assert!(
-        files(&scratch.db()) == before,
+        files_of(&scratch.db()) == before,
         "the server changed a file of the store"
     );
 }

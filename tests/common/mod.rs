@@ -96,6 +96,23 @@ pub fn finish(output: Output) -> Run {
     }
 }
 
+/// Every file of a directory (a store), by name, with its bytes: what a
+/// command that must write nothing is compared against.
+pub fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("read the store directory")
+        .map(|e| {
+            let e = e.expect("a directory entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("read a store file"),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// The bundled data set.
 pub fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

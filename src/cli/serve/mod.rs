@@ -224,16 +224,25 @@ async fn answer(store: Arc<Store>, statement: String, format: Format) -> Result<
     }
 }
 
+/// The answer to `statement` as a response: JSON, or an SVG chart.
+async fn respond(store: Arc<Store>, statement: String, format: Format) -> Response {
+    let content_type = match format {
+        Format::Svg => "image/svg+xml",
+        _ => "application/json",
+    };
+    match answer(store, statement, format).await {
+        Ok(body) => typed(content_type, body),
+        Err(e) => refusal(&e),
+    }
+}
+
 async fn api_query(State(store): State<Arc<Store>>, Query(asked): Query<Asked>) -> Response {
     let Some(statement) = asked.q else {
         return refusal(&Error::InvalidInput(
             "give a statement: /api/query?q=…".into(),
         ));
     };
-    match answer(store, statement, Format::Json).await {
-        Ok(json) => typed("application/json", json),
-        Err(e) => refusal(&e),
-    }
+    respond(store, statement, Format::Json).await
 }
 
 async fn api_svg(State(store): State<Arc<Store>>, Query(asked): Query<Asked>) -> Response {
@@ -242,10 +251,7 @@ async fn api_svg(State(store): State<Arc<Store>>, Query(asked): Query<Asked>) ->
             "give a statement: /api/svg?q=…".into(),
         ));
     };
-    match answer(store, statement, Format::Svg).await {
-        Ok(svg) => typed("image/svg+xml", svg),
-        Err(e) => refusal(&e),
-    }
+    respond(store, statement, Format::Svg).await
 }
 
 /// An id as it may appear in a statement: no spaces, quotes or keywords
@@ -271,10 +277,7 @@ async fn api_event(State(store): State<Arc<Store>>, Path(id): Path<String>) -> R
         Ok(id) => format!("show {id}"),
         Err(e) => return refusal(&e),
     };
-    match answer(store, statement, Format::Json).await {
-        Ok(json) => typed("application/json", json),
-        Err(e) => refusal(&e),
-    }
+    respond(store, statement, Format::Json).await
 }
 
 /// A source with its text and revisions, and every claim quoting it, at
@@ -310,15 +313,9 @@ async fn api_source(State(store): State<Arc<Store>>, Path(id): Path<String>) -> 
 }
 
 async fn api_subjects(State(store): State<Arc<Store>>) -> Response {
-    match answer(store, "subjects".into(), Format::Json).await {
-        Ok(json) => typed("application/json", json),
-        Err(e) => refusal(&e),
-    }
+    respond(store, "subjects".into(), Format::Json).await
 }
 
 async fn api_attributes(State(store): State<Arc<Store>>) -> Response {
-    match answer(store, "attributes".into(), Format::Json).await {
-        Ok(json) => typed("application/json", json),
-        Err(e) => refusal(&e),
-    }
+    respond(store, "attributes".into(), Format::Json).await
 }
