@@ -48,6 +48,7 @@ pub struct StoreOptions {
     create: bool,
     read_only: bool,
     lock_wait: LockWait,
+    reseal: bool,
 }
 
 impl Default for StoreOptions {
@@ -58,6 +59,7 @@ impl Default for StoreOptions {
             create: true,
             read_only: false,
             lock_wait: DEFAULT_LOCK_WAIT,
+            reseal: false,
         }
     }
 }
@@ -144,6 +146,15 @@ impl StoreOptions {
         self
     }
 
+    /// Whether a store whose seal file is missing (removed by hand) opens
+    /// anyway, after its whole log is checked, and is sealed again at its
+    /// head. Without it such a store is refused with [`Error::Corrupt`]: the
+    /// seal is what shows that the engine lost no committed record.
+    pub fn reseal(mut self, reseal: bool) -> StoreOptions {
+        self.reseal = reseal;
+        self
+    }
+
     /// Opens the store at `path` with these options.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
@@ -160,6 +171,7 @@ impl StoreOptions {
             Store::with_storage_waiting(
                 engine.open(path, self.cache_mib, read_only)?,
                 self.lock_wait,
+                self.reseal,
             )
         };
         let store = if self.read_only {

@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::index::{IndexWrites, ReadCache, View};
 use crate::log::{self, Envelope, Hash, Record};
-use crate::storage::{LockWait, MemoryStorage, Storage, Table};
+use crate::storage::{LockWait, MemoryStorage, Storage, Table, SEAL_FILE};
 use crate::validate;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,8 +44,9 @@ const HEAD_KEY: &[u8] = b"head";
 const APPLIED_KEY: &[u8] = b"applied";
 const VERSION_KEY: &[u8] = b"projection.version";
 /// The layout of the projection tables; a store whose projections have
-/// another is rebuilt from its log on open.
-const PROJECTION_VERSION: u64 = 7;
+/// another is rebuilt from its log on open. Layout 8: every projection
+/// entry but the slot index carries a checksum (`storage/checksummed.rs`).
+const PROJECTION_VERSION: u64 = 8;
 /// From this many events on, an append builds projections on a second
 /// thread while it commits the log.
 const PARALLEL_BATCH: usize = 4096;
@@ -173,17 +174,27 @@ impl Store {
     /// Opens a store on any engine with the library's default wait for
     /// another process's write (see [`StoreOptions`](crate::StoreOptions)).
     pub(crate) fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
-        Store::with_storage_waiting(storage, crate::options::DEFAULT_LOCK_WAIT)
+        Store::with_storage_waiting(storage, crate::options::DEFAULT_LOCK_WAIT, false)
     }
 
     /// Opens a store on any engine: checks the head record and the seal,
     /// and, where it may write and no other process is writing, finishes
     /// what a crashed writer left (records of an uncommitted batch, a log
     /// tail the projections lack, projections of an older layout).
+    ///
+    /// With `reseal`, a store whose seal file is missing has its whole log
+    /// checked and is sealed again at its head (`annals verify --reseal`).
     pub(crate) fn with_storage_waiting(
         storage: Arc<dyn Storage>,
         lock_wait: LockWait,
+        reseal: bool,
     ) -> Result<Store> {
+        let storage: Arc<dyn Storage> = Arc::new(crate::storage::Checksummed::new(storage));
+        if reseal && storage.keeps_seal() && storage.read_seal()?.is_none() {
+            let head = read_head(storage.as_ref())?;
+            check_chain(storage.as_ref(), head)?;
+            storage.write_seal(&seal_bytes_of(head))?;
+        }
         let head = read_checked_head(storage.as_ref())?;
         let applied = read_applied(storage.as_ref())?;
         let version = storage.get(Table::Meta, VERSION_KEY)?;
@@ -431,6 +442,11 @@ impl Store {
             })
             .collect();
         let last_seq = first_seq + records.len() as u64 - 1;
+        // A store that keeps a seal has one from before its first commit, so
+        // that a seal file found missing later was removed (`check_seal`).
+        if head.seq == 0 && self.storage.keeps_seal() && self.storage.read_seal()?.is_none() {
+            self.storage.write_seal(&seal_bytes_of(*head))?;
+        }
         // Building the projection writes needs only the records, so on a
         // large batch it runs on a second thread while this one encodes and
         // commits the log. Nothing it builds is written before the commit.
@@ -600,15 +616,54 @@ impl Store {
         Ok(log::read_envelope(self.storage.as_ref(), seq)?.record)
     }
 
-    /// Every committed record in log order, hashes checked.
+    /// Every committed record in log order, each checked against its own
+    /// hash and the one before it. A record missing from the sequence, or
+    /// a log that ends before the head, is an error: a reader of the whole
+    /// log (export, lint) must never end early as if the log were shorter.
     pub(crate) fn records(&self) -> impl Iterator<Item = Result<Envelope>> + '_ {
         let head = self.position();
-        self.storage
-            .scan(Table::Log, &log::key(1), Some(&log::key(head + 1)))
-            .map(|entry| {
-                let (key, bytes) = entry?;
-                log::decode(seq_of_key(&key)?, &bytes)
-            })
+        let mut scan = self
+            .storage
+            .scan(Table::Log, &log::key(1), Some(&log::key(head + 1)));
+        let mut expected = 1u64;
+        let mut prev_hash = [0u8; 32];
+        let mut failed = false;
+        std::iter::from_fn(move || {
+            if failed {
+                return None;
+            }
+            let next = match scan.next() {
+                Some(entry) => entry.and_then(|(key, bytes)| {
+                    let seq = seq_of_key(&key)?;
+                    if seq != expected {
+                        return Err(Error::Corrupt(format!(
+                            "log record {expected} is missing (the next one found is {seq})"
+                        )));
+                    }
+                    let envelope = log::decode(seq, &bytes)?;
+                    if envelope.prev_hash != prev_hash {
+                        return Err(Error::Corrupt(format!(
+                            "log record {seq} does not follow record {}: its prev_hash differs",
+                            seq - 1
+                        )));
+                    }
+                    Ok(envelope)
+                }),
+                None if expected <= head => Err(Error::Corrupt(format!(
+                    "the log ends at record {} but its head is {head}",
+                    expected - 1
+                ))),
+                None => return None,
+            };
+            match &next {
+                Ok(envelope) => {
+                    expected += 1;
+                    prev_hash = envelope.hash;
+                }
+                Err(_) => failed = true,
+            }
+            Some(next)
+        })
     }
 
     /// Answers a typed `get`.
@@ -660,6 +715,33 @@ fn seal_bytes_of(head: Head) -> Vec<u8> {
     bytes
 }
 
+/// Checks every record of the log up to `head`: each its own hash and the
+/// one before it, none missing.
+fn check_chain(storage: &dyn Storage, head: Head) -> Result<()> {
+    let mut prev_hash = [0u8; 32];
+    let mut expected = 1;
+    for entry in storage.scan(Table::Log, &log::key(1), Some(&log::key(head.seq + 1))) {
+        let (key, bytes) = entry?;
+        let seq = seq_of_key(&key)?;
+        let envelope = log::decode(seq, &bytes)?;
+        if seq != expected || envelope.prev_hash != prev_hash {
+            return Err(Error::Corrupt(format!(
+                "log record {expected} is missing or does not follow the one before it"
+            )));
+        }
+        prev_hash = envelope.hash;
+        expected += 1;
+    }
+    if expected != head.seq + 1 || prev_hash != head.hash && head.seq > 0 {
+        return Err(Error::Corrupt(format!(
+            "the log ends at record {} but its head is {}",
+            expected - 1,
+            head.seq
+        )));
+    }
+    Ok(())
+}
+
 /// The sealed head's 40 bytes (seq, hash) from the seal file's contents:
 /// a checked seal, or one written before seals had a checksum.
 fn parse_seal(bytes: &[u8]) -> Result<&[u8]> {
@@ -672,7 +754,7 @@ fn parse_seal(bytes: &[u8]) -> Result<&[u8]> {
         Ok(&bytes[..40])
     } else {
         Err(Error::Corrupt(
-            "the seal file (annals.seal) is damaged (its checksum does not match); this says nothing of the log itself, which `annals verify` checks. Remove annals.seal to go on without it: the next write seals the store again".into(),
+            "the seal file (annals.seal) is damaged (its checksum does not match); this says nothing of the log itself. Put it back from a backup; or remove it and run `annals verify --reseal`, which checks the whole log and seals it again".into(),
         ))
     }
 }
@@ -682,6 +764,17 @@ fn parse_seal(bytes: &[u8]) -> Result<&[u8]> {
 /// sealed record must still have the sealed hash.
 fn check_seal(storage: &dyn Storage, head: Head, seal: Option<&[u8]>) -> Result<()> {
     let Some(bytes) = seal else {
+        // Every store that keeps a seal has one before its first commit
+        // (see `append`), so a missing one was removed: without it a loss
+        // inside the engine would go unseen.
+        if storage.keeps_seal() && head.seq > 0 {
+            return Err(Error::Corrupt(format!(
+                "the seal file ({SEAL_FILE}) is missing, so the log (head seq {}) cannot be checked \
+                 against it. Put it back from a backup; or, if it was removed by hand, \
+                 `annals verify --reseal` checks the whole log and seals it again",
+                head.seq
+            )));
+        }
         return Ok(());
     };
     let sealed = log::read_u64(bytes, "the seal")?;

@@ -108,8 +108,8 @@ fn a_store_whose_engine_lost_its_log_is_refused_at_open() {
 }
 
 /// The seal carries its own checksum: a damaged seal file is reported as
-/// what it is, not as damage to an intact log, and removing it lets the
-/// store go on (the next write seals it again).
+/// what it is, not as damage to an intact log; removed, it is reported as
+/// missing until `verify --reseal` has checked the log and sealed it again.
 #[test]
 fn a_damaged_seal_file_is_reported_as_such_not_as_log_damage() {
     let scratch = Scratch::new();
@@ -131,7 +131,58 @@ fn a_damaged_seal_file_is_reported_as_such_not_as_log_damage() {
         run.stderr
     );
     std::fs::remove_file(&path).unwrap();
-    assert_eq!(scratch.run(&["query", "subjects"]).code, 0);
-    let verify = scratch.run(&["verify"]);
+    let verify = scratch.run(&["verify", "--reseal"]);
     assert_eq!(verify.code, 0, "the log was intact: {}", verify.stdout);
+    assert!(path.exists(), "verify --reseal wrote the seal again");
+    assert_eq!(scratch.run(&["query", "subjects"]).code, 0);
+}
+
+/// A removed seal would silently switch off the check that the engine lost
+/// no committed record, so every command refuses the store until the seal
+/// is put back or `verify --reseal` has checked the whole log.
+#[test]
+fn a_removed_seal_is_reported_until_the_log_is_checked_and_sealed_again() {
+    let scratch = Scratch::new();
+    assert_eq!(
+        scratch.run(&["import", fixture().to_str().unwrap()]).code,
+        0
+    );
+    let path = scratch.db().join("annals.seal");
+    let seal = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    for command in [&["query", "subjects"][..], &["export"], &["verify"]] {
+        let run = scratch.run(command);
+        assert_eq!(run.code, 1, "{command:?}: {}", run.stdout);
+        assert!(
+            run.stderr
+                .contains("the seal file (annals.seal) is missing")
+                && run.stderr.contains("verify --reseal"),
+            "{command:?}: {}",
+            run.stderr
+        );
+    }
+    let run = scratch.run(&["verify", "--reseal"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(std::fs::read(&path).unwrap(), seal, "the same seal again");
+}
+
+/// A new store is sealed before its first commit, so that a seal missing
+/// later can only have been removed, never be a crash before the first seal.
+#[test]
+fn a_new_store_is_sealed_before_its_first_commit() {
+    let scratch = Scratch::new();
+    let empty = scratch.db();
+    let init = scratch.run(&["init", empty.to_str().unwrap()]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(
+        !empty.join("annals.seal").exists(),
+        "an empty store has no commit"
+    );
+    let failed = scratch.run_with_env(
+        &["import", fixture().to_str().unwrap()],
+        &[("ANNALS_TEST_FAIL_AT", "log-written")],
+    );
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(empty.join("annals.seal").exists());
+    assert_eq!(scratch.run(&["query", "subjects"]).code, 0);
 }

@@ -46,6 +46,10 @@ enum Command {
         /// it): the log must still have that record with that hash.
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<String>,
+        /// Seal a store again whose seal file (annals.seal) was removed:
+        /// its whole log is checked first.
+        #[arg(long)]
+        reseal: bool,
     },
     /// Report data-quality findings: anachronisms, unquoted claims, quotes not in
     /// their source, contested slots, uncited sources, unused attributes.
@@ -98,15 +102,23 @@ fn main() -> ExitCode {
     // and the default report of it stays.
     annals::quiet_engine_panics();
     let cli = Cli::parse();
+    let db = cli.db.clone();
     match run(cli) {
         Ok(code) => code,
         // A reader that went away (`annals export | head`) is not an error:
         // it had what it wanted.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
+            // Damage is reported with the store it was found in, once.
+            let message = match &e {
+                Error::Corrupt(why) if !why.contains(&*db.to_string_lossy()) => {
+                    Error::Corrupt(format!("{}: {why}", db.display())).to_string()
+                }
+                _ => e.to_string(),
+            };
             eprintln!(
                 "error: {}",
-                render::message_for_terminal(&e.to_string(), MESSAGE_LIMIT)
+                render::message_for_terminal(&message, MESSAGE_LIMIT)
             );
             ExitCode::from(1)
         }
@@ -252,10 +264,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { expect_head } => {
+        Command::Verify {
+            expect_head,
+            reseal,
+        } => {
             // Read-only: verify takes the writer lock to see a still store,
-            // and writes nothing else.
-            let store = existing(&cli.db)?;
+            // and writes nothing else (but the seal, when asked to reseal).
+            let store = options()?
+                .create(false)
+                .read_only(true)
+                .reseal(reseal)
+                .open(&cli.db)?;
             // The rebuilt projections go to a scratch file inside the store
             // directory (the same disk, removed afterwards), not to memory.
             let mut report = verify::verify_beside(&store, &cli.db)?;

@@ -102,7 +102,7 @@ impl IndexWrites {
                 None => storage.get(Table::Claims, &key)?,
             };
             if let Some(mut value) = value.filter(|v| !v.is_empty()) {
-                if mark_targeted(&key, &mut value) {
+                if mark_targeted(&mut value) {
                     self.put(Table::Claims, key, value);
                 }
             }
@@ -182,7 +182,7 @@ impl IndexWrites {
                 // No flag yet: a later denial sets it, and a replay that
                 // rewrites this entry replays that denial after it too.
                 let key = claim_key(entry.number, &c.valid, seq);
-                let value = encode_claim(&key, &claim);
+                let value = encode_claim(&claim);
                 self.put(Table::Claims, key, value);
                 self.put_id(record, IdOp::Assert);
             }

@@ -11,7 +11,7 @@ use super::keys::{
     revision_name, revision_seq, series_key, split_series_key, CalendarDay, ClaimEntry, IdEntry,
     IdOp, SeriesEntry, TargetEntry, LEVELS,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::event::{Definition, Event, Kind};
 use crate::log::decode_value;
 use crate::period::Period;
@@ -213,6 +213,25 @@ impl<'a> View<'a> {
             .collect())
     }
 
+    /// The entry of the series `subject.attribute`, if the store has it.
+    ///
+    /// A series is filed twice, by subject and by attribute, and both
+    /// entries are checked; a series the first lacks is looked up in the
+    /// second, so that an entry a damaged key has hidden from the engine's
+    /// lookup is reported rather than answered as "no such series".
+    pub(crate) fn series_of(&self, subject: &str, attribute: &str) -> Result<Option<SeriesEntry>> {
+        match self.series_entry(&series_key(subject, attribute))? {
+            Some(entry) => Ok(Some(entry)),
+            None => match self
+                .storage
+                .get(Table::SeriesByAttribute, &series_key(attribute, subject))?
+            {
+                Some(_) => Err(series_missing(subject, attribute)),
+                None => Ok(None),
+            },
+        }
+    }
+
     /// The entry of one series, from the cache when there is one.
     pub(crate) fn series_entry(&self, key: &[u8]) -> Result<Option<SeriesEntry>> {
         let load = || {
@@ -258,7 +277,7 @@ impl<'a> View<'a> {
         let mut out = Vec::new();
         match (subject, attribute) {
             (Some(s), AttributeMatch::Exact(a)) => {
-                if let Some(entry) = self.series_entry(&series_key(s, a))? {
+                if let Some(entry) = self.series_of(s, a)? {
                     out.push((s.to_string(), a.clone(), entry));
                 }
             }
@@ -287,8 +306,9 @@ impl<'a> View<'a> {
                 for item in scan_prefix(self.storage, Table::SeriesByAttribute, &prefix) {
                     if let Some((a, s)) = split_series_key(&item?.0) {
                         if attribute.matches(&a) {
-                            if let Some(entry) = self.series_entry(&series_key(&s, &a))? {
-                                out.push((s, a, entry));
+                            match self.series_entry(&series_key(&s, &a))? {
+                                Some(entry) => out.push((s, a, entry)),
+                                None => return Err(series_missing(&s, &a)),
                             }
                         }
                     }
@@ -307,11 +327,8 @@ impl<'a> View<'a> {
         attribute: &str,
         period: &Period,
     ) -> Result<Vec<IndexedClaim>> {
-        match self
-            .storage
-            .get(Table::Series, &series_key(subject, attribute))?
-        {
-            Some(v) => self.claims_of(SeriesEntry::decode(&v)?, period),
+        match self.series_of(subject, attribute)? {
+            Some(entry) => self.claims_of(entry, period),
             None => Ok(Vec::new()),
         }
     }
@@ -345,7 +362,7 @@ impl<'a> View<'a> {
                 let (key, value) = item?;
                 let (valid, seq) = decode_claim_key(&key)?;
                 if seq <= self.position && valid.overlaps(period) {
-                    let (targeted, entry) = decode_claim(&key, &value)?;
+                    let (targeted, entry) = decode_claim(&value)?;
                     out.push(IndexedClaim {
                         seq,
                         valid,
@@ -357,4 +374,13 @@ impl<'a> View<'a> {
         }
         Ok(out)
     }
+}
+
+/// The error for a series that one of its two index entries lists and the
+/// other lacks.
+fn series_missing(subject: &str, attribute: &str) -> Error {
+    Error::Corrupt(format!(
+        "the series index lacks {subject}.{attribute}, which its index by attribute lists \
+         (an index entry is damaged; `annals verify` reports the store's state)"
+    ))
 }

@@ -13,10 +13,12 @@
 //! batch and lose another's. The store's write protocol (see `store.rs`) is
 //! built so that this never matters.
 
+mod checksummed;
 mod redb_engine;
 mod sled_engine;
 mod write_lock;
 
+pub use checksummed::Checksummed;
 pub use redb_engine::{in_guard, RedbStorage};
 pub use sled_engine::SledStorage;
 pub use write_lock::{LockWait, WriteLock};
@@ -88,7 +90,8 @@ pub type Batch = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 /// One key-value pair read from a table.
 pub type Entry = (Vec<u8>, Vec<u8>);
 
-/// The iterator a scan returns, in key order (either end).
+/// The iterator a scan returns, in key order from either end; a store's
+/// scans (see `checksummed.rs`) read from one end only, the first one read.
 pub type Scan<'a> = Box<dyn DoubleEndedIterator<Item = Result<Entry>> + 'a>;
 
 /// An ordered key-value engine with named tables.
@@ -134,6 +137,12 @@ pub trait Storage: Send + Sync {
         Ok(None)
     }
 
+    /// Whether the engine keeps a seal: then a store with records and no
+    /// seal file has lost it.
+    fn keeps_seal(&self) -> bool {
+        false
+    }
+
     /// Makes later reads see every commit made so far, by this process or
     /// another that shares the store.
     fn refresh(&self) -> Result<()> {
@@ -156,6 +165,11 @@ pub trait Storage: Send + Sync {
     /// Whether the engine was opened read-only: every write fails.
     fn is_read_only(&self) -> bool {
         false
+    }
+
+    /// The file a report of damage names, where the engine has one.
+    fn location(&self) -> Option<&std::path::Path> {
+        None
     }
 }
 

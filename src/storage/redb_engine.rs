@@ -13,7 +13,7 @@
 //! for the next open to repair.
 
 use super::write_lock::{LockWait, WriteLock};
-use super::{Batch, Scan, SealFile, Storage, Table, SEAL_FILE};
+use super::{Batch, Entry, Scan, SealFile, Storage, Table, SEAL_FILE};
 use crate::error::{Error, Result};
 use redb::{ReadableDatabase, TableDefinition};
 use std::ops::Bound;
@@ -41,23 +41,81 @@ pub fn in_guard() -> bool {
     GUARDED.with(|g| g.get())
 }
 
-/// Runs engine code, turning a panic into [`Error::Corrupt`]. redb may panic
-/// on a damaged file instead of returning an error; a damaged store must be
-/// reported, never crash the program that embeds it.
-fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+/// Runs engine code, turning a panic into [`Error::Corrupt`] that names
+/// the file (`file`, when the store has one). redb may panic on a damaged
+/// file instead of returning an error; a damaged store must be reported,
+/// never crash the program that embeds it. Nothing is written after the
+/// panic: the transaction it happened in is dropped unfinished.
+fn guarded<T>(file: Option<&Path>, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let outer = GUARDED.with(|g| g.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     GUARDED.with(|g| g.set(outer));
+    let named = |why: String| match file {
+        Some(file) if !why.contains(&*file.to_string_lossy()) => {
+            format!("{}: {why}", file.display())
+        }
+        _ => why,
+    };
+    let result = result.map(|r| {
+        r.map_err(|e| match e {
+            Error::Storage(why) => Error::Storage(named(why)),
+            Error::Corrupt(why) => Error::Corrupt(named(why)),
+            other => other,
+        })
+    });
     result.unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<String>()
             .map(String::as_str)
             .or_else(|| panic.downcast_ref::<&str>().copied())
             .unwrap_or("no message");
-        Err(Error::Corrupt(format!(
+        Err(Error::Corrupt(named(format!(
             "the storage engine failed while {what}, as it does on damaged files ({why})"
-        )))
+        ))))
     })
+}
+
+/// A scan whose every step runs under [`guarded`]: redb reads pages lazily,
+/// so a damaged page may be met at any step, not only when the scan opens.
+struct GuardedScan<'a, I> {
+    inner: I,
+    file: Option<&'a Path>,
+    /// Set after the first error: a scan ends at the damage it reports.
+    failed: bool,
+}
+
+impl<I: DoubleEndedIterator<Item = Result<Entry>>> GuardedScan<'_, I> {
+    fn step(&mut self, forward: bool) -> Option<Result<Entry>> {
+        if self.failed {
+            return None;
+        }
+        let inner = &mut self.inner;
+        let next = guarded(self.file, "reading", || {
+            Ok(if forward {
+                inner.next()
+            } else {
+                inner.next_back()
+            })
+        })
+        .unwrap_or_else(|e| Some(Err(e)));
+        if matches!(next, Some(Err(_))) {
+            self.failed = true;
+        }
+        next
+    }
+}
+
+impl<I: DoubleEndedIterator<Item = Result<Entry>>> Iterator for GuardedScan<'_, I> {
+    type Item = Result<Entry>;
+    fn next(&mut self) -> Option<Result<Entry>> {
+        self.step(true)
+    }
+}
+
+impl<I: DoubleEndedIterator<Item = Result<Entry>>> DoubleEndedIterator for GuardedScan<'_, I> {
+    fn next_back(&mut self) -> Option<Result<Entry>> {
+        self.step(false)
+    }
 }
 
 fn definition(table: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
@@ -69,6 +127,11 @@ fn redb_error(e: impl Into<redb::Error>) -> Error {
         redb::Error::Corrupted(why) => {
             Error::Corrupt(format!("the storage engine found damaged data: {why}"))
         }
+        // A read past the end of the file: it is shorter than the engine's
+        // own records of it say.
+        redb::Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Error::Corrupt(
+            "the file ends before the data it records (it was truncated or damaged)".into(),
+        ),
         other => Error::Storage(other.to_string()),
     }
 }
@@ -119,6 +182,8 @@ pub struct RedbStorage {
     /// The store directory, where the writer lock lives; `None` for stores
     /// no other process can open (in memory, scratch).
     dir: Option<PathBuf>,
+    /// The engine's file, named in reports of damage; `None` in memory.
+    file: Option<PathBuf>,
 }
 
 impl RedbStorage {
@@ -126,7 +191,8 @@ impl RedbStorage {
     /// cache of `cache_mib` MiB, shared with other processes.
     pub fn open(path: &Path, cache_mib: usize) -> Result<RedbStorage> {
         std::fs::create_dir_all(path)?;
-        guarded("opening the store", || {
+        let file = path.join(DATA_FILE);
+        guarded(Some(&file), "opening", || {
             let db = builder(cache_mib)
                 .create(path.join(DATA_FILE))
                 .map_err(|e| open_error(e, path))?;
@@ -143,7 +209,8 @@ impl RedbStorage {
     /// killed writer left needing repair is refused with
     /// [`Error::NeedsRepair`]; a writable open repairs it.
     pub fn open_read_only(path: &Path, cache_mib: usize) -> Result<RedbStorage> {
-        guarded("opening the store", || {
+        let file = path.join(DATA_FILE);
+        guarded(Some(&file), "opening", || {
             let db = builder(cache_mib)
                 .open_read_only(path.join(DATA_FILE))
                 .map_err(|e| match e {
@@ -160,6 +227,7 @@ impl RedbStorage {
                 durable: true,
                 seal: Some(SealFile(path.join(SEAL_FILE))),
                 dir: Some(path.to_path_buf()),
+                file: Some(path.join(DATA_FILE)),
             })
         })
     }
@@ -172,13 +240,14 @@ impl RedbStorage {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
-        guarded("creating a scratch store", || {
+        guarded(Some(path), "creating", || {
             let db = redb::Database::builder()
                 .set_cache_size(SCRATCH_CACHE_BYTES)
                 .create(path)
                 .map_err(redb_error)?;
             let mut storage = RedbStorage::start(Handle::Writable(db), None, None)?;
             storage.durable = false;
+            storage.file = Some(path.to_path_buf());
             Ok(storage)
         })
     }
@@ -221,6 +290,7 @@ impl RedbStorage {
             durable: true,
             snapshot,
             seal,
+            file: dir.as_ref().map(|d| d.join(DATA_FILE)),
             dir,
         })
     }
@@ -342,11 +412,13 @@ fn same_entries(
 
 impl Storage for RedbStorage {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let snapshot = guarded("reading", || self.snapshot())?;
-        let value = snapshot.tables[table as usize]
-            .get(key)
-            .map_err(redb_error)?;
-        Ok(value.map(|v| v.value().to_vec()))
+        guarded(self.file.as_deref(), "reading", || {
+            let snapshot = self.snapshot()?;
+            let value = snapshot.tables[table as usize]
+                .get(key)
+                .map_err(redb_error)?;
+            Ok(value.map(|v| v.value().to_vec()))
+        })
     }
 
     fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
@@ -357,18 +429,22 @@ impl Storage for RedbStorage {
         let opened = if end.is_some_and(|e| e <= start) {
             Ok(None)
         } else {
-            guarded("reading", || self.snapshot()).and_then(|snapshot| {
-                snapshot.tables[table as usize]
+            guarded(self.file.as_deref(), "reading", || {
+                self.snapshot()?.tables[table as usize]
                     .range::<&[u8]>(range)
                     .map(Some)
                     .map_err(redb_error)
             })
         };
         match opened {
-            Ok(Some(iter)) => Box::new(iter.map(|r| {
-                r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))
-                    .map_err(redb_error)
-            })),
+            Ok(Some(iter)) => Box::new(GuardedScan {
+                inner: iter.map(|r| {
+                    r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()))
+                        .map_err(redb_error)
+                }),
+                file: self.file.as_deref(),
+                failed: false,
+            }),
             Ok(None) => Box::new(std::iter::empty()),
             Err(e) => Box::new(std::iter::once(Err(e))),
         }
@@ -379,7 +455,9 @@ impl Storage for RedbStorage {
     }
 
     fn write_tables(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
-        guarded("writing", || self.write_tables_unguarded(batches))
+        guarded(self.file.as_deref(), "writing", || {
+            self.write_tables_unguarded(batches)
+        })
     }
 
     /// Every commit is already durable.
@@ -395,8 +473,12 @@ impl Storage for RedbStorage {
         self.seal.as_ref().map_or(Ok(None), SealFile::read)
     }
 
+    fn keeps_seal(&self) -> bool {
+        self.seal.is_some()
+    }
+
     fn refresh(&self) -> Result<()> {
-        guarded("reading", || self.refresh_unguarded())
+        guarded(self.file.as_deref(), "reading", || self.refresh_unguarded())
     }
 
     fn release(&self) {
@@ -417,6 +499,10 @@ impl Storage for RedbStorage {
 
     fn is_read_only(&self) -> bool {
         matches!(self.db, Handle::ReadOnly(_))
+    }
+
+    fn location(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 }
 

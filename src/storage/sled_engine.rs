@@ -117,4 +117,8 @@ impl Storage for SledStorage {
     fn read_seal(&self) -> Result<Option<Vec<u8>>> {
         self.seal.as_ref().map_or(Ok(None), SealFile::read)
     }
+
+    fn keeps_seal(&self) -> bool {
+        self.seal.is_some()
+    }
 }

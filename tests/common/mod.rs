@@ -42,19 +42,22 @@ impl Scratch {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
-        self.run_full(args, stdin, None)
+        self.run_full(args, stdin, &[])
     }
 
     /// Runs with a chosen storage engine for a store the run creates.
     pub fn run_with_engine(&self, args: &[&str], engine: &str) -> Run {
-        self.run_full(args, None, Some(engine))
+        self.run_full(args, None, &[("ANNALS_ENGINE", engine)])
     }
 
-    fn run_full(&self, args: &[&str], stdin: Option<&[u8]>, engine: Option<&str>) -> Run {
+    /// Runs with more variables in the environment.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_full(args, None, env)
+    }
+
+    fn run_full(&self, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_annals"));
-        if let Some(engine) = engine {
-            command.env("ANNALS_ENGINE", engine);
-        }
+        command.envs(env.iter().copied());
         command
             .arg("--db")
             .arg(self.db())
