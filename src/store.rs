@@ -125,7 +125,11 @@ pub struct Appended {
 
 /// An annals store: the log and its projections.
 pub struct Store {
+    /// The engine through the checksum layer: every read and write.
     storage: Arc<dyn Storage>,
+    /// The engine itself, for the one job that must not check entries:
+    /// dropping projections of an older layout, written without checksums.
+    unchecked: Arc<dyn Storage>,
     /// Serialises this process's appends; the file lock serialises
     /// processes. Holds the head as of the last append from here.
     writer: Mutex<Head>,
@@ -189,7 +193,9 @@ impl Store {
         lock_wait: LockWait,
         reseal: bool,
     ) -> Result<Store> {
-        let storage: Arc<dyn Storage> = Arc::new(crate::storage::Checksummed::new(storage));
+        let unchecked = storage;
+        let storage: Arc<dyn Storage> =
+            Arc::new(crate::storage::Checksummed::new(unchecked.clone()));
         if reseal && storage.keeps_seal() && storage.read_seal()?.is_none() {
             let head = read_head(storage.as_ref())?;
             check_chain(storage.as_ref(), head)?;
@@ -202,6 +208,7 @@ impl Store {
         let store = Store {
             read_only: storage.is_read_only(),
             storage,
+            unchecked,
             writer: Mutex::new(head),
             lock_wait,
             applied: AtomicU64::new(applied),
@@ -318,7 +325,7 @@ impl Store {
         let version = self.storage.get(Table::Meta, VERSION_KEY)?;
         if version.as_deref() != Some(&PROJECTION_VERSION.to_be_bytes()[..]) {
             if applied > 0 || version.is_some() {
-                clear_projections(self.storage.as_ref())?;
+                clear_projections(self.unchecked.as_ref())?;
                 applied = 0;
             }
             self.storage.write(
