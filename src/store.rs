@@ -853,3 +853,59 @@ fn read_head(storage: &dyn Storage) -> Result<Head> {
         Some(_) => Err(Error::Corrupt("the log head is damaged".into())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Definition, Kind, Source};
+
+    fn definition(attribute: &str) -> Event {
+        Event::Define(Definition {
+            attribute: attribute.into(),
+            kind: Kind::Period,
+            unit: None,
+            doc: None,
+        })
+    }
+
+    fn recorded_of(store: &Store, seq: u64) -> i64 {
+        log::read_record(store.storage.as_ref(), seq)
+            .unwrap()
+            .recorded
+    }
+
+    /// `as recorded at T` must mean one log position: if the clock steps
+    /// back (here: the last record was written by a clock a day ahead),
+    /// a new record is stamped no earlier than the record before it, by
+    /// this process and by a process that opens the store afterwards.
+    #[test]
+    fn a_clock_stepping_back_never_stamps_a_record_earlier_than_the_one_before() {
+        let storage: Arc<dyn Storage> = Arc::new(MemoryStorage::new());
+        let store = Store::with_storage(storage.clone()).unwrap();
+        store
+            .append(vec![Event::Source(Source {
+                id: "s".into(),
+                title: "t".into(),
+                publisher: "p".into(),
+                published: crate::Period::parse("2010").unwrap(),
+                url: None,
+                text: None,
+                note: None,
+            })])
+            .unwrap();
+        let day_ahead = recorded_of(&store, 1) + 86_400_000_000;
+        store.last_recorded.store(day_ahead, Ordering::Release);
+        store.append(vec![definition("a")]).unwrap();
+        assert_eq!(recorded_of(&store, 2), day_ahead);
+        drop(store);
+
+        // Another opening learns the last stamp from the log itself.
+        let reopened = Store::with_storage(storage).unwrap();
+        reopened.append(vec![definition("b")]).unwrap();
+        assert!(recorded_of(&reopened, 3) >= day_ahead);
+        assert!(
+            recorded_of(&reopened, 1) < day_ahead,
+            "the clock itself is behind"
+        );
+    }
+}
