@@ -37,6 +37,7 @@
 
 mod answer;
 mod catalog;
+mod dating;
 mod error;
 mod event;
 mod index;
@@ -63,6 +64,7 @@ pub mod synthetic;
 pub mod testing;
 
 pub use answer::{Answer, ClaimView, EventFilter, Get, Row, Selector};
+pub use dating::{Dating, End, Qualifier, Unspecified};
 pub use error::{Error, Result};
 pub use event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 pub use index::AttributeMatch;

@@ -10,7 +10,8 @@
 //! Grammar (case-insensitive):
 //!
 //! ```text
-//! period  = point [ ".." [ point ] ] | ".." point
+//! period  = point [ ( ".." | "/" ) [ point ] ] | ( ".." | "/" ) point
+//!           (read by `dating.rs`, which adds EDTF's uncertain forms)
 //! point   = DD month_name YYYY        (19 oct 2010)
 //!         | month_name YYYY           (oct 2010, october 2010)
 //!         | YYYY "s"                  (1990s; the year ends in 0)
@@ -23,7 +24,6 @@ use jiff::civil::Date;
 use jiff::{Span, Unit};
 use nom::branch::alt;
 use nom::character::complete::{digit1, space1};
-use nom::combinator::opt;
 use nom::Parser;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -202,38 +202,27 @@ impl std::str::FromStr for Period {
     }
 }
 
-/// The nom parser for a period, used by the query language and [`Period::parse`].
+/// The nom parser for a plain period (no qualifier, no unspecified digit,
+/// no unknown end), used by [`Period::parse`] and so by imports. Every form
+/// is read by [`crate::dating::dating`]; the uncertain ones are refused
+/// here, naming what they have.
 pub fn period(input: &str) -> PResult<'_, Period> {
-    let (rest, first) = opt(point).parse(input)?;
-    if let Some(after_dots) = rest.strip_prefix("..") {
-        let (rest, second) = opt(point).parse(after_dots)?;
-        if first.is_none() && second.is_none() {
-            return SyntaxError::fail(
-                input,
-                "a range needs at least one side ('2006..' or '..2012')",
-            );
-        }
-        let start = first.and_then(|p| p.start);
-        let end = second.and_then(|p| p.end);
-        if let (Some(s), Some(e)) = (start, end) {
-            if e <= s {
-                let written = &input[..input.len() - rest.len()];
-                return SyntaxError::fail(
-                    input,
-                    format!("the range '{written}' ends before it starts"),
-                );
-            }
-        }
-        return Ok((rest, Period { start, end }));
-    }
-    match first {
-        Some(p) => Ok((rest, p)),
-        None => Err(nom::Err::Error(SyntaxError::expected(input, "a period"))),
+    let (rest, dating) = crate::dating::dating(input)?;
+    match dating.plain() {
+        Ok(period) => Ok((rest, period)),
+        Err(form) => SyntaxError::fail(
+            input,
+            format!(
+                "'{}' has {form}: uncertain dates are accepted in questions, but the log \
+                 cannot store them yet",
+                &input[..input.len() - rest.len()]
+            ),
+        ),
     }
 }
 
 /// One calendar period: a day, month, quarter, half, year or decade.
-fn point(input: &str) -> PResult<'_, Period> {
+pub(crate) fn point(input: &str) -> PResult<'_, Period> {
     alt((named_day, named_month, numeric_point)).parse(input)
 }
 
@@ -359,6 +348,16 @@ fn numeric_point(input: &str) -> PResult<'_, Period> {
         };
     }
     let (after, ()) = word_end(after_month)?;
+    if (21..=41).contains(&month) {
+        return SyntaxError::fail(
+            input,
+            format!(
+                "'{}' is an EDTF season, which annals does not accept: write the months \
+                 (such as 2010-03..2010-05)",
+                written(after)
+            ),
+        );
+    }
     if !(1..=12).contains(&month) {
         return SyntaxError::fail(
             input,
@@ -432,7 +431,7 @@ fn named_day(input: &str) -> PResult<'_, Period> {
 
 /// How a bounded side is printed in a range: the coarsest of year, month and
 /// day that starts (or ends) exactly there and lies inside the interval.
-enum Side {
+pub(crate) enum Side {
     Year(i32),
     Month(i32, i32),
     Day(Day),
@@ -450,7 +449,7 @@ impl fmt::Display for Side {
 
 impl Period {
     /// The single calendar period this interval equals, coarsest first.
-    fn single(&self) -> Option<String> {
+    pub(crate) fn single_form(&self) -> Option<String> {
         let (start, end) = (self.start?, self.end?);
         let (y, m, d) = start.ymd();
         if d == 1 {
@@ -477,7 +476,7 @@ impl Period {
         None
     }
 
-    fn start_side(&self, start: Day) -> Side {
+    pub(crate) fn start_side(&self, start: Day) -> Side {
         let (y, m, d) = start.ymd();
         let end = self.end_key();
         if m == 1 && d == 1 && Day::first_of_month(y, 1, 12).0 as i64 <= end {
@@ -492,7 +491,7 @@ impl Period {
     /// The year, else the month, else the day that ends at `end` and lies
     /// inside the interval. Worked out from the last day, not from `end`
     /// itself: after 9999 the end of time (10000-01-01) has no calendar date.
-    fn end_side(&self, end: Day) -> Side {
+    pub(crate) fn end_side(&self, end: Day) -> Side {
         let last = Day(end.0 - 1);
         let (ly, lm, _) = last.ymd();
         let start = self.start_key();
@@ -510,7 +509,7 @@ impl Period {
 impl fmt::Display for Period {
     /// Canonical printing (SPEC §3).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(single) = self.single() {
+        if let Some(single) = self.single_form() {
             return f.write_str(&single);
         }
         if let Some(start) = self.start {

@@ -74,6 +74,53 @@ fn an_invalid_quarter_is_refused() {
 }
 
 #[test]
+fn a_season_is_refused_by_name_never_read_as_a_month() {
+    refused(
+        &GOOD_LINE.replace("\"2011\"", "\"2010-21\""),
+        &[
+            "bad.jsonl:1:",
+            "field 'valid'",
+            "'2010-21' is an EDTF season",
+        ],
+    );
+}
+
+/// Until the log stores qualifiers, unspecified digits and unknown ends
+/// (the record format that keeps them is the next step of SPEC §3's
+/// uncertain dates), an import refuses them by name instead of storing a
+/// precision the source did not have.
+#[test]
+fn an_uncertain_date_is_refused_by_its_form_until_the_log_can_keep_it() {
+    for (written, form) in [
+        ("1992~", "a qualifier"),
+        ("198X..", "unspecified digits"),
+        ("2010/", "an unknown end"),
+    ] {
+        refused(
+            &GOOD_LINE.replace("\"2011\"", &format!("\"{written}\"")),
+            &["bad.jsonl:1:", "field 'valid'", form],
+        );
+    }
+    // The `/` interval of EDTF is only another way to write a range.
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);
+    let file = scratch.file(
+        "slash.jsonl",
+        GOOD_LINE.replace("\"2011\"", "\"2011/2012\"").as_bytes(),
+    );
+    let run = scratch.run(&["import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let claims = scratch.run(&[
+        "query",
+        "claims china.export_quota for 2012",
+        "--format",
+        "csv",
+    ]);
+    assert!(claims.stdout.contains(",2011..2012,"), "{}", claims.stdout);
+}
+
+#[test]
 fn a_reversed_range_is_refused() {
     refused(
         &GOOD_LINE.replace("\"2011\"", "\"2012..2010\""),

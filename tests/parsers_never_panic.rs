@@ -4,7 +4,7 @@
 //! back to the same syntax tree.
 
 use annals::query::parser::parse;
-use annals::{interchange, Period, Value};
+use annals::{interchange, Dating, Period, Value};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
@@ -133,8 +133,66 @@ fn statement_from_tokens() -> impl Strategy<Value = String> {
     ]
 }
 
+/// One written date of SPEC §3, EDTF's forms included, with a qualifier.
+fn written_date() -> impl Strategy<Value = String> {
+    let year = 1..=9999i32;
+    let form = prop_oneof![
+        year.clone().prop_map(|y| format!("{y:04}")),
+        (year.clone(), 1..=12i32).prop_map(|(y, m)| format!("{y:04}-{m:02}")),
+        (year.clone(), 1..=12i32, 1..=28i32).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+        (year.clone(), 1..=4i32).prop_map(|(y, q)| format!("{y:04}-Q{q}")),
+        (year.clone(), 1..=2i32).prop_map(|(y, h)| format!("{y:04}-H{h}")),
+        (1..=999i32).prop_map(|d| format!("{:04}s", d * 10)),
+        (100..=999i32).prop_map(|d| format!("{d}X")),
+        (10..=99i32).prop_map(|d| format!("{d}XX")),
+        year.clone().prop_map(|y| format!("{y:04}-XX")),
+        year.clone().prop_map(|y| format!("{y:04}-XX-XX")),
+        (year, 1..=12i32).prop_map(|(y, m)| format!("{y:04}-{m:02}-XX")),
+    ];
+    let qualifier = proptest::sample::select(&["", "", "?", "~", "%"][..]);
+    (form, qualifier).prop_map(|(f, q)| format!("{f}{q}"))
+}
+
+/// A period written with one or two dates, `..` or `/`, open or unknown ends.
+fn written_dating() -> impl Strategy<Value = String> {
+    (
+        written_date(),
+        written_date(),
+        proptest::sample::select(
+            &["A", "A..B", "A..", "..B", "A/", "/B", "A/B", "A/..", "../B"][..],
+        ),
+    )
+        .prop_map(|(a, b, shape)| shape.replace('A', &a).replace('B', &b))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// SPEC §3: every form prints canonically, and the printing parses back
+    /// to the same value and prints the same again.
+    #[test]
+    fn every_dating_prints_canonically_and_reparses_to_the_same_value(text in written_dating()) {
+        match Dating::parse(&text) {
+            Ok(dating) => {
+                let printed = dating.to_string();
+                let again = Dating::parse(&printed);
+                prop_assert!(again.is_ok(), "{} printed as {} does not parse", text, printed);
+                let again = again.unwrap();
+                prop_assert_eq!(again, dating, "{} printed as {}", text, printed);
+                prop_assert_eq!(again.to_string(), printed);
+            }
+            Err(e) => {
+                // Only a range that ends before it starts may be refused.
+                let message = e.describe(&text);
+                prop_assert!(message.contains("ends before it starts"), "{}: {}", text, message);
+            }
+        }
+    }
+
+    #[test]
+    fn datings_never_panic(text in "[0-9Xx.~?%/ -]{0,20}") {
+        let _ = Dating::parse(&text).map_err(|e| e.describe(&text));
+    }
 
     #[test]
     fn the_query_parser_never_panics_on_any_text(text in "\\PC{0,80}") {
@@ -195,4 +253,31 @@ fn token_soup_parses_often_enough_to_test_the_round_trip() {
         }
     }
     assert!(parsed >= 300, "only {parsed} of 3000 token soups parsed");
+}
+
+/// Guards the dating round trip against vacuity: most generated periods
+/// parse (only reversed ranges may not), and every kind of end occurs.
+#[test]
+fn generated_datings_mostly_parse_and_reach_every_kind_of_end() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = written_dating();
+    let (mut parsed, mut unknown, mut unspecified, mut qualified) = (0, 0, 0, 0);
+    for _ in 0..3000 {
+        let text = strategy.new_tree(&mut runner).unwrap().current();
+        if let Ok(dating) = Dating::parse(&text) {
+            parsed += 1;
+            let printed = dating.to_string();
+            unknown += usize::from(printed.contains('/'));
+            unspecified += usize::from(printed.contains('X'));
+            qualified += usize::from(printed.contains(['?', '~', '%']));
+        }
+    }
+    assert!(
+        parsed >= 2000,
+        "only {parsed} of 3000 generated periods parsed"
+    );
+    assert!(
+        unknown >= 300 && unspecified >= 300 && qualified >= 300,
+        "unknown {unknown}, unspecified {unspecified}, qualified {qualified}"
+    );
 }

@@ -19,7 +19,7 @@ mod writing;
 
 use super::ast::*;
 use crate::event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
-use crate::period::{period, Period};
+use crate::period::Period;
 use crate::syntax::{is_word_char, keyword, quoted_text, PResult, SyntaxError};
 use crate::value::value;
 use nom::Parser;
@@ -131,8 +131,19 @@ fn text(input: &str) -> PResult<'_, String> {
     })
 }
 
+/// A period of a question: any written form (SPEC §3), with unspecified
+/// digits meaning their whole span and qualifiers ignored; an unknown end
+/// (`2010/`) is refused, since a question needs both ends or an open one.
+fn question_period(input: &str) -> PResult<'_, Period> {
+    let (rest, dating) = crate::dating::dating(input)?;
+    match dating.for_question() {
+        Ok(period) => Ok((rest, period)),
+        Err(message) => SyntaxError::fail(input, message),
+    }
+}
+
 fn a_period(input: &str) -> PResult<'_, Period> {
-    ws(period).parse(input).map_err(|e| match e {
+    ws(question_period).parse(input).map_err(|e| match e {
         nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
             skip(input).0,
             "a period such as 2010, 2010-10 or oct 2010",
