@@ -18,6 +18,7 @@ fn main() -> annals::Result<()> {
         known: Some(Period::month(2010, 11)),
         recorded: None,
         filter: Default::default(),
+        possibly: false,
     };
     let answer = store.get(&question)?;
     for row in &answer.rows {
@@ -51,6 +52,7 @@ fn main() -> annals::Result<()> {
             url: None,
             text: Some("Capacity stood at 200,000 tonnes.".into()),
             note: None,
+            published_form: None,
         }),
         Event::Assert(Claim {
             id: Some("example-capacity".into()),
@@ -64,6 +66,8 @@ fn main() -> annals::Result<()> {
             quote: Some("Capacity stood at 200,000 tonnes".into()),
             modality: Modality::Fact,
             note: None,
+            valid_form: None,
+            known_form: None,
         }),
     ])?;
     println!("appended seq {}..{}", appended.first_seq, appended.last_seq);

@@ -9,12 +9,13 @@
 //! slot (`resolve::resolve`). Period-kind slots are the exact valid periods;
 //! state-kind slots are the runs of `resolve::timeline`.
 
+use crate::dating::{Dating, Qualifier};
 use crate::error::{Error, Result};
 use crate::event::{Kind, Modality};
 use crate::index::{AttributeMatch, IndexedClaim, TargetEntry, View};
 use crate::log::{self, Record};
 use crate::period::Period;
-use crate::resolve::{self, Candidate, Standing, Status};
+use crate::resolve::{self, Candidate, Certainty, Standing, Status};
 use crate::value::Value;
 use std::collections::HashMap;
 
@@ -82,6 +83,9 @@ pub struct Get {
     pub recorded: Option<u64>,
     /// The events read; the default reads them all.
     pub filter: EventFilter,
+    /// `as possibly known Q`: a claim or denial also counts, only possibly,
+    /// once its known period has begun before `Q` ends (SPEC §3).
+    pub possibly: bool,
 }
 
 impl Get {
@@ -92,6 +96,7 @@ impl Get {
             known: None,
             recorded: None,
             filter: EventFilter::default(),
+            possibly: false,
         }
     }
 }
@@ -110,6 +115,11 @@ pub struct ClaimView {
     pub modality: Modality,
     pub quote: Option<String>,
     pub note: Option<String>,
+    /// How sure this claim is, in this slot (SPEC §3).
+    pub certainty: Certainty,
+    /// The valid period as written, when it is vague.
+    #[serde(skip)]
+    pub valid_form: Option<Dating>,
 }
 
 /// One slot of an answer: its winner, the winner's status, and the others.
@@ -121,6 +131,10 @@ pub struct Row {
     pub valid: Period,
     pub winner: ClaimView,
     pub status: Status,
+    /// How sure the row is (SPEC §3): `possible` when its days are only
+    /// possibly covered, or its winner or a deciding denial counts only
+    /// possibly; else the winner's qualifiers.
+    pub certainty: Certainty,
     #[serde(serialize_with = "others")]
     pub others: Vec<(ClaimView, Standing)>,
 }
@@ -161,6 +175,8 @@ pub(crate) struct Reader<'a> {
     pub view: View<'a>,
     published: HashMap<String, Option<Period>>,
     filter: EventFilter,
+    /// `as possibly known`.
+    pub possibly: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -169,6 +185,7 @@ impl<'a> Reader<'a> {
             view,
             published: HashMap::new(),
             filter: EventFilter::default(),
+            possibly: false,
         }
     }
 
@@ -214,10 +231,10 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let claim_known = self.effective_known(claim.entry.known, &claim.entry.source)?;
-            if known.is_some_and(|q| !claim_known.known_by(q)) {
+            let Some(possibly_known) = self.counts(&claim_known, known) else {
                 continue;
-            }
-            let mut denied = false;
+            };
+            let (mut denied, mut possibly_denied) = (false, false);
             for (actor, target) in &targets {
                 if let TargetEntry::Denied {
                     known: deny_known,
@@ -228,27 +245,57 @@ impl<'a> Reader<'a> {
                         continue;
                     }
                     let deny_known = self.effective_known(*deny_known, source)?;
-                    if known.is_none_or(|q| deny_known.known_by(q))
-                        && !self.view.is_retracted(*actor)?
-                    {
-                        denied = true;
+                    let Some(possibly) = self.counts(&deny_known, known) else {
+                        continue;
+                    };
+                    if self.view.is_retracted(*actor)? {
+                        continue;
+                    }
+                    // A denial that certainly counts decides; one that
+                    // counts only possibly denies possibly, unless a
+                    // certain one follows.
+                    possibly_denied = possibly && (!denied || possibly_denied);
+                    denied = true;
+                    if !possibly {
                         break;
                     }
                 }
             }
+            let qualifier = [&claim.entry.valid_form, &claim.entry.known_form]
+                .into_iter()
+                .flatten()
+                .fold(Qualifier::Exact, |q, form| q.union(form.qualifier()));
             let candidate = Candidate {
                 seq: claim.seq,
                 known: claim_known,
                 value: claim.entry.value.to_string(),
                 denied,
+                possibly_denied,
+                possibly_known,
+                possibly_covers: false,
+                qualifier,
             };
             out.push(Counted { claim, candidate });
         }
         Ok(out)
     }
 
-    /// What an answer shows of a claim, from the slot index alone.
-    pub fn claim_view(&self, counted: &Counted) -> Result<ClaimView> {
+    /// Whether a claim or denial known over `known` counts at the asked
+    /// known time: `Some(false)` when it certainly does (it was known by
+    /// then), `Some(true)` when it counts only possibly (`as possibly
+    /// known`, and its known period had begun), `None` when it does not.
+    fn counts(&self, known: &Period, asked: Option<&Period>) -> Option<bool> {
+        match asked {
+            None => Some(false),
+            Some(q) if known.known_by(q) => Some(false),
+            Some(q) if self.possibly && known.start_key() < q.end_key() => Some(true),
+            Some(_) => None,
+        }
+    }
+
+    /// What an answer shows of a claim, from the slot index alone, with
+    /// how sure it is in the slot it is shown in.
+    fn claim_view(&self, counted: &Counted, certainty: Certainty) -> Result<ClaimView> {
         let (claim, entry) = (&counted.claim, &counted.claim.entry);
         Ok(ClaimView {
             event: entry
@@ -262,32 +309,43 @@ impl<'a> Reader<'a> {
             modality: entry.modality,
             quote: entry.quote.clone(),
             note: entry.note.clone(),
+            certainty,
+            valid_form: entry.valid_form,
         })
     }
 
-    /// Resolves one slot of counting claims into a row.
+    /// Resolves one slot of counting claims into a row; each claim comes
+    /// with whether it covers the slot's days only possibly.
     pub fn row(
         &self,
         subject: &str,
         attribute: &str,
         valid: Period,
-        slot: &[&Counted],
+        slot: &[(&Counted, bool)],
     ) -> Result<Option<Row>> {
-        let candidates: Vec<Candidate> = slot.iter().map(|c| c.candidate.clone()).collect();
+        let candidates: Vec<Candidate> = slot
+            .iter()
+            .map(|(c, possibly_covers)| Candidate {
+                possibly_covers: *possibly_covers,
+                ..c.candidate.clone()
+            })
+            .collect();
         let Some(resolution) = resolve::resolve(&candidates) else {
             return Ok(None);
         };
+        let view = |i: usize| self.claim_view(slot[i].0, candidates[i].certainty());
         let others = resolution
             .others
             .iter()
-            .map(|(i, standing)| Ok((self.claim_view(slot[*i])?, *standing)))
+            .map(|(i, standing)| Ok((view(*i)?, *standing)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Row {
             subject: subject.to_string(),
             attribute: attribute.to_string(),
             valid,
-            winner: self.claim_view(slot[resolution.winner])?,
+            winner: view(resolution.winner)?,
             status: resolution.status,
+            certainty: resolution.certainty,
             others,
         }))
     }
@@ -317,14 +375,27 @@ impl<'a> Reader<'a> {
                 slots.sort_by_key(|(k, _, _)| *k);
                 for (_, valid, mut members) in slots {
                     members.sort_by_key(|c| c.claim.seq);
-                    rows.extend(self.row(subject, attribute, valid, &members)?);
+                    let slot: Vec<(&Counted, bool)> =
+                        members.into_iter().map(|c| (c, false)).collect();
+                    rows.extend(self.row(subject, attribute, valid, &slot)?);
                 }
             }
             Kind::State => {
-                let valids: Vec<Period> = counted.iter().map(|c| c.claim.valid).collect();
-                for (run, members) in resolve::timeline(&valids, period) {
-                    let mut slot: Vec<&Counted> = members.iter().map(|i| &counted[*i]).collect();
-                    slot.sort_by_key(|c| c.claim.seq);
+                let covers: Vec<resolve::Cover> = counted
+                    .iter()
+                    .map(|c| resolve::Cover {
+                        possible: c.claim.valid,
+                        certain: match &c.claim.entry.valid_form {
+                            Some(form) => form.certain(),
+                            None => Some(c.claim.valid),
+                        },
+                        undenied: !c.candidate.denied,
+                    })
+                    .collect();
+                for (run, members) in resolve::state_runs(&covers, period) {
+                    let mut slot: Vec<(&Counted, bool)> =
+                        members.iter().map(|(i, p)| (&counted[*i], *p)).collect();
+                    slot.sort_by_key(|(c, _)| c.claim.seq);
                     rows.extend(self.row(subject, attribute, run, &slot)?);
                 }
             }
@@ -351,6 +422,7 @@ pub fn get_by_series<'a>(
 ) -> Result<impl Iterator<Item = Result<Vec<Row>>> + 'a> {
     let mut reader = Reader::new(view);
     reader.filter = question.filter.clone();
+    reader.possibly = question.possibly;
     let period = question.valid.unwrap_or(Period::ALL);
     let known = question.known;
     let series = view.series_entries(

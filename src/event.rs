@@ -8,6 +8,7 @@
 //! module checks is only what can be judged from the event alone, such as the
 //! spelling of names ([`check_name`]).
 
+use crate::dating::Dating;
 use crate::period::Period;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
@@ -144,6 +145,10 @@ pub struct Source {
     /// The full text or the quoted excerpt, so that quotes can be verified.
     pub text: Option<String>,
     pub note: Option<String>,
+    /// `published` as written, when that says more than the period: a
+    /// qualifier or unspecified digits (SPEC §3). `published` is then its
+    /// possible extent.
+    pub published_form: Option<Dating>,
 }
 
 /// `assert`: subject.attribute = value over a valid period.
@@ -162,6 +167,43 @@ pub struct Claim {
     pub quote: Option<String>,
     pub modality: Modality,
     pub note: Option<String>,
+    /// `valid` as written, when that says more than the period: a
+    /// qualifier, unspecified digits or an unknown end (SPEC §3). `valid`
+    /// is then its possible extent, and this gives the certain one.
+    pub valid_form: Option<Dating>,
+    /// `known` as written, likewise (a qualifier or unspecified digits).
+    pub known_form: Option<Dating>,
+}
+
+impl Claim {
+    /// The days the claim certainly covers (all of `valid` unless its
+    /// written form is vague), if any.
+    pub fn certain_valid(&self) -> Option<Period> {
+        match &self.valid_form {
+            Some(form) => form.certain(),
+            None => Some(self.valid),
+        }
+    }
+
+    /// `valid` as it prints: the written form when there is one.
+    pub fn valid_text(&self) -> String {
+        written(&self.valid_form, self.valid)
+    }
+}
+
+/// A period as it prints: its written form when there is one.
+pub fn written(form: &Option<Dating>, period: Period) -> String {
+    match form {
+        Some(form) => form.to_string(),
+        None => period.to_string(),
+    }
+}
+
+/// A written period split into what the log keeps: its possible extent,
+/// and the written form when that says more.
+pub fn split_dating(dating: Dating) -> (Period, Option<Dating>) {
+    let form = dating.plain().is_err().then_some(dating);
+    (dating.possible(), form)
 }
 
 /// `deny`: a source denies an earlier claim.
@@ -173,6 +215,8 @@ pub struct Denial {
     pub known: Option<Period>,
     pub source: String,
     pub quote: Option<String>,
+    /// `known` as written, when that says more than the period.
+    pub known_form: Option<Dating>,
 }
 
 /// `retract`: the recording of an assert or deny was wrong.

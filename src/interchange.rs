@@ -12,8 +12,9 @@
 //! whose known period defaulted to its source's stays without `known`, so the
 //! default keeps following source revisions after a round trip.
 
+use crate::dating::{Dating, End};
 use crate::error::{Error, Result};
-use crate::event::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
+use crate::event::{written, Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 use crate::log::{self, Envelope};
 use crate::period::Period;
 use crate::store::{Appended, Store};
@@ -291,50 +292,82 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
             unit: fields.optional("unit")?,
             doc: fields.optional("doc")?,
         }),
-        "source" => Event::Source(Source {
-            id: fields.required("id")?,
-            title: fields.required("title")?,
-            publisher: fields.required("publisher")?,
-            published: fields
-                .period("published")?
-                .ok_or((Some("published"), "missing".to_string()))?,
-            url: fields.optional("url")?,
-            text: fields.optional("text")?,
-            note: fields.optional("note")?,
-        }),
-        "assert" => Event::Assert(Claim {
-            id: fields.optional("id")?,
-            subject: fields.required("subject")?,
-            attribute: fields.required("attribute")?,
-            valid: fields
-                .period("valid")?
-                .ok_or((Some("valid"), "missing".to_string()))?,
-            value: fields.value("value")?,
-            known: fields.period("known")?,
-            source: fields.required("source")?,
-            quote: fields.optional("quote")?,
-            modality: match fields.optional("modality")? {
-                None => Modality::Fact,
-                Some(m) => Modality::from_name(&m).ok_or((
-                    Some("modality"),
-                    format!("unknown modality '{m}' (expected fact, plan, forecast or considered)"),
-                ))?,
-            },
-            note: fields.optional("note")?,
-        }),
-        "deny" => Event::Deny(Denial {
-            id: fields.optional("id")?,
-            target: fields.required("target")?,
-            known: fields.period("known")?,
-            source: fields.required("source")?,
-            quote: fields.optional("quote")?,
-        }),
+        "source" => {
+            let (published, published_form) = fields
+                .dating("published", Written::Known)?
+                .ok_or((Some("published"), "missing".to_string()))?;
+            Event::Source(Source {
+                id: fields.required("id")?,
+                title: fields.required("title")?,
+                publisher: fields.required("publisher")?,
+                published,
+                url: fields.optional("url")?,
+                text: fields.optional("text")?,
+                note: fields.optional("note")?,
+                published_form,
+            })
+        }
+        "assert" => {
+            let (valid, valid_form) = fields
+                .dating("valid", Written::Valid)?
+                .ok_or((Some("valid"), "missing".to_string()))?;
+            let (known, known_form) = match fields.dating("known", Written::Known)? {
+                Some((known, form)) => (Some(known), form),
+                None => (None, None),
+            };
+            Event::Assert(Claim {
+                id: fields.optional("id")?,
+                subject: fields.required("subject")?,
+                attribute: fields.required("attribute")?,
+                valid,
+                valid_form,
+                known_form,
+                value: fields.value("value")?,
+                known,
+                source: fields.required("source")?,
+                quote: fields.optional("quote")?,
+                modality: match fields.optional("modality")? {
+                    None => Modality::Fact,
+                    Some(m) => Modality::from_name(&m).ok_or((
+                        Some("modality"),
+                        format!(
+                            "unknown modality '{m}' (expected fact, plan, forecast or considered)"
+                        ),
+                    ))?,
+                },
+                note: fields.optional("note")?,
+            })
+        }
+        "deny" => {
+            let (known, known_form) = match fields.dating("known", Written::Known)? {
+                Some((known, form)) => (Some(known), form),
+                None => (None, None),
+            };
+            Event::Deny(Denial {
+                id: fields.optional("id")?,
+                target: fields.required("target")?,
+                known,
+                source: fields.required("source")?,
+                quote: fields.optional("quote")?,
+                known_form,
+            })
+        }
         _ => Event::Retract(Retraction {
             id: fields.optional("id")?,
             target: fields.required("target")?,
             reason: fields.required("reason")?,
         }),
     })
+}
+
+/// Which kind of date a period field holds: what it may be is not the same
+/// (SPEC §3): a valid period may have an unknown end, a known or published
+/// date may not. (Whether a valid period must be certain depends on its
+/// attribute's kind, which the store's validation knows.)
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Valid,
+    Known,
 }
 
 /// Typed access to the fields of one line, with errors naming the field.
@@ -354,8 +387,14 @@ impl Fields<'_> {
             .ok_or((Some(field), "missing (this field is required)".to_string()))
     }
 
-    /// A period field: a string of SPEC §3, or an integer year.
-    fn period(&self, field: &'static str) -> Result<Option<Period>, FieldError> {
+    /// A period field: a string of SPEC §3 (uncertain forms included), or
+    /// an integer year; split into the period the log files it under and
+    /// its written form when that says more (`event::split_dating`).
+    fn dating(
+        &self,
+        field: &'static str,
+        written: Written,
+    ) -> Result<Option<(Period, Option<Dating>)>, FieldError> {
         let text = match self.0.get(field) {
             None | Some(Json::Null) => return Ok(None),
             Some(Json::String(s)) => s.clone(),
@@ -367,9 +406,24 @@ impl Fields<'_> {
                 ))
             }
         };
-        text.parse::<Period>()
-            .map(Some)
-            .map_err(|m| (Some(field), m))
+        let dating = Dating::parse(&text).map_err(|e| {
+            (
+                Some(field),
+                format!("invalid period '{text}': {}", e.describe(text.trim())),
+            )
+        })?;
+        let unknown_end = matches!(dating.start, End::Unknown { .. })
+            || matches!(dating.end, End::Unknown { .. });
+        if written == Written::Known && unknown_end {
+            return Err((
+                Some(field),
+                format!(
+                    "'{text}' has an unknown end, which a known or published date cannot have: \
+                     write the date alone or a range"
+                ),
+            ));
+        }
+        Ok(Some(crate::event::split_dating(dating)))
     }
 
     /// A value field: a literal of SPEC §4, or a JSON number (unitless).
@@ -461,7 +515,7 @@ pub fn event_json(event: &Event) -> Map<String, Json> {
             put("id", Some(s.id.clone()));
             put("title", Some(s.title.clone()));
             put("publisher", Some(s.publisher.clone()));
-            put("published", Some(s.published.to_string()));
+            put("published", Some(written(&s.published_form, s.published)));
             put("url", s.url.clone());
             put("text", s.text.clone());
             put("note", s.note.clone());
@@ -470,9 +524,9 @@ pub fn event_json(event: &Event) -> Map<String, Json> {
             put("id", c.id.clone());
             put("subject", Some(c.subject.clone()));
             put("attribute", Some(c.attribute.clone()));
-            put("valid", Some(c.valid.to_string()));
+            put("valid", Some(c.valid_text()));
             put("value", Some(c.value.to_string()));
-            put("known", c.known.map(|k| k.to_string()));
+            put("known", c.known.map(|k| written(&c.known_form, k)));
             put("source", Some(c.source.clone()));
             put("quote", c.quote.clone());
             put("modality", Some(c.modality.name().to_string()));
@@ -481,7 +535,7 @@ pub fn event_json(event: &Event) -> Map<String, Json> {
         Event::Deny(d) => {
             put("id", d.id.clone());
             put("target", Some(d.target.clone()));
-            put("known", d.known.map(|k| k.to_string()));
+            put("known", d.known.map(|k| written(&d.known_form, k)));
             put("source", Some(d.source.clone()));
             put("quote", d.quote.clone());
         }

@@ -2,7 +2,7 @@
 //! [`Record`], chained to its predecessor by sha256 (SPEC §6).
 //!
 //! ```text
-//! byte  0        format version (1)
+//! byte  0        format version (2; version 1 is still read, `legacy.rs`)
 //! bytes 1..33    prev_hash: the hash of the record at seq - 1 (zeros for seq 1)
 //! bytes 33..65   hash = sha256(prev_hash || body)
 //! bytes 65..     body = bincode(Record { seq, recorded, event })
@@ -19,7 +19,11 @@ use bincode::Options;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub const FORMAT_VERSION: u8 = 1;
+mod legacy;
+
+/// The format version of every record written now. Version 1 records
+/// (before uncertain dates) are read through `legacy.rs`.
+pub const FORMAT_VERSION: u8 = 2;
 const HEADER: usize = 1 + 32 + 32;
 
 /// A sha256 digest.
@@ -106,8 +110,9 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Result<Envelope> {
     if bytes.len() < HEADER {
         return Err(corrupt("shorter than its header"));
     }
-    if bytes[0] != FORMAT_VERSION {
-        return Err(corrupt(&format!("unknown format version {}", bytes[0])));
+    let version = bytes[0];
+    if version != 1 && version != FORMAT_VERSION {
+        return Err(corrupt(&format!("unknown format version {version}")));
     }
     let mut prev_hash = [0u8; 32];
     prev_hash.copy_from_slice(&bytes[1..33]);
@@ -119,7 +124,11 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Result<Envelope> {
             "its hash does not match its contents (the record was modified)",
         ));
     }
-    let record: Record = decode_value(body, &format!("log record {seq}"))?;
+    let record: Record = if version == 1 {
+        decode_value::<legacy::RecordV1>(body, &format!("log record {seq}"))?.into()
+    } else {
+        decode_value(body, &format!("log record {seq}"))?
+    };
     if record.seq != seq {
         return Err(corrupt(&format!("it says it is record {}", record.seq)));
     }

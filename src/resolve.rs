@@ -6,6 +6,7 @@
 //! Finding the candidates is the store's job; turning the state-kind days
 //! into runs is [`timeline`]'s.
 
+use crate::dating::Qualifier;
 use crate::period::Period;
 use serde::Serialize;
 use std::fmt;
@@ -20,6 +21,69 @@ pub struct Candidate {
     pub value: String,
     /// Denied by a counting denial.
     pub denied: bool,
+    /// Denied only by denials that count only possibly (`as possibly
+    /// known`): the denial may not have been known yet.
+    pub possibly_denied: bool,
+    /// Counts only possibly: its known period has begun by the question's
+    /// end but not ended (`as possibly known`).
+    pub possibly_known: bool,
+    /// Covers the slot's days only possibly: they lie outside the certain
+    /// extent of its vague valid period (state kind).
+    pub possibly_covers: bool,
+    /// Its valid and known qualifiers together.
+    pub qualifier: Qualifier,
+}
+
+impl Candidate {
+    /// How sure an answer citing this claim is (SPEC §3).
+    pub fn certainty(&self) -> Certainty {
+        if self.possibly_known || self.possibly_covers {
+            Certainty::Possible
+        } else {
+            Certainty::from(self.qualifier)
+        }
+    }
+}
+
+/// How sure a row is (SPEC §3): `possible` when it rests on something that
+/// only possibly holds, else what its winner's qualifiers say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Certainty {
+    Exact,
+    Approximate,
+    Uncertain,
+    ApproximateUncertain,
+    Possible,
+}
+
+impl Certainty {
+    pub fn name(self) -> &'static str {
+        match self {
+            Certainty::Exact => "exact",
+            Certainty::Approximate => "approximate",
+            Certainty::Uncertain => "uncertain",
+            Certainty::ApproximateUncertain => "approximate-uncertain",
+            Certainty::Possible => "possible",
+        }
+    }
+}
+
+impl From<Qualifier> for Certainty {
+    fn from(q: Qualifier) -> Certainty {
+        match q {
+            Qualifier::Exact => Certainty::Exact,
+            Qualifier::Approximate => Certainty::Approximate,
+            Qualifier::Uncertain => Certainty::Uncertain,
+            Qualifier::ApproximateUncertain => Certainty::ApproximateUncertain,
+        }
+    }
+}
+
+impl fmt::Display for Certainty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The status of a slot's winner.
@@ -79,6 +143,10 @@ impl fmt::Display for Standing {
 pub struct Resolution {
     pub winner: usize,
     pub status: Status,
+    /// `possible` when the winner counts or covers only possibly, or a
+    /// denial that decided the outcome counts only possibly; else the
+    /// winner's qualifiers.
+    pub certainty: Certainty,
     /// Every other candidate, ordered by seq, with its standing.
     pub others: Vec<(usize, Standing)>,
 }
@@ -130,9 +198,21 @@ pub fn resolve(candidates: &[Candidate]) -> Option<Resolution> {
         })
         .collect();
     others.sort_by_key(|(i, _)| candidates[*i].seq);
+    // A denial decided the outcome when it denies the winner, or a claim
+    // that would have won without it.
+    let decided_by_a_possible_denial = (w.denied && w.possibly_denied)
+        || candidates
+            .iter()
+            .any(|c| c.denied && c.possibly_denied && rank(c) > rank(w));
+    let certainty = if decided_by_a_possible_denial {
+        Certainty::Possible
+    } else {
+        w.certainty()
+    };
     Some(Resolution {
         winner,
         status,
+        certainty,
         others,
     })
 }
@@ -172,6 +252,72 @@ pub fn timeline(valids: &[Period], period: &Period) -> Vec<(Period, Vec<usize>)>
     runs
 }
 
+/// A state claim's days as [`state_runs`] needs them.
+#[derive(Debug, Clone, Copy)]
+pub struct Cover {
+    /// Every day it may cover.
+    pub possible: Period,
+    /// The days it certainly covers, if any.
+    pub certain: Option<Period>,
+    /// Counts and is not denied: such a claim, on its certain days, keeps
+    /// other claims' possible-only days out.
+    pub undenied: bool,
+}
+
+/// The state runs of SPEC §5 with the certain/possible rule of §3: the
+/// maximal runs of `period` over which the same claims count, each with the
+/// indexes of those claims and whether each covers the run only possibly.
+/// A claim counts on its possible-only days only where no undenied claim
+/// covers the day within its certain extent. Runs split where certainty
+/// changes; days without any claim are left out.
+pub fn state_runs(covers: &[Cover], period: &Period) -> Vec<(Period, Vec<(usize, bool)>)> {
+    let mut cuts: Vec<i64> = Vec::with_capacity(covers.len() * 4 + 2);
+    cuts.push(period.start_key());
+    cuts.push(period.end_key());
+    for c in covers {
+        let certain = c.certain.iter().flat_map(|p| [p.start_key(), p.end_key()]);
+        for point in [c.possible.start_key(), c.possible.end_key()]
+            .into_iter()
+            .chain(certain)
+        {
+            if point > period.start_key() && point < period.end_key() {
+                cuts.push(point);
+            }
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut runs: Vec<(Period, Vec<(usize, bool)>)> = Vec::new();
+    for pair in cuts.windows(2) {
+        let piece = Period {
+            start: (pair[0] != i64::MIN).then_some(crate::period::Day(pair[0] as i32)),
+            end: (pair[1] != i64::MAX).then_some(crate::period::Day(pair[1] as i32)),
+        };
+        let certainly = |c: &Cover| c.certain.is_some_and(|p| p.overlaps(&piece));
+        let blocked = covers.iter().any(|c| c.undenied && certainly(c));
+        let members: Vec<(usize, bool)> = covers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.possible.overlaps(&piece))
+            .filter_map(|(i, c)| match (certainly(c), blocked) {
+                (true, _) => Some((i, false)),
+                (false, false) => Some((i, true)),
+                (false, true) => None,
+            })
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        match runs.last_mut() {
+            Some((run, last)) if *last == members && run.end == piece.start => {
+                run.end = piece.end;
+            }
+            _ => runs.push((piece, members)),
+        }
+    }
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +328,51 @@ mod tests {
             known: Period::parse(known).unwrap(),
             value: value.to_string(),
             denied,
+            possibly_denied: false,
+            possibly_known: false,
+            possibly_covers: false,
+            qualifier: Qualifier::Exact,
         }
+    }
+
+    #[test]
+    fn possible_days_count_only_where_no_undenied_claim_is_certain() {
+        let dating = |t: &str| crate::dating::Dating::parse(t).unwrap();
+        let cover = |t: &str, undenied: bool| Cover {
+            possible: dating(t).possible(),
+            certain: dating(t).certain(),
+            undenied,
+        };
+        let period = |t: &str| Period::parse(t).unwrap();
+        // 198X.. (certain from 1990) beside a certain claim for the 1980s.
+        let covers = [cover("198X..", true), cover("1980s", true)];
+        let runs = state_runs(&covers, &period("1980..1999"));
+        let printed: Vec<(String, Vec<(usize, bool)>)> =
+            runs.into_iter().map(|(p, m)| (p.to_string(), m)).collect();
+        assert_eq!(
+            printed,
+            vec![
+                ("1980s".to_string(), vec![(1, false)]),
+                ("1990s".to_string(), vec![(0, false)]),
+            ]
+        );
+        // Denied, the certain claim no longer keeps the possible days out.
+        let covers = [cover("198X..", true), cover("1980s", false)];
+        let runs = state_runs(&covers, &period("1980..1989"));
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].1, vec![(0, true), (1, false)]);
+        // Alone, a vague claim answers its possible days, marked so, and
+        // the run splits where it becomes certain.
+        let runs = state_runs(&[cover("2010/", true)], &period("2010..2011"));
+        let printed: Vec<(String, Vec<(usize, bool)>)> =
+            runs.into_iter().map(|(p, m)| (p.to_string(), m)).collect();
+        assert_eq!(
+            printed,
+            vec![
+                ("2010".to_string(), vec![(0, false)]),
+                ("2011".to_string(), vec![(0, true)]),
+            ]
+        );
     }
 
     #[test]

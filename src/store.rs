@@ -45,8 +45,9 @@ const APPLIED_KEY: &[u8] = b"applied";
 const VERSION_KEY: &[u8] = b"projection.version";
 /// The layout of the projection tables; a store whose projections have
 /// another is rebuilt from its log on open. Layout 8: every projection
-/// entry but the slot index carries a checksum (`storage/checksummed.rs`).
-const PROJECTION_VERSION: u64 = 8;
+/// entry carries a checksum (`storage/checksummed.rs`); 9: claim entries
+/// keep the written forms of vague dates.
+const PROJECTION_VERSION: u64 = 9;
 /// From this many events on, an append builds projections on a second
 /// thread while it commits the log.
 const PARALLEL_BATCH: usize = 4096;
@@ -891,6 +892,7 @@ mod tests {
                 url: None,
                 text: None,
                 note: None,
+                published_form: None,
             })])
             .unwrap();
         let day_ahead = recorded_of(&store, 1) + 86_400_000_000;

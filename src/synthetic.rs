@@ -249,6 +249,7 @@ impl Questions {
             known,
             recorded: None,
             filter: Default::default(),
+            possibly: false,
         }
     }
 

@@ -7,8 +7,9 @@
 //! `Pending` overlay). The first broken rule refuses the batch with an error
 //! naming the event's index and the field at fault.
 
+use crate::dating::{Dating, End};
 use crate::error::{Error, Result};
-use crate::event::{check_name, Event, Kind, NameKind};
+use crate::event::{check_name, Claim, Event, Kind, NameKind};
 use crate::index::{automatic_seq, IdEntry, IdOp, View};
 use crate::period::Period;
 use crate::storage::scan_prefix;
@@ -116,6 +117,66 @@ fn unit_of(
 
 type Refusal = (&'static str, String);
 
+/// A written form must be the period it is stored beside (the Rust API can
+/// build events by hand); a known or published date has no unknown end.
+fn check_known_form(
+    field: &'static str,
+    period: Period,
+    form: &Option<Dating>,
+) -> Result<(), Refusal> {
+    let Some(form) = form else { return Ok(()) };
+    check_form_matches(field, period, form)?;
+    if matches!(form.start, End::Unknown { .. }) || matches!(form.end, End::Unknown { .. }) {
+        return Err((
+            field,
+            format!("'{form}' has an unknown end, which a known or published date cannot have"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_form_matches(field: &'static str, period: Period, form: &Dating) -> Result<(), Refusal> {
+    if form.possible() != period {
+        return Err((
+            field,
+            format!("the written form '{form}' does not cover the period {period} stored with it"),
+        ));
+    }
+    Ok(())
+}
+
+/// SPEC §3: a period attribute's valid period must be certain (a slot is
+/// the period exactly), and so must a lone date with unspecified digits as
+/// a state's valid period (`201X` certainly covers no day).
+fn check_valid_form(claim: &Claim, kind: Kind) -> Result<(), Refusal> {
+    let Some(form) = &claim.valid_form else {
+        return Ok(());
+    };
+    check_form_matches("valid", claim.valid, form)?;
+    let vague = |end: End| matches!(end, End::Unknown { .. } | End::Unspecified { .. });
+    if kind == Kind::Period && (vague(form.start) || vague(form.end)) {
+        return Err((
+            "valid",
+            format!(
+                "'{form}' is not certain, but attribute '{}' is of kind period, whose slot is \
+                 its valid period exactly: write the span ('{}'), or a range",
+                claim.attribute, claim.valid
+            ),
+        ));
+    }
+    if form.certain().is_none() {
+        return Err((
+            "valid",
+            format!(
+                "'{form}' certainly covers no day, so it could never answer: write the span \
+                 it lies in ('{}')",
+                claim.valid
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn storage_refusal(e: Error) -> Refusal {
     ("(store)", e.to_string())
 }
@@ -146,6 +207,7 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
         }
         Event::Source(s) => {
             name(NameKind::Id, "id", &s.id)?;
+            check_known_form("published", s.published, &s.published_form)?;
             pending.sources.insert(s.id.clone(), s.published);
         }
         Event::Assert(c) => {
@@ -167,9 +229,23 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
                 ));
             }
             known_source(view, pending, &c.source)?;
+            let kind = match pending.kinds.get(&c.attribute) {
+                Some(kind) => *kind,
+                None => view
+                    .kind(&c.attribute)
+                    .map_err(storage_refusal)?
+                    .unwrap_or(Kind::Period),
+            };
+            check_valid_form(c, kind)?;
+            if let Some(known) = c.known {
+                check_known_form("known", known, &c.known_form)?;
+            }
         }
         Event::Deny(d) => {
             claim_id(view, pending, event, seq, IdOp::Deny)?;
+            if let Some(known) = d.known {
+                check_known_form("known", known, &d.known_form)?;
+            }
             let target = live_target(view, pending, &d.target, seq)?;
             if target.op != IdOp::Assert {
                 return Err((

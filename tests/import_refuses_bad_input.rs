@@ -85,23 +85,52 @@ fn a_season_is_refused_by_name_never_read_as_a_month() {
     );
 }
 
-/// Until the log stores qualifiers, unspecified digits and unknown ends
-/// (the record format that keeps them is the next step of SPEC §3's
-/// uncertain dates), an import refuses them by name instead of storing a
-/// precision the source did not have.
+/// SPEC §3: a period attribute's slot is its valid period exactly, so a
+/// vague one (unspecified digits, an unknown end) is refused with the span
+/// to write instead; a qualifier is kept.
 #[test]
-fn an_uncertain_date_is_refused_by_its_form_until_the_log_can_keep_it() {
-    for (written, form) in [
-        ("1992~", "a qualifier"),
-        ("198X..", "unspecified digits"),
-        ("2010/", "an unknown end"),
-    ] {
+fn a_period_attribute_refuses_a_vague_valid_period_and_keeps_a_qualifier() {
+    for (written, suggestion) in [("201X", "'2010s'"), ("2010/", "'2010..'")] {
         refused(
             &GOOD_LINE.replace("\"2011\"", &format!("\"{written}\"")),
-            &["bad.jsonl:1:", "field 'valid'", form],
+            &["bad.jsonl:1:", "field 'valid'", "kind period", suggestion],
         );
     }
-    // The `/` interval of EDTF is only another way to write a range.
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);
+    let file = scratch.file(
+        "qualified.jsonl",
+        GOOD_LINE.replace("\"2011\"", "\"2011~\"").as_bytes(),
+    );
+    let run = scratch.run(&["import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(scratch.export().contains("\"valid\":\"2011~\""));
+}
+
+/// A lone date with unspecified digits certainly covers no day, so it
+/// cannot be a state's valid period; a known date has no unknown end.
+#[test]
+fn a_state_claim_needs_a_certain_day_and_a_known_date_a_known_end() {
+    let state = r#"{"op":"assert","subject":"china","attribute":"share_of_world_reserves","valid":"201X","value":"30 %","source":"mofcom-2010-10"}"#;
+    refused(
+        state,
+        &[
+            "bad.jsonl:1:",
+            "field 'valid'",
+            "certainly covers no day",
+            "'2010s'",
+        ],
+    );
+    refused(
+        &GOOD_LINE.replace("\"valid\"", "\"known\":\"2010/\",\"valid\""),
+        &["bad.jsonl:1:", "field 'known'", "unknown end"],
+    );
+}
+
+/// The `/` interval of EDTF is only another way to write a range.
+#[test]
+fn a_slash_interval_is_a_range() {
     let scratch = Scratch::new();
     let base = scratch.file("base.jsonl", BASE.as_bytes());
     assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);

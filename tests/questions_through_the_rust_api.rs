@@ -23,6 +23,7 @@ fn get(selector: Selector, valid: Option<&str>, known: Option<&str>, recorded: O
         known: known.map(|p| Period::parse(p).unwrap()),
         recorded,
         filter: Default::default(),
+        possibly: false,
     }
 }
 
@@ -78,6 +79,7 @@ fn a_denial_demotes_the_winner_and_a_retraction_undoes_the_denial() {
         known: Some(Period::parse("2010-11").unwrap()),
         source: "reuters-2010-07".into(),
         quote: None,
+        known_form: None,
     });
     let appended = store.append(vec![denial]).unwrap();
     assert_eq!(appended.ids, vec![Some("d1".to_string())]);
@@ -138,6 +140,7 @@ fn every_claim_denied_leaves_the_latest_as_a_denied_winner() {
             known: None,
             source: "mofcom-2010-10".into(),
             quote: None,
+            known_form: None,
         })
     };
     store

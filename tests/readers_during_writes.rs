@@ -26,6 +26,8 @@ fn claim(subject: &str, day: u32, value: u64) -> Event {
         quote: None,
         modality: Modality::Fact,
         note: None,
+        valid_form: None,
+        known_form: None,
     })
 }
 
@@ -48,6 +50,7 @@ fn readers_always_see_one_consistent_log_position() {
                 url: None,
                 text: None,
                 note: None,
+                published_form: None,
             }),
         ])
         .unwrap();

@@ -94,6 +94,7 @@ fn to_event(op: &Op) -> Event {
             url: None,
             text: None,
             note: None,
+            published_form: None,
         }),
         Op::Assert {
             subject,
@@ -113,6 +114,8 @@ fn to_event(op: &Op) -> Event {
             quote: None,
             modality: Modality::Fact,
             note: None,
+            valid_form: None,
+            known_form: None,
         }),
         Op::Deny {
             target,
@@ -124,6 +127,7 @@ fn to_event(op: &Op) -> Event {
             known: *known,
             source: SOURCES[*source].into(),
             quote: None,
+            known_form: None,
         }),
         Op::Retract { target } => Event::Retract(Retraction {
             id: None,
@@ -453,6 +457,7 @@ fn store_answer(store: &Store, q: &Question) -> Vec<Shape> {
         known: q.known,
         recorded: q.recorded,
         filter: Default::default(),
+        possibly: false,
     };
     let answer = store.get(&get).unwrap();
     answer

@@ -30,6 +30,7 @@ fn every_answer(store: &Store) -> Vec<String> {
             known: known.map(|k| Period::parse(k).unwrap()),
             recorded: None,
             filter: Default::default(),
+            possibly: false,
         };
         let answer = store.get(&get).unwrap();
         out.push(format!(

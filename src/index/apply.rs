@@ -178,6 +178,8 @@ impl IndexWrites {
                     id: if automatic { None } else { c.id.as_deref() },
                     quote: &c.quote,
                     note: &c.note,
+                    valid_form: &c.valid_form,
+                    known_form: &c.known_form,
                 };
                 // No flag yet: a later denial sets it, and a replay that
                 // rewrites this entry replays that denial after it too.

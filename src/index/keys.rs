@@ -28,6 +28,7 @@
 //! first claim starting on or after `e`: a claim's bin is its start's, so
 //! within a level the key orders claims by start.
 
+use crate::dating::Dating;
 use crate::error::{Error, Result};
 use crate::event::{Kind, Modality};
 pub(super) use crate::log::read_u64;
@@ -273,6 +274,11 @@ pub struct ClaimEntry {
     pub id: Option<String>,
     pub quote: Option<String>,
     pub note: Option<String>,
+    /// The valid period as written when it is vague (its certain extent
+    /// and qualifiers); the key holds the possible extent.
+    pub valid_form: Option<Dating>,
+    /// The known period as written, for its qualifiers.
+    pub known_form: Option<Dating>,
 }
 
 /// [`ClaimEntry`] by reference, encoded identically, to write without copying.
@@ -285,6 +291,8 @@ pub(super) struct ClaimEntryRef<'a> {
     pub id: Option<&'a str>,
     pub quote: &'a Option<String>,
     pub note: &'a Option<String>,
+    pub valid_form: &'a Option<Dating>,
+    pub known_form: &'a Option<Dating>,
 }
 
 /// The flag byte of a claim entry that some event targets.
@@ -427,6 +435,8 @@ mod tests {
             id: Some("q1".into()),
             quote: Some("one tonne".into()),
             note: None,
+            valid_form: None,
+            known_form: None,
         };
         let borrowed = ClaimEntryRef {
             known: &owned.known,
@@ -436,6 +446,8 @@ mod tests {
             id: owned.id.as_deref(),
             quote: &owned.quote,
             note: &owned.note,
+            valid_form: &owned.valid_form,
+            known_form: &owned.known_form,
         };
         assert_eq!(encode_value(&borrowed), encode_value(&owned));
         let mut stored = encode_claim(&borrowed);

@@ -54,6 +54,7 @@ fn index_agrees_with_brute_force(claims: &[Period], asked: &[Period], case: &str
             url: None,
             text: None,
             note: None,
+            published_form: None,
         }),
     ];
     batch.extend(claims.iter().map(|valid| {
@@ -68,6 +69,8 @@ fn index_agrees_with_brute_force(claims: &[Period], asked: &[Period], case: &str
             quote: None,
             modality: Modality::Fact,
             note: None,
+            valid_form: None,
+            known_form: None,
         })
     }));
     store.append(batch).unwrap();

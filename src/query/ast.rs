@@ -87,6 +87,9 @@ pub struct Reading {
     pub valid: Option<Period>,
     /// `as known P`, `as known in P`, `as of P`.
     pub known: Option<Period>,
+    /// `as possibly known P`: claims and denials whose known period had
+    /// begun by then count too, only possibly (SPEC §3).
+    pub possibly: bool,
     /// `as recorded at seq N` or `as recorded at <date>`.
     pub recorded: Option<Recorded>,
     /// `where …` (gets and `claims` only).
@@ -273,7 +276,8 @@ impl fmt::Display for Reading {
             write!(f, " for {valid}")?;
         }
         if let Some(known) = self.known {
-            write!(f, " as known {known}")?;
+            let possibly = if self.possibly { "possibly " } else { "" };
+            write!(f, " as {possibly}known {known}")?;
         }
         if let Some(recorded) = self.recorded {
             write!(f, " {recorded}")?;
@@ -374,7 +378,7 @@ fn write_event(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
                 f,
                 "source {} published {} title {} publisher {}",
                 s.id,
-                s.published,
+                crate::event::written(&s.published_form, s.published),
                 quote_text(&s.title),
                 quote_text(&s.publisher)
             )?;
@@ -386,10 +390,13 @@ fn write_event(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
             write!(
                 f,
                 "assert {}.{} = {} for {}",
-                a.subject, a.attribute, a.value, a.valid
+                a.subject,
+                a.attribute,
+                a.value,
+                a.valid_text()
             )?;
             if let Some(k) = a.known {
-                write!(f, " known {k}")?;
+                write!(f, " known {}", crate::event::written(&a.known_form, k))?;
             }
             write!(f, " source {}", a.source)?;
             optional(f, "quote", &a.quote)?;
@@ -406,7 +413,7 @@ fn write_event(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
         Event::Deny(d) => {
             write!(f, "deny {}", d.target)?;
             if let Some(k) = d.known {
-                write!(f, " known {k}")?;
+                write!(f, " known {}", crate::event::written(&d.known_form, k))?;
             }
             write!(f, " source {}", d.source)?;
             optional(f, "quote", &d.quote)?;

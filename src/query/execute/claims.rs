@@ -28,6 +28,7 @@ pub(super) fn claims<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resul
     let period = r.valid.unwrap_or(Period::ALL);
     let (known, filter) = (r.known, r.filter.clone());
     let mut reader = Reader::new(view);
+    reader.possibly = r.possibly;
     let rows = cancel
         .until(series.into_iter())
         .flat_map(move |(subject, attribute, entry)| {

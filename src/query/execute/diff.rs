@@ -39,6 +39,7 @@ pub(super) fn diff<'s>(
                 known,
                 recorded,
                 filter: Default::default(),
+                possibly: false,
             })?
             .rows)
     };

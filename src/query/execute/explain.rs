@@ -23,6 +23,7 @@ pub(super) fn explain<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
     let sel = &question.selector;
     let series = view.series_entries(sel.subject.as_deref(), &sel.attribute)?;
     let mut reader = Reader::new(view);
+    reader.possibly = r.possibly;
     // One series at a time: its claims, its resolved slots, the verdicts.
     let rows = cancel
         .until(series.into_iter())

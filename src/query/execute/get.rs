@@ -47,6 +47,7 @@ pub(super) fn contested<'s>(
         selector: selector.cloned().unwrap_or(everything),
         valid: None,
         known,
+        possibly: false,
         recorded,
         filter: Default::default(),
     };

@@ -158,6 +158,7 @@ fn step(
         known: r.known,
         recorded: Some(touch.seq),
         filter: Default::default(),
+        possibly: r.possibly,
     };
     let answer = store.get(&question)?;
     let mut standings: Vec<String> = Vec::new();

@@ -89,6 +89,7 @@ pub(super) fn question(view: &View<'_>, r: &Reading) -> Result<Get> {
         selector: selector(view, &r.selector)?,
         valid: r.valid,
         known: r.known,
+        possibly: r.possibly,
         recorded: Some(view.position),
         filter: EventFilter {
             source: r.filter.source.clone(),

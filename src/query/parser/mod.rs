@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! reading  = selector { "for" period | "from" period "to" period
-//!                     | "as" ( "known" ["in"] period | "of" period
+//!                     | "as" ( ["possibly"] "known" ["in"] period | "of" period
 //!                            | "recorded" "at" ( "seq" N | period ) ) }
 //! selector = ( name | "*" ) "." ( attribute [ ".*" ] | "*" )
 //! ```
@@ -240,6 +240,8 @@ enum Allow {
 struct Clauses {
     valid: Option<Period>,
     known: Option<Period>,
+    /// `as possibly known`.
+    possibly: bool,
     recorded: Option<Recorded>,
     every: Option<(Unit, Aggregate)>,
     between: Option<(Moment, Moment)>,
@@ -252,6 +254,7 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
     let mut c = Clauses {
         valid: None,
         known: None,
+        possibly: false,
         recorded: None,
         every: None,
         between: None,
@@ -297,12 +300,18 @@ fn clauses<'a>(mut input: &'a str, allow: &[Allow]) -> PResult<'a, Clauses> {
             input = rest;
         } else if kw("as")(rest).is_ok() {
             let (after_as, _) = kw("as")(rest)?;
+            // `as possibly known P` (SPEC §3).
+            let (after_as, possibly) = match kw("possibly")(after_as) {
+                Ok((after, _)) => (cut(kw("known"))(after).map(|_| after)?, true),
+                Err(_) => (after_as, false),
+            };
             if allow.contains(&Allow::Known)
-                && (kw("known")(after_as).is_ok() || kw("of")(after_as).is_ok())
+                && (kw("known")(after_as).is_ok() || (!possibly && kw("of")(after_as).is_ok()))
             {
                 if c.known.is_some() {
                     return Err(duplicate("as known"));
                 }
+                c.possibly = possibly;
                 let rest = match kw("known")(after_as) {
                     Ok((r, _)) => kw("in")(r).map(|(r, _)| r).unwrap_or(r),
                     Err(_) => kw("of")(after_as)?.0,
@@ -502,6 +511,7 @@ fn reading<'a>(input: &'a str, allow: &[Allow]) -> PResult<'a, (Reading, Clauses
                 selector,
                 valid: c.valid,
                 known: c.known,
+                possibly: c.possibly,
                 recorded: c.recorded,
                 filter: c.filter.clone(),
             },

@@ -3,6 +3,8 @@
 //! any order, parsed straight into the [`Event`] the statement appends.
 
 use super::*;
+use crate::dating::{dating, Dating};
+use crate::event::split_dating;
 
 /// Parses `keyword value` clauses in any order until the end.
 fn keyed<'a>(
@@ -59,7 +61,7 @@ pub(super) fn source(input: &str) -> PResult<'_, Statement> {
         rest,
         &["published", "title", "publisher", "url", "text", "note"],
         |key, i| match key {
-            "published" => a_period(i).map(|(r, p)| (r, published = Some(p))),
+            "published" => a_dating(i).map(|(r, p)| (r, published = Some(p))),
             "title" => text(i).map(|(r, t)| (r, title = Some(t))),
             "publisher" => text(i).map(|(r, t)| (r, publisher = Some(t))),
             "url" => text(i).map(|(r, t)| (r, url = Some(t))),
@@ -67,9 +69,11 @@ pub(super) fn source(input: &str) -> PResult<'_, Statement> {
             _ => text(i).map(|(r, t)| (r, note = Some(t))),
         },
     )?;
+    let (published, published_form) = split_dating(required(published, rest, "published")?);
     let s = Source {
         id: source_id,
-        published: required(published, rest, "published")?,
+        published,
+        published_form,
         title: required(title, rest, "title")?,
         publisher: required(publisher, rest, "publisher")?,
         url,
@@ -134,8 +138,8 @@ pub(super) fn assert(input: &str) -> PResult<'_, Statement> {
         rest,
         &["for", "known", "source", "quote", "modality", "note", "id"],
         |key, i| match key {
-            "for" => a_period(i).map(|(r, p)| (r, valid = Some(p))),
-            "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+            "for" => a_dating(i).map(|(r, p)| (r, valid = Some(p))),
+            "known" => a_dating(i).map(|(r, p)| (r, known = Some(p))),
             "source" => id(i).map(|(r, s)| (r, source = Some(s))),
             "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
             "modality" => choice(
@@ -147,13 +151,17 @@ pub(super) fn assert(input: &str) -> PResult<'_, Statement> {
             _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
         },
     )?;
+    let (valid, valid_form) = split_dating(required(valid, rest, "for")?);
+    let (known, known_form) = split_known(known);
     Ok((
         rest,
         Statement::Write(Event::Assert(Claim {
             id: event_id,
             subject,
             attribute,
-            valid: required(valid, rest, "for")?,
+            valid,
+            valid_form,
+            known_form,
             value: v,
             known,
             source: required(source, rest, "source")?,
@@ -178,7 +186,7 @@ pub(super) fn deny(input: &str) -> PResult<'_, Statement> {
         rest,
         &["known", "source", "quote", "id"],
         |key, i| match key {
-            "known" => a_period(i).map(|(r, p)| (r, known = Some(p))),
+            "known" => a_dating(i).map(|(r, p)| (r, known = Some(p))),
             "source" => id(i).map(|(r, s)| (r, source = Some(s))),
             "quote" => text(i).map(|(r, t)| (r, quote = Some(t))),
             _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
@@ -189,11 +197,32 @@ pub(super) fn deny(input: &str) -> PResult<'_, Statement> {
         Statement::Write(Event::Deny(Denial {
             id: event_id,
             target,
-            known,
+            known: split_known(known).0,
+            known_form: split_known(known).1,
             source: required(source, rest, "source")?,
             quote,
         })),
     ))
+}
+
+/// A period as a write records it: any written form, kept as written (a
+/// question instead reads it as the days it may cover, `a_period`). An
+/// unknown end in a known date is refused by the store's validation.
+fn a_dating(input: &str) -> PResult<'_, Dating> {
+    ws(dating).parse(input).map_err(|e| match e {
+        nom::Err::Error(_) => nom::Err::Error(SyntaxError::expected(
+            skip(input).0,
+            "a period such as 2010, 2010-10, oct 2010 or 198X",
+        )),
+        other => other,
+    })
+}
+
+fn split_known(known: Option<Dating>) -> (Option<Period>, Option<Dating>) {
+    match known.map(split_dating) {
+        Some((period, form)) => (Some(period), form),
+        None => (None, None),
+    }
 }
 
 pub(super) fn retract(input: &str) -> PResult<'_, Statement> {
