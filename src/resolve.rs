@@ -69,6 +69,24 @@ impl Certainty {
     }
 }
 
+impl Certainty {
+    /// The certainty of something resting on both: `possible` if either
+    /// is, else both qualifiers together.
+    pub fn and(self, other: Certainty) -> Certainty {
+        let qualifier = |c: Certainty| match c {
+            Certainty::Exact | Certainty::Possible => Qualifier::Exact,
+            Certainty::Approximate => Qualifier::Approximate,
+            Certainty::Uncertain => Qualifier::Uncertain,
+            Certainty::ApproximateUncertain => Qualifier::ApproximateUncertain,
+        };
+        if self == Certainty::Possible || other == Certainty::Possible {
+            Certainty::Possible
+        } else {
+            qualifier(self).union(qualifier(other)).into()
+        }
+    }
+}
+
 impl From<Qualifier> for Certainty {
     fn from(q: Qualifier) -> Certainty {
         match q {

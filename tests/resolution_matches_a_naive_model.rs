@@ -8,18 +8,25 @@
 //! knows nothing of indexes: it walks the whole event list, and for state
 //! attributes it decides every day on its own and joins equal days into runs.
 //! Any difference is a bug in one of them.
+//!
+//! The logs include SPEC §3's uncertain dates: valid periods with
+//! qualifiers, unspecified digits (`2010-01-XX..`) and unknown ends
+//! (`2010-01-05/`), known dates with them, and questions `as possibly
+//! known`. The model decides each day from each claim's certain and
+//! possible extents, as the spec words the rule, and compares certainty.
 
 use annals::AttributeMatch;
 use annals::Selector;
 use annals::{Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
-use annals::{Day, Get, Period, Store, Value};
+use annals::{Dating, Day, Get, Period, Qualifier, Store, Value};
 use proptest::prelude::*;
 
 /// The calendar of the generated logs: day offsets from 2010-01-01. Every
 /// bounded period lies within `0..SPAN`; the model examines `DOMAIN`, which
-/// strictly contains it, so runs beyond it are the same as at its edges.
+/// strictly contains it (and the end of February, where `2010-02-XX` may
+/// end), so runs beyond it are the same as at its edges.
 const SPAN: i32 = 40;
-const DOMAIN: (i32, i32) = (-10, 50);
+const DOMAIN: (i32, i32) = (-10, 70);
 const SUBJECTS: [&str; 2] = ["alpha", "beta"];
 const ATTRIBUTES: [(&str, Kind); 2] = [("flow", Kind::Period), ("level", Kind::State)];
 const SOURCES: [&str; 3] = ["s0", "s1", "s2"];
@@ -59,6 +66,62 @@ impl Rng {
     }
 }
 
+/// A written period as the log keeps it: its possible extent, and the
+/// written form when that says more.
+fn split(text: &str) -> (Period, Option<Dating>) {
+    let dating = Dating::parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+    let form = dating.plain().is_err().then_some(dating);
+    (dating.possible(), form)
+}
+
+/// A day of the calendar as written: `2010-01-05`.
+fn day_text(offset: i32) -> String {
+    Day(base() + offset).to_string()
+}
+
+impl Rng {
+    fn qualifier(&mut self) -> &'static str {
+        ["", "", "?", "~", "%"][self.below(5)]
+    }
+
+    /// Sometimes a vague valid period of SPEC §3 for an attribute of
+    /// `kind`, as written; a period kind's may only carry qualifiers.
+    fn vague_valid(&mut self, kind: Kind) -> Option<String> {
+        if !self.chance(35) {
+            return None;
+        }
+        let a = self.below(30) as i32;
+        let b = a + 1 + self.below(9) as i32;
+        let (qa, qb) = (self.qualifier(), self.qualifier());
+        let template = if kind == Kind::Period {
+            0
+        } else {
+            self.below(5)
+        };
+        Some(match template {
+            0 => format!("{}{qa}..{}{qb}", day_text(a), day_text(b)),
+            // January unspecified: possible from Jan 1, certain from Feb 1.
+            1 => format!("2010-01-XX{qa}..{}", day_text(31 + self.below(9) as i32)),
+            // February unspecified: certain until Feb 1, possible to Mar 1.
+            2 => format!("{}..2010-02-XX{qb}", day_text(self.below(31) as i32)),
+            3 => format!("{}{qa}/", day_text(a)),
+            _ => format!("/{}{qb}", day_text(b)),
+        })
+    }
+
+    /// Sometimes a known date with a qualifier or unspecified digits.
+    fn vague_known(&mut self) -> Option<String> {
+        if !self.chance(20) {
+            return None;
+        }
+        Some(match self.below(3) {
+            0 => "2010-01-XX".to_string(),
+            1 => "2010-02-XX".to_string(),
+            _ => format!("{}~", day_text(self.below(SPAN as usize) as i32)),
+        })
+    }
+}
+
 /// One event of the generated log, as the model sees it.
 #[derive(Debug, Clone)]
 enum Op {
@@ -70,8 +133,10 @@ enum Op {
         subject: usize,
         attribute: usize,
         valid: Period,
+        valid_form: Option<Dating>,
         value: usize,
         known: Option<Period>,
+        known_form: Option<Dating>,
         source: usize,
     },
     Deny {
@@ -100,8 +165,10 @@ fn to_event(op: &Op) -> Event {
             subject,
             attribute,
             valid,
+            valid_form,
             value,
             known,
+            known_form,
             source,
         } => Event::Assert(Claim {
             id: None,
@@ -114,8 +181,8 @@ fn to_event(op: &Op) -> Event {
             quote: None,
             modality: Modality::Fact,
             note: None,
-            valid_form: None,
-            known_form: None,
+            valid_form: *valid_form,
+            known_form: *known_form,
         }),
         Op::Deny {
             target,
@@ -162,13 +229,26 @@ fn generate(seed: u64, n: usize) -> (Vec<Op>, Vec<usize>) {
             }
         };
         if roll < 55 || live_asserts.is_empty() {
-            let valid = rng.period(true);
+            let attribute = rng.below(ATTRIBUTES.len());
+            let (valid, valid_form) = match rng.vague_valid(ATTRIBUTES[attribute].1) {
+                Some(text) => split(&text),
+                None => (rng.period(true), None),
+            };
+            let (known, known_form) = match rng.vague_known() {
+                Some(text) => {
+                    let (k, form) = split(&text);
+                    (Some(k), form)
+                }
+                None => (known(&mut rng), None),
+            };
             let op = Op::Assert {
                 subject: rng.below(SUBJECTS.len()),
-                attribute: rng.below(ATTRIBUTES.len()),
+                attribute,
                 valid,
+                valid_form,
                 value: rng.below(VALUES.len()),
-                known: known(&mut rng),
+                known,
+                known_form,
                 source: rng.below(SOURCES.len()),
             };
             ops.push(op);
@@ -220,6 +300,8 @@ struct Question {
     attribute: Option<usize>,
     valid: Option<Period>,
     known: Option<Period>,
+    /// `as possibly known`.
+    possibly: bool,
     recorded: Option<u64>,
 }
 
@@ -245,6 +327,7 @@ fn question(rng: &mut Rng, head: u64) -> Question {
         } else {
             None
         },
+        possibly: rng.chance(30),
         recorded: if rng.chance(40) {
             Some(rng.below(head as usize + 1) as u64)
         } else {
@@ -254,15 +337,50 @@ fn question(rng: &mut Rng, head: u64) -> Question {
 }
 
 /// A row reduced to what is compared: subject, attribute, valid (clipped to
-/// the model's domain), winner, status, and the others with their standing.
+/// the model's domain), winner, status, certainty, and the others with
+/// their standing and certainty.
 type Shape = (
     String,
     String,
     String,
     String,
     String,
-    Vec<(String, String)>,
+    String,
+    Vec<(String, String, String)>,
 );
+
+/// A claim that counts, as the model keeps it.
+#[derive(Debug, Clone, Copy)]
+struct Counting<'a> {
+    seq: u64,
+    subject: usize,
+    attribute: usize,
+    /// Every day it may cover, and the days it certainly covers.
+    possible: Period,
+    certain: Option<Period>,
+    value: &'a str,
+    known: Period,
+    denied: bool,
+    /// Denied, but only by denials that count only possibly.
+    possibly_denied: bool,
+    possibly_known: bool,
+    qualifier: Qualifier,
+}
+
+/// A claim in one slot: whether it covers the slot's days only possibly.
+type Member<'a> = (Counting<'a>, bool);
+
+fn certainty_of(c: &Counting<'_>, possibly_covers: bool) -> &'static str {
+    if c.possibly_known || possibly_covers {
+        return "possible";
+    }
+    match c.qualifier {
+        Qualifier::Exact => "exact",
+        Qualifier::Approximate => "approximate",
+        Qualifier::Uncertain => "uncertain",
+        Qualifier::ApproximateUncertain => "approximate-uncertain",
+    }
+}
 
 /// The naive model: a whole-log walk per question.
 fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
@@ -289,44 +407,69 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
             })
             .unwrap()
     };
-    let counts = |k: &Period| q.known.is_none_or(|qk| k.end_key() <= qk.end_key());
-    // (seq, subject, attribute, valid, value, known, denied)
-    let mut claims = Vec::new();
+    // SPEC §3: known by Q when it ends by Q's end; with `as possibly
+    // known`, also (only possibly) when it begins before Q's end.
+    // `None`: does not count; `Some(true)`: counts only possibly.
+    let counts = |k: &Period| match q.known {
+        None => Some(false),
+        Some(qk) if k.end_key() <= qk.end_key() => Some(false),
+        Some(qk) if q.possibly && k.start_key() < qk.end_key() => Some(true),
+        Some(_) => None,
+    };
+    let mut claims: Vec<Counting<'_>> = Vec::new();
     for (seq, op) in &visible {
         if let Op::Assert {
             subject,
             attribute,
             valid,
+            valid_form,
             value,
             known,
+            known_form,
             source,
         } = op
         {
             let known = known.unwrap_or_else(|| published(*source));
-            if retracted(*seq) || !counts(&known) {
+            if retracted(*seq) {
                 continue;
             }
-            let denied = visible.iter().any(|(dseq, dop)| match dop {
-                Op::Deny {
-                    target,
-                    known,
-                    source,
-                } => {
-                    *target == *seq
-                        && !retracted(*dseq)
-                        && counts(&known.unwrap_or_else(|| published(*source)))
-                }
-                _ => false,
-            });
-            claims.push((
-                *seq,
-                *subject,
-                *attribute,
-                *valid,
-                VALUES[*value],
+            let Some(possibly_known) = counts(&known) else {
+                continue;
+            };
+            let denials: Vec<bool> = visible
+                .iter()
+                .filter_map(|(dseq, dop)| match dop {
+                    Op::Deny {
+                        target,
+                        known,
+                        source,
+                    } if *target == *seq && !retracted(*dseq) => {
+                        counts(&known.unwrap_or_else(|| published(*source)))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let denied = !denials.is_empty();
+            let qualifier = [valid_form, known_form]
+                .into_iter()
+                .flatten()
+                .fold(Qualifier::Exact, |q, f| q.union(f.qualifier()));
+            claims.push(Counting {
+                seq: *seq,
+                subject: *subject,
+                attribute: *attribute,
+                possible: *valid,
+                certain: match valid_form {
+                    Some(form) => form.certain(),
+                    None => Some(*valid),
+                },
+                value: VALUES[*value],
                 known,
                 denied,
-            ));
+                possibly_denied: denied && denials.iter().all(|possibly| *possibly),
+                possibly_known,
+                qualifier,
+            });
         }
     }
     let asked = q.valid.unwrap_or(Period::ALL);
@@ -336,42 +479,54 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
             if q.subject.is_some_and(|x| x != s) || q.attribute.is_some_and(|x| x != a) {
                 continue;
             }
-            let mine: Vec<_> = claims.iter().filter(|c| c.1 == s && c.2 == a).collect();
-            let mut slots: Vec<(Period, Vec<_>)> = Vec::new();
+            let mine: Vec<Counting<'_>> = claims
+                .iter()
+                .filter(|c| c.subject == s && c.attribute == a)
+                .copied()
+                .collect();
+            let mut slots: Vec<(Period, Vec<Member<'_>>)> = Vec::new();
             match kind {
                 Kind::Period => {
                     for c in &mine {
-                        if !c.3.overlaps(&asked) {
+                        if !c.possible.overlaps(&asked) {
                             continue;
                         }
-                        match slots.iter_mut().find(|(p, _)| *p == c.3) {
-                            Some((_, members)) => members.push(**c),
-                            None => slots.push((c.3, vec![**c])),
+                        match slots.iter_mut().find(|(p, _)| *p == c.possible) {
+                            Some((_, members)) => members.push((*c, false)),
+                            None => slots.push((c.possible, vec![(*c, false)])),
                         }
                     }
                     slots.sort_by_key(|(p, _)| (p.start_key(), p.end_key()));
                 }
                 Kind::State => {
-                    // Day by day, then join equal neighbours into runs.
+                    // Day by day, then join equal neighbours into runs. A
+                    // claim counts on a day it only possibly covers when no
+                    // undenied claim certainly covers that day.
                     for d in DOMAIN.0..DOMAIN.1 {
                         let day = Day(base() + d);
                         if !asked.contains_day(day) {
                             continue;
                         }
-                        let members: Vec<_> = mine
+                        let certainly =
+                            |c: &Counting<'_>| c.certain.is_some_and(|p| p.contains_day(day));
+                        let blocked = mine.iter().any(|c| !c.denied && certainly(c));
+                        let members: Vec<Member<'_>> = mine
                             .iter()
-                            .filter(|c| c.3.contains_day(day))
-                            .map(|c| **c)
+                            .filter(|c| c.possible.contains_day(day))
+                            .filter_map(|c| match (certainly(c), blocked) {
+                                (true, _) => Some((*c, false)),
+                                (false, false) => Some((*c, true)),
+                                (false, true) => None,
+                            })
                             .collect();
                         if members.is_empty() {
                             continue;
                         }
-                        let seqs: Vec<u64> = members.iter().map(|c| c.0).collect();
+                        let key = |m: &[Member<'_>]| {
+                            m.iter().map(|(c, p)| (c.seq, *p)).collect::<Vec<_>>()
+                        };
                         match slots.last_mut() {
-                            Some((p, prev))
-                                if p.end == Some(day)
-                                    && prev.iter().map(|c| c.0).collect::<Vec<_>>() == seqs =>
-                            {
+                            Some((p, prev)) if p.end == Some(day) && key(prev) == key(&members) => {
                                 p.end = Some(Day(day.0 + 1));
                             }
                             _ => slots.push((Period::day(day), members)),
@@ -380,42 +535,56 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
                 }
             }
             for (valid, mut members) in slots {
-                members.sort_by_key(|c| c.0);
-                let rank =
-                    |c: &(u64, usize, usize, Period, &str, Period, bool)| (c.5.end_key(), c.0);
-                let undenied: Vec<_> = members.iter().filter(|c| !c.6).collect();
-                let winner = if undenied.is_empty() {
-                    *members.iter().max_by_key(|c| rank(c)).unwrap()
+                members.sort_by_key(|(c, _)| c.seq);
+                let rank = |c: &Counting<'_>| (c.known.end_key(), c.seq);
+                let undenied: Vec<&Member<'_>> =
+                    members.iter().filter(|(c, _)| !c.denied).collect();
+                let (winner, winner_possibly_covers) = if undenied.is_empty() {
+                    *members.iter().max_by_key(|(c, _)| rank(c)).unwrap()
                 } else {
-                    **undenied.iter().max_by_key(|c| rank(c)).unwrap()
+                    **undenied.iter().max_by_key(|(c, _)| rank(c)).unwrap()
                 };
-                let earlier = |c: &(u64, usize, usize, Period, &str, Period, bool)| {
-                    c.5.end_key() <= winner.5.start_key()
-                };
-                let status = if winner.6 {
+                let earlier = |c: &Counting<'_>| c.known.end_key() <= winner.known.start_key();
+                let status = if winner.denied {
                     "denied"
-                } else if members
-                    .iter()
-                    .any(|c| c.0 != winner.0 && !c.6 && c.4 != winner.4 && !earlier(c))
-                {
+                } else if members.iter().any(|(c, _)| {
+                    c.seq != winner.seq && !c.denied && c.value != winner.value && !earlier(c)
+                }) {
                     "contested"
                 } else {
                     "current"
                 };
+                // SPEC §3: possible when the winner counts or covers only
+                // possibly, or a denial that decided the outcome (of the
+                // winner, or of a claim ranked above it) counts only
+                // possibly.
+                let decided_by_a_possible_denial = (winner.denied && winner.possibly_denied)
+                    || members
+                        .iter()
+                        .any(|(c, _)| c.denied && c.possibly_denied && rank(c) > rank(&winner));
+                let certainty = if decided_by_a_possible_denial {
+                    "possible"
+                } else {
+                    certainty_of(&winner, winner_possibly_covers)
+                };
                 let others = members
                     .iter()
-                    .filter(|c| c.0 != winner.0)
-                    .map(|c| {
-                        let standing = if c.6 {
+                    .filter(|(c, _)| c.seq != winner.seq)
+                    .map(|(c, possibly_covers)| {
+                        let standing = if c.denied {
                             "denied"
-                        } else if c.4 == winner.4 {
+                        } else if c.value == winner.value {
                             "agrees"
                         } else if earlier(c) {
                             "superseded"
                         } else {
                             "conflicting"
                         };
-                        (format!("e{}", c.0), standing.to_string())
+                        (
+                            format!("e{}", c.seq),
+                            standing.to_string(),
+                            certainty_of(c, *possibly_covers).to_string(),
+                        )
                     })
                     .collect();
                 rows.push((
@@ -426,8 +595,9 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
                     } else {
                         valid.to_string()
                     },
-                    format!("e{}", winner.0),
+                    format!("e{}", winner.seq),
                     status.to_string(),
+                    certainty.to_string(),
                     others,
                 ));
             }
@@ -457,7 +627,7 @@ fn store_answer(store: &Store, q: &Question) -> Vec<Shape> {
         known: q.known,
         recorded: q.recorded,
         filter: Default::default(),
-        possibly: false,
+        possibly: q.possibly,
     };
     let answer = store.get(&get).unwrap();
     answer
@@ -472,7 +642,13 @@ fn store_answer(store: &Store, q: &Question) -> Vec<Shape> {
             let others = row
                 .others
                 .iter()
-                .map(|(c, s)| (c.event.clone(), s.name().to_string()))
+                .map(|(c, s)| {
+                    (
+                        c.event.clone(),
+                        s.name().to_string(),
+                        c.certainty.name().to_string(),
+                    )
+                })
                 .collect();
             (
                 row.subject,
@@ -480,6 +656,7 @@ fn store_answer(store: &Store, q: &Question) -> Vec<Shape> {
                 valid,
                 row.winner.event,
                 row.status.name().to_string(),
+                row.certainty.name().to_string(),
                 others,
             )
         })

@@ -256,6 +256,7 @@ fn the_json_answer_has_the_normative_shape() {
             "known",
             "source",
             "modality",
+            "certainty",
             "quote",
             "others"
         ]
@@ -268,6 +269,18 @@ fn the_json_answer_has_the_normative_shape() {
     assert_eq!(other["status"], "superseded");
     assert_eq!(other["known"], "2010-10-19");
     assert_eq!(other["source"], "wsj-2010-10-19");
+    assert_eq!(row["certainty"], "exact");
+    assert_eq!(other["certainty"], "exact");
+    let other_keys: Vec<&str> = other
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        other_keys,
+        ["event", "value", "status", "known", "source", "certainty"]
+    );
     assert!(row["quote"].as_str().unwrap().contains("down 30 percent"));
 }
 
@@ -331,7 +344,7 @@ fn a_plan_shows_its_modality_in_every_format() {
     let header = csv.stdout.lines().next().unwrap();
     assert_eq!(
         header,
-        "subject,attribute,valid,value,status,modality,event,known,source,quote,others"
+        "subject,attribute,valid,value,status,modality,certainty,event,known,source,quote,others"
     );
     assert!(
         csv.stdout
@@ -417,7 +430,7 @@ fn csv_output_has_a_header_and_one_line_per_row() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "subject,attribute,valid,value,status,modality,event,known,source,quote,others"
+        "subject,attribute,valid,value,status,modality,certainty,event,known,source,quote,others"
     );
     assert_eq!(lines.len(), 3);
     assert!(

@@ -62,6 +62,7 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "value",
             "status",
             "modality",
+            "certainty",
             "known",
             "source",
             "event",
@@ -74,6 +75,7 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "value",
             "status",
             "modality",
+            "certainty",
             "known",
             "source",
             "event",
@@ -118,6 +120,7 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "known",
             "source",
             "standing",
+            "certainty",
             "winner",
         ],
         RowType::Knowledge => &[
@@ -138,6 +141,7 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "period",
             "aggregate",
             "value",
+            "certainty",
             "claims",
         ],
         RowType::Change => &["change", "subject", "attribute", "valid", "before", "after"],
@@ -150,6 +154,7 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "known",
             "source",
             "verdict",
+            "certainty",
             "reason",
         ],
         RowType::Source => &["id", "published", "publisher", "title", "claims"],
@@ -172,6 +177,7 @@ pub fn csv_columns(row_type: RowType) -> &'static [&'static str] {
             "value",
             "status",
             "modality",
+            "certainty",
             "event",
             "known",
             "source",
@@ -185,6 +191,7 @@ pub fn csv_columns(row_type: RowType) -> &'static [&'static str] {
             "value",
             "status",
             "modality",
+            "certainty",
             "event",
             "known",
             "source",
@@ -217,6 +224,7 @@ pub fn slot_json(row: &Row) -> Map<String, Json> {
     m.insert("known".into(), json!(row.winner.known.to_string()));
     m.insert("source".into(), json!(row.winner.source));
     m.insert("modality".into(), json!(row.winner.modality.name()));
+    m.insert("certainty".into(), json!(row.certainty.name()));
     m.insert("quote".into(), json!(row.winner.quote));
     let others: Vec<Json> = row
         .others
@@ -235,6 +243,7 @@ fn other_json(c: &ClaimView, standing: &str) -> Json {
         "status": standing,
         "known": c.known.to_string(),
         "source": c.source,
+        "certainty": c.certainty.name(),
     })
 }
 
@@ -271,11 +280,12 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
         AnswerRow::Claim(c) => json!({
             "subject": c.subject,
             "attribute": c.attribute,
-            "valid": c.valid.to_string(),
+            "valid": c.valid_text(),
             "event": c.event,
             "value": c.value.to_string(),
             "status": c.status.name(),
             "modality": c.modality.name(),
+            "certainty": c.certainty.name(),
             "known": c.known.to_string(),
             "source": c.source,
             "quote": c.quote,
@@ -292,6 +302,7 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "known": s.known.map(|k| k.to_string()),
             "source": s.source,
             "standing": s.standings.join("; "),
+            "certainty": s.certainty.name(),
             "winner": s.winner.as_ref().map_or(String::new(), |w| format!("{} ({})", w.value, w.event)),
         }),
         AnswerRow::Knowledge(k) => json!({
@@ -313,6 +324,7 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
                 "period": b.period.to_string(),
                 "aggregate": b.aggregate.name(),
                 "value": b.value.to_string(),
+                "certainty": b.certainty.name(),
                 "claims": b.claims,
             });
             // `sum` says which slots it added.
@@ -338,6 +350,7 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "known": v.known.to_string(),
             "source": v.source,
             "verdict": v.outcome.to_string(),
+            "certainty": v.certainty.name(),
             "reason": v.reason,
         }),
         AnswerRow::Source(s) => json!({

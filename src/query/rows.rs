@@ -12,12 +12,13 @@
 //! REPL, a deadline in a server) stops it between two rows.
 
 use crate::answer::Row;
+use crate::dating::Dating;
 use crate::error::{Error, Result};
 use crate::event::Kind;
 use crate::event::Modality;
 use crate::period::Period;
 use crate::query::ast::{Aggregate, ClaimStatus};
-use crate::resolve::{Standing, Status};
+use crate::resolve::{Certainty, Standing, Status};
 use crate::value::Value;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -136,6 +137,22 @@ pub struct ClaimListing {
     pub known: Period,
     pub source: String,
     pub quote: Option<String>,
+    /// How sure the claim is where it stands (SPEC §3).
+    pub certainty: Certainty,
+    /// The claim's valid period as written, when it is vague.
+    #[serde(skip)]
+    pub valid_form: Option<Dating>,
+}
+
+impl ClaimListing {
+    /// `valid` as it prints: the claim's written form when the listing
+    /// covers all of it (a state claim listed by runs prints its runs).
+    pub fn valid_text(&self) -> String {
+        match &self.valid_form {
+            Some(form) if form.possible() == self.valid => form.to_string(),
+            _ => self.valid.to_string(),
+        }
+    }
 }
 
 /// One event whole (`show ID`): as the log holds it, and for a claim or a
@@ -189,6 +206,8 @@ pub struct HistoryStep {
     pub standings: Vec<String>,
     /// The winner of the first slot the claim covers, if any.
     pub winner: Option<WinnerRef>,
+    /// How sure the claim is where it stands (SPEC §3).
+    pub certainty: Certainty,
 }
 
 /// One step of the knowledge curve of a slot: from `known_from` on (as
@@ -231,6 +250,9 @@ pub struct Bucket {
     /// without overlapping (2010, not also 2010-H2). Empty otherwise.
     #[serde(serialize_with = "crate::typed::periods")]
     pub used: Vec<Period>,
+    /// How sure the value is: `possible` if any slot in it is, else the
+    /// qualifiers of them all (SPEC §3).
+    pub certainty: Certainty,
 }
 
 /// How a slot's answer changed between the two moments of a `diff`.
@@ -320,6 +342,8 @@ pub struct Verdict {
     pub outcome: Outcome,
     /// The reason, as a sentence.
     pub reason: String,
+    /// How sure the claim is in this slot (SPEC §3).
+    pub certainty: Certainty,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

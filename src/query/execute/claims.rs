@@ -14,6 +14,7 @@ use super::super::rows::{
     series_items, AnswerRow, Cancel, ClaimListing, Reply, RowType, StatementKind,
 };
 use crate::answer::{contains_ignoring_case, ClaimView, Reader, Row};
+use crate::dating::Qualifier;
 use crate::error::Result;
 use crate::index::{IndexedClaim, View};
 use crate::period::Period;
@@ -91,6 +92,8 @@ fn listing(
         known: c.known,
         source: c.source.clone(),
         quote: c.quote.clone(),
+        certainty: c.certainty,
+        valid_form: c.valid_form,
     };
     let mut out: Vec<ClaimListing> = Vec::new();
     for row in rows {
@@ -107,6 +110,7 @@ fn listing(
             Some(last)
                 if last.seq == c.seq
                     && last.status == c.status
+                    && last.certainty == c.certainty
                     && last.valid.end == c.valid.start =>
             {
                 last.valid.end = c.valid.end;
@@ -137,6 +141,12 @@ fn listing(
             modality: claim.entry.modality,
             known,
             source: claim.entry.source,
+            certainty: [&claim.entry.valid_form, &claim.entry.known_form]
+                .into_iter()
+                .flatten()
+                .fold(Qualifier::Exact, |q, f| q.union(f.qualifier()))
+                .into(),
+            valid_form: claim.entry.valid_form,
             quote: claim.entry.quote,
         });
     }

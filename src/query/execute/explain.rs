@@ -8,6 +8,7 @@ use super::super::rows::{
     series_items, AnswerRow, Cancel, Outcome, Reply, RowType, StatementKind, Verdict,
 };
 use crate::answer::{Reader, Row};
+use crate::dating::Qualifier;
 use crate::error::Result;
 use crate::event::Event;
 use crate::index::{SeriesEntry, TargetEntry, View};
@@ -79,6 +80,20 @@ fn explain_series(
             };
             let known = reader.effective_known(c.entry.known, &c.entry.source)?;
             let (outcome, reason) = verdict(reader, c.seq, &known, asked, row)?;
+            let certainty = row
+                .and_then(|row| {
+                    std::iter::once(&row.winner)
+                        .chain(row.others.iter().map(|(c, _)| c))
+                        .find(|claim| claim.seq == c.seq)
+                        .map(|claim| claim.certainty)
+                })
+                .unwrap_or_else(|| {
+                    [&c.entry.valid_form, &c.entry.known_form]
+                        .into_iter()
+                        .flatten()
+                        .fold(Qualifier::Exact, |q, f| q.union(f.qualifier()))
+                        .into()
+                });
             out.push(AnswerRow::Verdict(Verdict {
                 subject: subject.to_string(),
                 attribute: attribute.to_string(),
@@ -89,6 +104,7 @@ fn explain_series(
                 source: claim.source.clone(),
                 outcome,
                 reason,
+                certainty,
             }));
         }
     }
@@ -119,7 +135,8 @@ fn verdict(
         }
     }
     if let Some(q) = asked {
-        if !known.known_by(q) {
+        let possibly = reader.possibly && known.start_key() < q.end_key();
+        if !known.known_by(q) && !possibly {
             return Ok((
                 Outcome::NotYetKnown,
                 format!("known {known} ends after the question's {q}"),

@@ -13,10 +13,12 @@ use super::super::rows::{
     AnswerRow, Cancel, HistoryStep, Reply, RowType, StatementKind, WinnerRef,
 };
 use crate::answer::{Get, Reader, Selector};
+use crate::dating::Qualifier;
 use crate::error::Result;
 use crate::event::{Event, Kind};
 use crate::index::{TargetEntry, View};
 use crate::period::Period;
+use crate::resolve::Certainty;
 use crate::store::Store;
 use std::collections::HashMap;
 
@@ -163,10 +165,19 @@ fn step(
     let answer = store.get(&question)?;
     let mut standings: Vec<String> = Vec::new();
     let mut winner = None;
+    // The claim's own qualifiers, unless where it stands makes it possible.
+    let mut certainty: Certainty = claim
+        .valid_form
+        .iter()
+        .chain(&claim.known_form)
+        .fold(Qualifier::Exact, |q, f| q.union(f.qualifier()))
+        .into();
     for row in &answer.rows {
         let standing = if row.winner.seq == touch.claim_seq {
+            certainty = certainty.and(row.winner.certainty);
             format!("winner, {}", row.status)
-        } else if let Some((_, s)) = row.others.iter().find(|(c, _)| c.seq == touch.claim_seq) {
+        } else if let Some((c, s)) = row.others.iter().find(|(c, _)| c.seq == touch.claim_seq) {
+            certainty = certainty.and(c.certainty);
             s.name().to_string()
         } else {
             continue;
@@ -231,5 +242,6 @@ fn step(
         source,
         standings,
         winner,
+        certainty,
     }))
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::event::Kind;
 use crate::index::View;
 use crate::period::{Day, Period};
+use crate::resolve::Certainty;
 use crate::store::Store;
 use crate::value::{Amount, Quantity, Value};
 
@@ -110,6 +111,9 @@ fn buckets_of(
             value,
             claims: inside.len(),
             used,
+            certainty: inside
+                .iter()
+                .fold(Certainty::Exact, |c, (row, _)| c.and(row.certainty)),
         }));
     }
     Ok(out)
