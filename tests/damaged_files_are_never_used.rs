@@ -51,7 +51,7 @@ fn flipped_bytes_are_reported(engine: &str) {
                 // The damage missed everything that matters: the whole log is there.
                 if command[0] == "verify" {
                     assert!(
-                        run.stdout.contains("194 records")
+                        run.stdout.contains("214 records")
                             && run.stdout.lines().any(|l| l.ends_with(": ok")),
                         "{context}"
                     );
@@ -101,7 +101,7 @@ fn a_store_whose_engine_lost_its_log_is_refused_at_open() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains("lost committed records: the log was sealed at seq 194 but holds only 0"),
+            .contains("lost committed records: the log was sealed at seq 214 but holds only 0"),
         "{}",
         run.stderr
     );

@@ -103,7 +103,7 @@ const QUESTIONS: &[(&str, Rows)] = &[
         ],
     ),
     (
-        "*.share_of_world_reserves as known 2013 as recorded at seq 101",
+        "*.share_of_world_reserves as known 2013 as recorded at seq 110",
         &[(
             "2010..",
             "~30 %",
@@ -236,7 +236,7 @@ fn the_json_answer_has_the_normative_shape() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let answer: Json = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(answer["log_seq"], 194);
+    assert_eq!(answer["log_seq"], 214);
     let row = &answer["rows"][0];
     let keys: Vec<&str> = row
         .as_object()
@@ -454,7 +454,7 @@ fn lint_finds_the_white_papers_anachronism_and_its_correction() {
             .contains("warning[anachronism] scio-wp-share-of-world-reserves")
             && run
                 .stdout
-                .contains("corrected by the source revision at seq 194 (published 2012-06)"),
+                .contains("corrected by the source revision at seq 212 (published 2012-06)"),
         "{}",
         run.stdout
     );
@@ -518,7 +518,7 @@ fn the_demo_without_a_terminal_runs_the_guided_tour() {
     let run = scratch.run(&["demo"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.starts_with("annals demo: 194 events"),
+        run.stdout.starts_with("annals demo: 214 events"),
         "{}",
         &run.stdout[..200.min(run.stdout.len())]
     );
@@ -645,7 +645,7 @@ fn a_source_is_shown_whole_with_its_revisions() {
         .iter()
         .map(|r| (r["seq"].as_u64().unwrap(), r["published"].as_str().unwrap()))
         .collect();
-    assert_eq!(revisions, [(82, "2010-06"), (194, "2012-06")]);
+    assert_eq!(revisions, [(91, "2010-06"), (212, "2012-06")]);
     assert_eq!(row["published"], "2012-06");
     assert!(
         row["text"].as_str().unwrap().len() > 30_000,
@@ -655,7 +655,7 @@ fn a_source_is_shown_whole_with_its_revisions() {
     assert!(
         table
             .stdout
-            .contains("revisions : seq 82: published 2010-06; seq 194: published 2012-06"),
+            .contains("revisions : seq 91: published 2010-06; seq 212: published 2012-06"),
         "{}",
         &table.stdout[..400.min(table.stdout.len())]
     );

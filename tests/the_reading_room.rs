@@ -259,7 +259,7 @@ fn thirty_two_clients_ask_two_hundred_questions_each_without_error() {
                     let q = questions[(client + i) % questions.len()];
                     let (status, _, body) = get(port, &format!("/api/query?q={q}"));
                     assert_eq!(status, 200, "{q}: {body}");
-                    assert!(body.starts_with("{\"log_seq\":194,"), "{q}");
+                    assert!(body.starts_with("{\"log_seq\":214,"), "{q}");
                 }
             })
         })
@@ -349,7 +349,7 @@ fn readers_at_once_each_answer_from_one_position_and_see_a_later_import() {
         let (status, body) = thread.join().unwrap();
         assert_eq!(status, 200);
         assert!(
-            body.starts_with("{\"log_seq\":194,"),
+            body.starts_with("{\"log_seq\":214,"),
             "{}",
             &body[..60.min(body.len())]
         );
@@ -364,7 +364,7 @@ fn readers_at_once_each_answer_from_one_position_and_see_a_later_import() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let (_, _, body) = server.get("/api/query?q=china.export_quota%20for%202012");
     assert!(
-        body.starts_with("{\"log_seq\":195,") && body.contains("31130 t"),
+        body.starts_with("{\"log_seq\":215,") && body.contains("31130 t"),
         "{body}"
     );
 }
@@ -433,7 +433,7 @@ fn in_a_browser_the_page_shows_the_answer_and_the_quote_in_its_source() {
         .expect("run chromium");
     let dom = String::from_utf8_lossy(&output.stdout);
     assert!(
-        dom.contains("1 row; log_seq 194"),
+        dom.contains("1 row; log_seq 214"),
         "no answer rendered:\n{dom}"
     );
     assert!(

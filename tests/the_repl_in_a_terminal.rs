@@ -157,7 +157,7 @@ fn a_query_is_answered_as_a_table_and_an_error_leaves_the_session_running() {
     let history = scratch.dir.path().join("history");
     let t = Terminal::start(&scratch, &history, &["repl"]);
     t.type_line("china.export_quota_change for 2011 as known nov 2010");
-    let screen = t.wait_for("1 row; log_seq 194");
+    let screen = t.wait_for("1 row; log_seq 214");
     assert!(
         screen.contains("-30..0 %") && screen.contains("denied"),
         "{screen}"
@@ -166,7 +166,7 @@ fn a_query_is_answered_as_a_table_and_an_error_leaves_the_session_running() {
     let screen = t.wait_for("month 13 is out of range");
     assert!(screen.contains('^'), "the error shows a caret:\n{screen}");
     t.type_line("subjects");
-    t.wait_for("17 rows; log_seq 194");
+    t.wait_for("17 rows; log_seq 214");
     assert!(t.alive());
 }
 
@@ -192,7 +192,7 @@ fn an_open_quote_continues_on_the_next_line_and_a_write_reports_its_seq() {
     // The next line is asked for under a continuation prompt.
     t.wait_for("   ...>");
     t.type_line("by mistake'");
-    let screen = t.wait_for("retract written at seq 195");
+    let screen = t.wait_for("retract written at seq 215");
     assert!(screen.contains("   ...> by mistake'"), "{screen}");
     t.type_line("history china.export_quota_change for 2011");
     t.wait_for("retracted");
@@ -206,7 +206,7 @@ fn ctrl_c_clears_the_line_and_ctrl_d_quits() {
     t.keys(&["-l", "this line is abandoned"]);
     t.keys(&["C-c"]);
     t.type_line("attributes");
-    let screen = t.wait_for("rows; log_seq 194");
+    let screen = t.wait_for("rows; log_seq 214");
     assert!(
         !screen.contains("error"),
         "Ctrl-C must not send the abandoned line:\n{screen}"
@@ -222,7 +222,7 @@ fn history_survives_into_a_second_session() {
     {
         let t = Terminal::start(&scratch, &history, &["repl"]);
         t.type_line("sources of china.export_quota");
-        t.wait_for("1 row; log_seq 194");
+        t.wait_for("1 row; log_seq 214");
         t.type_line(".quit");
         t.wait_until_gone();
     }
@@ -234,7 +234,7 @@ fn history_survives_into_a_second_session() {
     t.keys(&["Up"]);
     t.wait_for("annals> sources of china.export_quota");
     t.keys(&["Enter"]);
-    t.wait_for("1 row; log_seq 194");
+    t.wait_for("1 row; log_seq 214");
 }
 
 #[test]
@@ -285,7 +285,7 @@ fn a_script_piped_into_the_repl_keeps_out_of_the_history_and_fails_loudly() {
     assert!(bad.stdout.contains("found 'fro'"), "{}", bad.stdout);
     let good = run("subjects\n");
     assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
-    assert!(good.stdout.contains("rows; log_seq 194"), "{}", good.stdout);
+    assert!(good.stdout.contains("rows; log_seq 214"), "{}", good.stdout);
     assert!(!history.exists(), "the script was written to the history");
 }
 
@@ -300,7 +300,7 @@ fn at_80_columns_explain_and_history_split_no_token() {
     for (statement, count, tokens) in [
         (
             "explain china.production for 2011",
-            "2 rows; log_seq 194",
+            "2 rows; log_seq 214",
             &[
                 "wsj-2010-10-19-production-2011",
                 "~100000 t",
@@ -313,7 +313,7 @@ fn at_80_columns_explain_and_history_split_no_token() {
             // Three rows, so that the count differs from the answer above
             // still on the screen.
             "history china.export_quota_change for 2010",
-            "3 rows; log_seq 194",
+            "3 rows; log_seq 214",
             &[
                 "wsj-2010-10-19-quota-change-2010",
                 "reuters-2010-10-28-quota-change-2010-h2",

@@ -52,7 +52,7 @@ pub const TOUR: &[(&str, &str)] = &[
     ),
     (
         "Answers are reproducible: the log position in each answer can be cited. Here, before the white paper was recorded.",
-        "*.share_of_world_reserves as known 2013 as recorded at seq 101",
+        "*.share_of_world_reserves as known 2013 as recorded at seq 110",
     ),
 ];
 

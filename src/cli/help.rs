@@ -14,7 +14,7 @@ Ask a question, or write an event; one statement per line (a quote may span line
   timeline china.share_of_world_production from 2010 to 2013 every year avg
   diff china.* between oct 2010 and 2019               what changed in what was known
   sources        source wsj-2010-10-19        subjects        attributes
-  china.export_quota for 2010 as recorded at seq 150   the answer as the log stood then
+  china.export_quota for 2010 as recorded at seq 162   the answer as the log stood then
   claims *.* where source = wsj-2010-10-19             the claims themselves, with their status
   claims *.* where quote contains 'bargaining'         (also modality = plan, status = denied)
   china.production for 2011 where modality = fact      a get over facts only      … limit 20

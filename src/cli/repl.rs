@@ -700,9 +700,9 @@ mod tests {
         session.handle("*.*", &mut out).unwrap();
         session.handle("subjects limit 2", &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("3 rows; log_seq 194"), "{text}");
+        assert!(text.contains("3 rows; log_seq 214"), "{text}");
         assert!(text.contains("the first 3 rows; more exist"), "{text}");
-        assert!(text.contains("2 rows; log_seq 194"), "{text}");
+        assert!(text.contains("2 rows; log_seq 214"), "{text}");
         assert_eq!(text.matches("more exist").count(), 1, "{text}");
     }
 
