@@ -20,13 +20,13 @@ pub fn store() -> Result<Store> {
 /// The tour: what each question shows, and the question.
 pub const TOUR: &[(&str, &str)] = &[
     (
-        "On 19 October 2010 the Wall Street Journal reported two views of China's 2011 export quota cut: \
-         China Daily's 'up to 30 %' and Lin Donglu's 'under consideration'. Known the same day, they contest each other.",
+        "On 19 October 2010 the Wall Street Journal reported a cut of up to 30 % to China's 2011 export quota, \
+         under consideration: a considered cut, not a fact, and the only word on it that day.",
         "china.export_quota_change for 2011 as known 2010-10-19",
     ),
     ("Why: every candidate of the slot, and why it won or lost.", "explain china.export_quota_change for 2011 as known 2010-10-19"),
     (
-        "By November the Commerce Ministry had denied the 'up to 30 %' report: the denied claim drops out and the other stands.",
+        "By November the Commerce Ministry had denied the 'up to 30 %' report: the claim stands, denied.",
         "china.export_quota_change for 2011 as known nov 2010",
     ),
     ("The same slot as a story, event by event in log order, with the claim's standing after each.", "history china.export_quota_change for 2011"),
@@ -42,6 +42,11 @@ pub const TOUR: &[(&str, &str)] = &[
     ),
     ("What changed in what was known about 2011, between 2010 and 2019.", "diff china.* for 2011 between 2010 and 2019"),
     ("China's share of world production over the decade, year by year, as known in 2013.", "timeline china.share_of_world_production from 2010 to 2013 every year avg as known 2013"),
+    (
+        "Vague sources stay vague: the Mineral Resources Law was 'promulgated in the 1980s', written 198X.. \
+         It is possibly in force from 1980 and certainly from 1990; the certainty column says which.",
+        "china.policy.mineral_resources_law for 1985..1995",
+    ),
     (
         "Claims that are not facts: what was only considered, and how each stands now.",
         "claims china.* where modality = considered",

@@ -110,10 +110,13 @@ fn listing(
             Some(last)
                 if last.seq == c.seq
                     && last.status == c.status
-                    && last.certainty == c.certainty
                     && last.valid.end == c.valid.start =>
             {
+                // Runs that differ only in certainty (a vague valid period
+                // is certain on some days, possible on others) are one
+                // entry, printed as written, `possible` if any part is.
                 last.valid.end = c.valid.end;
+                last.certainty = last.certainty.and(c.certainty);
             }
             _ => merged.push(c),
         }
