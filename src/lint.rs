@@ -23,6 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Severity {
     Error,
     Warning,
+    /// Worth a look, often fine as it is: quoted vagueness recorded exactly.
+    Hint,
 }
 
 /// One finding: what kind, how bad, about which event or name, and why.
@@ -94,6 +96,20 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
                     message: format!("{message} (a new claim would be refused)"),
                 });
             }
+        }
+        if let Some(words) = vague_wording(claim) {
+            findings.push(Finding {
+                severity: Severity::Hint,
+                check: "vague-wording",
+                subject: id.clone(),
+                message: format!(
+                    "the quote says '{words}', but the valid period ({}), the known date and the \
+                     value ({}) are all exact: perhaps an approximate date (1992~), unspecified \
+                     digits (198X), an unknown end (2010/) or an approximate value (~120000 t)",
+                    claim.valid_text(),
+                    claim.value
+                ),
+            });
         }
         let Some(revisions) = sources.get(&claim.source) else {
             continue;
@@ -209,28 +225,116 @@ pub fn lint(store: &Store) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
+/// Words of a quote that say its date or number is vague (SPEC §3).
+const VAGUE_WORDS: [&str; 7] = [
+    "about",
+    "nearly",
+    "some",
+    "decades ago",
+    "in the 1",
+    "as much as",
+    "up to",
+];
+
+/// The vague words of a claim's quote, when nothing of the claim records
+/// the vagueness: its valid and known periods as written and its value are
+/// all exact. (`None` when it has no quote, or records some vagueness.)
+fn vague_wording(claim: &crate::event::Claim) -> Option<&'static str> {
+    let quote = claim.quote.as_deref()?.to_lowercase();
+    let words = VAGUE_WORDS.into_iter().find(|w| {
+        // Whole words only: "some" is not "somewhat", "about" not "roundabout".
+        quote.match_indices(w).any(|(at, _)| {
+            let before = quote[..at].chars().next_back();
+            let after = quote[at + w.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric)
+                && (w.ends_with('1') || !after.is_some_and(char::is_alphanumeric))
+        })
+    })?;
+    // A decade written as such (`1990s`) records "in the 1990s".
+    let decade = words == "in the 1" && claim.valid.to_string().ends_with('s');
+    let vague_date = claim.valid_form.is_some() || claim.known_form.is_some() || decade;
+    let vague_value = match &claim.value {
+        crate::value::Value::Quantity(q) => !matches!(q.amount, crate::value::Amount::Exact(_)),
+        // A text or a truth value has no approximate form.
+        _ => false,
+    };
+    (!vague_date && !vague_value).then_some(words)
+}
+
 /// The report as printed by `annals lint`.
 pub fn report(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
-        let level = if f.severity == Severity::Error {
-            "error"
-        } else {
-            "warning"
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Hint => "hint",
         };
         out.push_str(&format!(
             "{level}[{}] {}: {}\n",
             f.check, f.subject, f.message
         ));
     }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
     out.push_str(&format!(
-        "{} findings: {errors} errors, {} warnings\n",
+        "{} findings: {} errors, {} warnings, {} hints\n",
         findings.len(),
-        findings.len() - errors
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Hint)
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Claim;
+    use crate::value::Value;
+
+    fn claim(quote: &str, valid: &str, value: &str) -> Claim {
+        let dating = crate::dating::Dating::parse(valid).unwrap();
+        let (valid, valid_form) = crate::event::split_dating(dating);
+        Claim {
+            id: None,
+            subject: "china".into(),
+            attribute: "production".into(),
+            valid,
+            value: Value::parse(value).unwrap(),
+            known: None,
+            source: "s".into(),
+            quote: Some(quote.into()),
+            modality: Modality::Fact,
+            note: None,
+            valid_form,
+            known_form: None,
+        }
+    }
+
+    #[test]
+    fn vague_words_are_a_hint_only_when_nothing_records_the_vagueness() {
+        let about = "from about 120,000 tons this year";
+        assert_eq!(
+            vague_wording(&claim(about, "2010", "120000 t")),
+            Some("about")
+        );
+        assert_eq!(vague_wording(&claim(about, "2010", "~120000 t")), None);
+        assert_eq!(vague_wording(&claim(about, "2010~", "120000 t")), None);
+        let ago = "has declined from 50 two decades ago";
+        assert_eq!(
+            vague_wording(&claim(ago, "1992", "50")),
+            Some("decades ago")
+        );
+        assert_eq!(vague_wording(&claim(ago, "1992~", "50")), None);
+        let eighties = "promulgated in the 1980s";
+        assert_eq!(
+            vague_wording(&claim(eighties, "1985", "1")),
+            Some("in the 1")
+        );
+        assert_eq!(vague_wording(&claim(eighties, "1980s", "1")), None);
+        assert_eq!(vague_wording(&claim(eighties, "198X..", "1")), None);
+        // Whole words only.
+        assert_eq!(vague_wording(&claim("somewhat higher", "2010", "1")), None);
+        assert_eq!(vague_wording(&claim("a roundabout way", "2010", "1")), None);
+    }
 }
