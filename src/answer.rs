@@ -7,7 +7,7 @@
 //! period (`View::claims`, which touches only the bins the period reaches),
 //! then decide which claims count at the asked known time and resolve each
 //! slot (`resolve::resolve`). Period-kind slots are the exact valid periods;
-//! state-kind slots are the runs of `resolve::timeline`.
+//! state-kind slots are the runs of `resolve::state_runs`.
 
 use crate::dating::{Dating, Qualifier};
 use crate::error::{Error, Result};

@@ -4,7 +4,8 @@
 //! This module is pure: it sees only candidates (already filtered to those
 //! recorded by `R`, not retracted, and known by `Q`) and their denial flags.
 //! Finding the candidates is the store's job; turning the state-kind days
-//! into runs is [`timeline`]'s.
+//! into runs is [`state_runs`]'s (and [`timeline`] cuts a period at the
+//! boundaries of given periods, for `diff`).
 
 use crate::dating::Qualifier;
 use crate::period::Period;

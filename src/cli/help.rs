@@ -36,8 +36,11 @@ pub const HELP_TOPICS: &[(&str, &str)] = &[
         "periods",
         "\
 Periods: 1990s, 2010, 2010-H2, 2010-Q3, 2010-10, oct 2010, 2010-10-19, 19 oct 2010;
-ranges 2010..2012, 2010-07..2011-03, open 2006.. or ..2012. A period is a half-open
-run of days; it prints as the coarsest form that names it exactly.",
+ranges 2010..2012 (or 2010/2012), 2010-07..2011-03, open 2006.. or ..2012. A period is
+a half-open run of days; it prints as the coarsest form that names it exactly.
+Vague dates (EDTF): 1992~ about, 2010? uncertain, 2011% both; 198X some year of the
+1980s; 2010/ an end that exists but is not known. A claim's certainty column says
+when an answer rests on them; in a question X means the whole span.",
     ),
     (
         "values",
@@ -52,7 +55,8 @@ their canonical printing, so 24280 t and 24.28 kt differ.",
 Three times: valid (when a fact held: for P, from A to B), known (when it became known,
 the source's publication unless a claim says otherwise: as known P, as of P), recorded
 (when it was written here: as recorded at seq N, as recorded at <date>). A claim known
-only as 'June 2010' counts from the end of June 2010.",
+only as 'June 2010' counts from the end of June 2010; as possibly known P counts it
+from the start, marked possible.",
     ),
     (
         "statuses",
