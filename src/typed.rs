@@ -9,13 +9,18 @@
 //! period: {text, start, end, possible_start, possible_end, qualifiers}
 //! ```
 //!
-//! Dates are ISO days, `end` exclusive, `null` on an open side. Until the
-//! log records uncertain dates (EDTF), the possible extent equals the
-//! period and `qualifiers` is `null`.
+//! Dates are ISO days, `end` exclusive, `null` on an open side. A period as
+//! written with EDTF's vague forms ([`Dating`]) has `start`..`end` its
+//! certain bounds (the latest its start may be, the earliest its end may
+//! be: `198X..` starts by 1990) and `possible_start`..`possible_end` the
+//! most it may cover; `qualifiers` says, for each end that has one,
+//! `approximate`, `uncertain` or `approximate-uncertain`. A plain period's
+//! bounds are the same and its `qualifiers` is `null`.
 //!
 //! The log's own encoding of values and periods (bincode, `log.rs`) is
 //! their derived `Serialize`, which this module leaves alone.
 
+use crate::dating::{Dating, End, Qualifier};
 use crate::period::Period;
 use crate::value::{Amount, Value};
 use serde::ser::{SerializeMap, Serializer};
@@ -105,6 +110,47 @@ pub fn period<S: Serializer>(period: &Period, serializer: S) -> Result<S::Ok, S:
     map.end()
 }
 
+/// A [`Dating`] (a period as written, vague forms included) in the typed form.
+pub fn dating<S: Serializer>(dating: &Dating, serializer: S) -> Result<S::Ok, S::Error> {
+    let day = |d: Option<crate::period::Day>| d.map(|d| d.to_string());
+    let possible = dating.possible();
+    // The certain bounds, end by end (an unspecified start is certain from
+    // the end of its span; an unknown end up to where it is certain).
+    let certain_start = match dating.start {
+        End::Exact { day, .. } => Some(day),
+        End::Unspecified { digits, .. } => digits.span().end,
+        End::Unknown { certain } => Some(certain),
+        End::Open => None,
+    };
+    let certain_end = match dating.end {
+        End::Exact { day, .. } => Some(day),
+        End::Unspecified { digits, .. } => digits.span().start,
+        End::Unknown { certain } => Some(certain),
+        End::Open => None,
+    };
+    let name = |q: Qualifier| match q {
+        Qualifier::Exact => None,
+        Qualifier::Approximate => Some("approximate"),
+        Qualifier::Uncertain => Some("uncertain"),
+        Qualifier::ApproximateUncertain => Some("approximate-uncertain"),
+    };
+    let qualifier = |end: End| match end {
+        End::Exact { qualifier, .. } | End::Unspecified { qualifier, .. } => name(qualifier),
+        End::Open | End::Unknown { .. } => None,
+    };
+    let (qs, qe) = (qualifier(dating.start), qualifier(dating.end));
+    let qualifiers =
+        (qs.is_some() || qe.is_some()).then(|| serde_json::json!({"start": qs, "end": qe}));
+    let mut map = serializer.serialize_map(Some(6))?;
+    map.serialize_entry("text", &dating.to_string())?;
+    map.serialize_entry("start", &day(certain_start))?;
+    map.serialize_entry("end", &day(certain_end))?;
+    map.serialize_entry("possible_start", &day(possible.start))?;
+    map.serialize_entry("possible_end", &day(possible.end))?;
+    map.serialize_entry("qualifiers", &qualifiers)?;
+    map.end()
+}
+
 /// An optional [`Period`] in the typed form, `null` when absent.
 pub fn option_period<S: Serializer>(
     period: &Option<Period>,
@@ -140,6 +186,13 @@ impl Period {
     /// their own objects from it, such as the Python package).
     pub fn to_typed_json(&self) -> serde_json::Value {
         period(self, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Dating {
+    /// This period as written in the typed form, as JSON.
+    pub fn to_typed_json(&self) -> serde_json::Value {
+        dating(self, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -199,6 +252,31 @@ mod tests {
         assert_eq!(
             (&typed["text"], &typed["end"]),
             (&json!("2006.."), &json!(null))
+        );
+    }
+
+    #[test]
+    fn a_vague_period_has_its_certain_and_possible_bounds_and_its_qualifiers() {
+        let typed = Dating::parse("198X..2005~").unwrap().to_typed_json();
+        assert_eq!(
+            typed,
+            json!({"text":"198X..2005~","start":"1990-01-01","end":"2006-01-01",
+                   "possible_start":"1980-01-01","possible_end":"2006-01-01",
+                   "qualifiers":{"start":null,"end":"approximate"}})
+        );
+        let unknown = Dating::parse("2010/").unwrap().to_typed_json();
+        assert_eq!(
+            (&unknown["end"], &unknown["possible_end"]),
+            (&json!("2011-01-01"), &json!(null))
+        );
+        let plain = Dating::parse("2010-H2").unwrap().to_typed_json();
+        assert_eq!(
+            plain,
+            period(
+                &Period::parse("2010-H2").unwrap(),
+                serde_json::value::Serializer
+            )
+            .unwrap()
         );
     }
 }

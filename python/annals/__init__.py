@@ -52,7 +52,13 @@ def _date(text: str | None) -> _datetime.date | None:
 
 class Period:
     """A period of time (SPEC §3): ``start`` and ``end`` are dates, ``end``
-    exclusive, ``None`` on an open side; ``str()`` is the canonical text."""
+    exclusive, ``None`` on an open side; ``str()`` is the canonical text.
+
+    A vague period (EDTF: ``1992~``, ``198X..``, ``2010/``) has ``start`` and
+    ``end`` its certain bounds and ``possible_start`` and ``possible_end``
+    the most it may cover; ``qualifiers`` is ``None``, or a dict saying for
+    its ``start`` and ``end`` ``approximate``, ``uncertain`` or
+    ``approximate-uncertain`` (or ``None``)."""
 
     __slots__ = ("text", "start", "end", "possible_start", "possible_end", "qualifiers")
 

@@ -396,7 +396,7 @@ impl Answer {
 /// A period in the typed form of SPEC §4, from its text.
 #[pyfunction]
 fn period<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    let parsed = annals::Period::parse(text).map_err(|e| {
+    let parsed = annals::Dating::parse(text).map_err(|e| {
         QueryError::new_err(format!("'{text}' is not a period: {}", e.describe(text)))
     })?;
     json_to_py(py, &parsed.to_typed_json())

@@ -69,7 +69,7 @@ def test_get_spells_the_same_question_as_the_language(bundled):
     assert typed[0]["status"] == "current" and str(typed[0]["value"]) == "-30..0 %"
     denied = bundled.get("china", "export_quota_change", valid="2011", known="nov 2010").rows
     assert denied[0]["status"] == "denied"
-    before = bundled.get("*", "share_of_world_reserves", known="2013", recorded=101).rows
+    before = bundled.get("*", "share_of_world_reserves", known="2013", recorded=110).rows
     assert [str(r["value"]) for r in before] == ["~30 %"]
 
 

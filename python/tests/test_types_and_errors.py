@@ -17,6 +17,19 @@ def test_periods_are_typed_with_date_ends_and_print_canonically():
     assert annals.Period("2010-H2") == annals.Period("2010-07..2010-12")
 
 
+def test_vague_periods_have_certain_and_possible_bounds(bundled):
+    eighties = annals.Period("198X..")
+    assert (eighties.start, eighties.possible_start) == (datetime.date(1990, 1, 1), datetime.date(1980, 1, 1))
+    assert eighties.end is None and str(eighties) == "198X.."
+    about = annals.Period("1992~")
+    assert about.qualifiers == {"start": "approximate", "end": "approximate"}
+    assert annals.Period("2010").qualifiers is None
+    # A claims row prints a vague claim as written, and it reads as a Period.
+    rows = list(bundled.query("claims china.policy.mineral_resources_law"))
+    assert [str(r["valid"]) for r in rows] == ["198X.."]
+    assert rows[0]["certainty"] == "possible"
+
+
 def test_values_are_typed_and_print_canonically():
     approx = annals.Value("~30000 t")
     assert (approx.kind, approx.number, approx.unit, approx.approx) == ("number", 30000.0, "t", True)
