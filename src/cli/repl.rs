@@ -54,6 +54,7 @@ const KEYWORDS: &[&str] = &[
     "to",
     "as",
     "known",
+    "possibly",
     "of",
     "in",
     "recorded",

@@ -105,6 +105,7 @@ function table(rows) {
       if (LONG.has(column)) td.className = "long";
       if (column === "status" || column === "verdict") td.classList.add("status-" + cellText(row[column]).split(/[ ,]/)[0]);
       if (column === "modality") td.classList.add("modality", "modality-" + row[column]);
+      if (column === "certainty") td.classList.add("certainty", "certainty-" + row[column]);
       tr.append(td);
     }
     if (row.event || row.id) {
