@@ -38,7 +38,8 @@ pub struct Candidate {
 impl Candidate {
     /// How sure an answer citing this claim is (SPEC §3).
     pub fn certainty(&self) -> Certainty {
-        if self.possibly_known || self.possibly_covers {
+        let possibly_denied = self.denied && self.possibly_denied;
+        if self.possibly_known || self.possibly_covers || possibly_denied {
             Certainty::Possible
         } else {
             Certainty::from(self.qualifier)
@@ -170,13 +171,8 @@ pub struct Resolution {
     pub others: Vec<(usize, Standing)>,
 }
 
-/// Why a candidate won or lost, for `explain`.
-pub fn rank(c: &Candidate) -> (i64, u64) {
-    (c.known.end_key(), c.seq)
-}
-
-/// Resolves one slot. `None` when there are no candidates.
-pub fn resolve(candidates: &[Candidate]) -> Option<Resolution> {
+/// The winner of a slot (an index into `candidates`) and its status.
+fn winner_and_status(candidates: &[Candidate]) -> Option<(usize, Status)> {
     let best = |allow_denied: bool| {
         candidates
             .iter()
@@ -199,6 +195,19 @@ pub fn resolve(candidates: &[Candidate]) -> Option<Resolution> {
     } else {
         Status::Current
     };
+    Some((winner, status))
+}
+
+/// Why a candidate won or lost, for `explain`.
+pub fn rank(c: &Candidate) -> (i64, u64) {
+    (c.known.end_key(), c.seq)
+}
+
+/// Resolves one slot. `None` when there are no candidates.
+pub fn resolve(candidates: &[Candidate]) -> Option<Resolution> {
+    let (winner, status) = winner_and_status(candidates)?;
+    let w = &candidates[winner];
+    let clearly_earlier = |c: &Candidate| c.known.end_key() <= w.known.start_key();
     let mut others: Vec<(usize, Standing)> = candidates
         .iter()
         .enumerate()
@@ -217,12 +226,16 @@ pub fn resolve(candidates: &[Candidate]) -> Option<Resolution> {
         })
         .collect();
     others.sort_by_key(|(i, _)| candidates[*i].seq);
-    // A denial decided the outcome when it denies the winner, or a claim
-    // that would have won without it.
-    let decided_by_a_possible_denial = (w.denied && w.possibly_denied)
-        || candidates
-            .iter()
-            .any(|c| c.denied && c.possibly_denied && rank(c) > rank(w));
+    // A denial that counts only possibly decided the outcome when, without
+    // it, the slot would have another winner or another status.
+    let decided_by_a_possible_denial = candidates.iter().enumerate().any(|(i, c)| {
+        c.denied && c.possibly_denied && {
+            let mut without = candidates.to_vec();
+            without[i].denied = false;
+            without[i].possibly_denied = false;
+            winner_and_status(&without).map(|(x, s)| (without[x].seq, s)) != Some((w.seq, status))
+        }
+    });
     let certainty = if decided_by_a_possible_denial {
         Certainty::Possible
     } else {
@@ -352,6 +365,42 @@ mod tests {
             possibly_covers: false,
             qualifier: Qualifier::Exact,
         }
+    }
+
+    /// A denial that counts only possibly (`as possibly known`) makes the
+    /// row possible when the outcome hangs on it, whichever claim it denies.
+    #[test]
+    fn an_outcome_that_hangs_on_a_possible_denial_is_possible() {
+        let possibly_denied = |seq, known, value| Candidate {
+            possibly_denied: true,
+            ..candidate(seq, known, value, true)
+        };
+        // The winner is certainly denied, so every claim is denied; without
+        // its possible denial the lower-ranked claim would win, current.
+        let c = [
+            possibly_denied(1, "2010-09", "a"),
+            candidate(2, "2010-10", "b", true),
+        ];
+        let r = resolve(&c).unwrap();
+        assert_eq!(
+            (r.winner, r.status, r.certainty),
+            (1, Status::Denied, Certainty::Possible)
+        );
+        assert_eq!(
+            c[0].certainty(),
+            Certainty::Possible,
+            "an other denied only possibly"
+        );
+        // A possible denial that changes nothing leaves the row exact.
+        let c = [
+            possibly_denied(1, "2010-09", "b"),
+            candidate(2, "2010-10", "b", false),
+        ];
+        let r = resolve(&c).unwrap();
+        assert_eq!(
+            (r.winner, r.status, r.certainty),
+            (1, Status::Current, Certainty::Exact)
+        );
     }
 
     #[test]

@@ -198,6 +198,10 @@ impl Store {
         let storage: Arc<dyn Storage> =
             Arc::new(crate::storage::Checksummed::new(unchecked.clone()));
         if reseal && storage.keeps_seal() && storage.read_seal()?.is_none() {
+            // Under the writer lock, so that no append moves the head
+            // between the check and the seal.
+            let _lock = storage.lock_writer(lock_wait)?;
+            storage.refresh()?;
             let head = read_head(storage.as_ref())?;
             check_chain(storage.as_ref(), head)?;
             storage.write_seal(&seal_bytes_of(head))?;

@@ -147,7 +147,9 @@ fn check_form_matches(field: &'static str, period: Period, form: &Dating) -> Res
 
 /// SPEC §3: a period attribute's valid period must be certain (a slot is
 /// the period exactly), and so must a lone date with unspecified digits as
-/// a state's valid period (`201X` certainly covers no day).
+/// a state's valid period (`201X` certainly covers no day). Other vague
+/// state periods are accepted even when their certain extent is empty
+/// (`198X..1985`): their possible days answer where nothing is certain.
 fn check_valid_form(claim: &Claim, kind: Kind) -> Result<(), Refusal> {
     let Some(form) = &claim.valid_form else {
         return Ok(());
@@ -164,13 +166,17 @@ fn check_valid_form(claim: &Claim, kind: Kind) -> Result<(), Refusal> {
             ),
         ));
     }
-    if form.certain().is_none() {
+    let lone_unspecified = matches!(
+        (form.start, form.end),
+        (End::Unspecified { digits: a, .. }, End::Unspecified { digits: b, .. }) if a == b
+    );
+    if lone_unspecified {
         return Err((
             "valid",
             format!(
-                "'{form}' certainly covers no day, so it could never answer: write the span \
-                 it lies in ('{}')",
-                claim.valid
+                "'{form}' is one date somewhere in {}, which certainly covers no day of a \
+                 state: write the span ('{}') or a range with a vague end ('{form}..')",
+                claim.valid, claim.valid
             ),
         ));
     }

@@ -371,7 +371,7 @@ struct Counting<'a> {
 type Member<'a> = (Counting<'a>, bool);
 
 fn certainty_of(c: &Counting<'_>, possibly_covers: bool) -> &'static str {
-    if c.possibly_known || possibly_covers {
+    if c.possibly_known || possibly_covers || (c.denied && c.possibly_denied) {
         return "possible";
     }
     match c.qualifier {
@@ -380,6 +380,31 @@ fn certainty_of(c: &Counting<'_>, possibly_covers: bool) -> &'static str {
         Qualifier::Uncertain => "uncertain",
         Qualifier::ApproximateUncertain => "approximate-uncertain",
     }
+}
+
+/// SPEC §5's winner of a slot's members (the undenied claim known last,
+/// else the claim known last) and its status.
+fn winner_and_status<'a>(members: &[Member<'a>]) -> (Member<'a>, &'static str) {
+    let rank = |c: &Counting<'_>| (c.known.end_key(), c.seq);
+    let undenied: Vec<&Member<'_>> = members.iter().filter(|(c, _)| !c.denied).collect();
+    let winner = if undenied.is_empty() {
+        *members.iter().max_by_key(|(c, _)| rank(c)).unwrap()
+    } else {
+        **undenied.iter().max_by_key(|(c, _)| rank(c)).unwrap()
+    };
+    let w = winner.0;
+    let earlier = |c: &Counting<'_>| c.known.end_key() <= w.known.start_key();
+    let status = if w.denied {
+        "denied"
+    } else if members
+        .iter()
+        .any(|(c, _)| c.seq != w.seq && !c.denied && c.value != w.value && !earlier(c))
+    {
+        "contested"
+    } else {
+        "current"
+    };
+    (winner, status)
 }
 
 /// The naive model: a whole-log walk per question.
@@ -536,32 +561,19 @@ fn model(ops: &[Op], q: &Question) -> Vec<Shape> {
             }
             for (valid, mut members) in slots {
                 members.sort_by_key(|(c, _)| c.seq);
-                let rank = |c: &Counting<'_>| (c.known.end_key(), c.seq);
-                let undenied: Vec<&Member<'_>> =
-                    members.iter().filter(|(c, _)| !c.denied).collect();
-                let (winner, winner_possibly_covers) = if undenied.is_empty() {
-                    *members.iter().max_by_key(|(c, _)| rank(c)).unwrap()
-                } else {
-                    **undenied.iter().max_by_key(|(c, _)| rank(c)).unwrap()
-                };
+                let ((winner, winner_possibly_covers), status) = winner_and_status(&members);
                 let earlier = |c: &Counting<'_>| c.known.end_key() <= winner.known.start_key();
-                let status = if winner.denied {
-                    "denied"
-                } else if members.iter().any(|(c, _)| {
-                    c.seq != winner.seq && !c.denied && c.value != winner.value && !earlier(c)
-                }) {
-                    "contested"
-                } else {
-                    "current"
-                };
                 // SPEC §3: possible when the winner counts or covers only
-                // possibly, or a denial that decided the outcome (of the
-                // winner, or of a claim ranked above it) counts only
-                // possibly.
-                let decided_by_a_possible_denial = (winner.denied && winner.possibly_denied)
-                    || members
-                        .iter()
-                        .any(|(c, _)| c.denied && c.possibly_denied && rank(c) > rank(&winner));
+                // possibly, or a denial that counts only possibly decided
+                // the outcome: without it, another winner or status.
+                let decided_by_a_possible_denial = members.iter().enumerate().any(|(i, (c, _))| {
+                    c.denied && c.possibly_denied && {
+                        let mut without = members.clone();
+                        without[i].0.denied = false;
+                        let ((w, _), s) = winner_and_status(&without);
+                        (w.seq, s) != (winner.seq, status)
+                    }
+                });
                 let certainty = if decided_by_a_possible_denial {
                     "possible"
                 } else {

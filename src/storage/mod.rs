@@ -313,6 +313,69 @@ impl MemoryStorage {
     }
 }
 
+/// A scan of a [`MemoryStorage`] table that takes the lock for each step
+/// and looks up the next entry past the last one returned, so that it
+/// holds no lock between steps and copies only what it returns (a store's
+/// scans read one entry past their range, and a copy of the whole rest of
+/// the table would make every lookup linear).
+struct MemoryScan<'a> {
+    storage: &'a MemoryStorage,
+    table: Table,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+}
+
+impl MemoryScan<'_> {
+    fn step(&mut self, forward: bool) -> Option<Result<Entry>> {
+        let tables = self
+            .storage
+            .tables
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        let table = tables.get(&self.table)?;
+        let empty = match (&self.lower, &self.upper) {
+            (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
+                a > b
+                    || (a == b
+                        && !matches!(
+                            (&self.lower, &self.upper),
+                            (Bound::Included(_), Bound::Included(_))
+                        ))
+            }
+            _ => false,
+        };
+        if empty {
+            return None;
+        }
+        let mut range = table.range::<Vec<u8>, _>((self.lower.clone(), self.upper.clone()));
+        let (key, value) = if forward {
+            range.next()?
+        } else {
+            range.next_back()?
+        };
+        let entry = (key.clone(), value.clone());
+        if forward {
+            self.lower = Bound::Excluded(key.clone());
+        } else {
+            self.upper = Bound::Excluded(key.clone());
+        }
+        Some(Ok(entry))
+    }
+}
+
+impl Iterator for MemoryScan<'_> {
+    type Item = Result<Entry>;
+    fn next(&mut self) -> Option<Result<Entry>> {
+        self.step(true)
+    }
+}
+
+impl DoubleEndedIterator for MemoryScan<'_> {
+    fn next_back(&mut self) -> Option<Result<Entry>> {
+        self.step(false)
+    }
+}
+
 impl Storage for MemoryStorage {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
@@ -320,20 +383,15 @@ impl Storage for MemoryStorage {
     }
 
     fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
-        // Copies the range out so the iterator does not hold the lock.
-        let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
-        let range = (
-            Bound::Included(start.to_vec()),
-            end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())),
-        );
-        let entries: Vec<Result<Entry>> = match tables.get(&table) {
-            Some(t) if end.is_none_or(|e| start < e) => t
-                .range::<Vec<u8>, _>(range)
-                .map(|(k, v)| Ok((k.clone(), v.clone())))
-                .collect(),
-            _ => Vec::new(),
-        };
-        Box::new(entries.into_iter())
+        if end.is_some_and(|e| e <= start) {
+            return Box::new(std::iter::empty());
+        }
+        Box::new(MemoryScan {
+            storage: self,
+            table,
+            lower: Bound::Included(start.to_vec()),
+            upper: end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec())),
+        })
     }
 
     fn write(&self, table: Table, batch: Batch) -> Result<()> {

@@ -168,10 +168,14 @@ fn verdict(
             for (actor, t) in reader.view.targets(seq)? {
                 if let TargetEntry::Denied { known, source } = t {
                     let k = reader.effective_known(known, &source)?;
-                    if asked.is_none_or(|q| k.known_by(q)) && !reader.view.is_retracted(actor)? {
+                    let certainly = asked.is_none_or(|q| k.known_by(q));
+                    let possibly =
+                        reader.possibly && asked.is_some_and(|q| k.start_key() < q.end_key());
+                    if (certainly || possibly) && !reader.view.is_retracted(actor)? {
                         by.push(format!(
-                            "{} ({source}, known {k})",
-                            reader.record(actor)?.event.event_id().unwrap_or_default()
+                            "{} ({source}, known {k}{})",
+                            reader.record(actor)?.event.event_id().unwrap_or_default(),
+                            if certainly { "" } else { ", possibly" }
                         ));
                     }
                 }
