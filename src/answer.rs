@@ -261,10 +261,7 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
-            let qualifier = [&claim.entry.valid_form, &claim.entry.known_form]
-                .into_iter()
-                .flatten()
-                .fold(Qualifier::Exact, |q, form| q.union(form.qualifier()));
+            let qualifier = Qualifier::of_forms([&claim.entry.valid_form, &claim.entry.known_form]);
             let candidate = Candidate {
                 seq: claim.seq,
                 known: claim_known,
@@ -284,7 +281,7 @@ impl<'a> Reader<'a> {
     /// known time: `Some(false)` when it certainly does (it was known by
     /// then), `Some(true)` when it counts only possibly (`as possibly
     /// known`, and its known period had begun), `None` when it does not.
-    fn counts(&self, known: &Period, asked: Option<&Period>) -> Option<bool> {
+    pub fn counts(&self, known: &Period, asked: Option<&Period>) -> Option<bool> {
         match asked {
             None => Some(false),
             Some(q) if known.known_by(q) => Some(false),

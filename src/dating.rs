@@ -71,6 +71,15 @@ impl Qualifier {
         }
     }
 
+    /// The qualifiers of a claim's written forms (valid, known) together;
+    /// `Exact` when it has none.
+    pub fn of_forms<'a>(forms: impl IntoIterator<Item = &'a Option<Dating>>) -> Qualifier {
+        forms
+            .into_iter()
+            .flatten()
+            .fold(Qualifier::Exact, |q, form| q.union(form.qualifier()))
+    }
+
     /// Both qualifiers at once: `~` and `?` make `%`.
     pub fn union(self, other: Qualifier) -> Qualifier {
         let approximate = |q| matches!(q, Qualifier::Approximate | Qualifier::ApproximateUncertain);
@@ -206,9 +215,10 @@ impl Dating {
         Period { start, end }
     }
 
-    /// The days the period certainly covers, if any: from the latest its
-    /// start may be to the earliest its end may be.
-    pub fn certain(&self) -> Option<Period> {
+    /// The certain bounds, end by end: the latest the start may be and the
+    /// earliest the end may be (`None` on an open side). They may cross
+    /// (`201X` starts by 2020 and ends from 2010): then nothing is certain.
+    pub fn certain_bounds(&self) -> (Option<Day>, Option<Day>) {
         let start = match self.start {
             End::Exact { day, .. } => Some(day),
             End::Unspecified { digits, .. } => digits.span().end,
@@ -221,6 +231,13 @@ impl Dating {
             End::Unknown { certain } => Some(certain),
             End::Open => None,
         };
+        (start, end)
+    }
+
+    /// The days the period certainly covers, if any: from the latest its
+    /// start may be to the earliest its end may be.
+    pub fn certain(&self) -> Option<Period> {
+        let (start, end) = self.certain_bounds();
         let period = Period { start, end };
         match (start, end) {
             (Some(s), Some(e)) if e <= s => None,
@@ -427,10 +444,7 @@ pub fn dating(input: &str) -> PResult<'_, Dating> {
     let (rest, second) = if separator == "/" {
         side_after_slash(after)?
     } else {
-        match mark(after)? {
-            (rest, Some(m)) => (rest, Side::Mark(m)),
-            (rest, None) => (rest, Side::Empty),
-        }
+        mark_side(after)?
     };
     let unknown_or_open = |side: &Side| {
         if separator == "/" && matches!(side, Side::Empty) {
@@ -483,10 +497,7 @@ fn first_side(input: &str) -> PResult<'_, Side> {
         }
         return Ok((input, Side::Empty));
     }
-    match mark(input)? {
-        (rest, Some(m)) => Ok((rest, Side::Mark(m))),
-        (rest, None) => Ok((rest, Side::Empty)),
-    }
+    mark_side(input)
 }
 
 /// The side after a `/`: a date, `..` (open), or nothing (unknown).
@@ -494,10 +505,13 @@ fn side_after_slash(input: &str) -> PResult<'_, Side> {
     if let Some(after) = input.strip_prefix("..") {
         return Ok((after, Side::Open));
     }
-    match mark(input)? {
-        (rest, Some(m)) => Ok((rest, Side::Mark(m))),
-        (rest, None) => Ok((rest, Side::Empty)),
-    }
+    mark_side(input)
+}
+
+/// A date as a side of a range, or nothing.
+fn mark_side(input: &str) -> PResult<'_, Side> {
+    let (rest, mark) = mark(input)?;
+    Ok((rest, mark.map_or(Side::Empty, Side::Mark)))
 }
 
 /// A date with its qualifier, if one is written here.

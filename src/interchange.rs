@@ -12,7 +12,7 @@
 //! whose known period defaulted to its source's stays without `known`, so the
 //! default keeps following source revisions after a round trip.
 
-use crate::dating::{Dating, End};
+use crate::dating::Dating;
 use crate::error::{Error, Result};
 use crate::event::{written, Claim, Definition, Denial, Event, Kind, Modality, Retraction, Source};
 use crate::log::{self, Envelope};
@@ -294,7 +294,7 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
         }),
         "source" => {
             let (published, published_form) = fields
-                .dating("published", Written::Known)?
+                .dating("published")?
                 .ok_or((Some("published"), "missing".to_string()))?;
             Event::Source(Source {
                 id: fields.required("id")?,
@@ -309,9 +309,9 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
         }
         "assert" => {
             let (valid, valid_form) = fields
-                .dating("valid", Written::Valid)?
+                .dating("valid")?
                 .ok_or((Some("valid"), "missing".to_string()))?;
-            let (known, known_form) = match fields.dating("known", Written::Known)? {
+            let (known, known_form) = match fields.dating("known")? {
                 Some((known, form)) => (Some(known), form),
                 None => (None, None),
             };
@@ -339,7 +339,7 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
             })
         }
         "deny" => {
-            let (known, known_form) = match fields.dating("known", Written::Known)? {
+            let (known, known_form) = match fields.dating("known")? {
                 Some((known, form)) => (Some(known), form),
                 None => (None, None),
             };
@@ -358,16 +358,6 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
             reason: fields.required("reason")?,
         }),
     })
-}
-
-/// Which kind of date a period field holds: what it may be is not the same
-/// (SPEC §3): a valid period may have an unknown end, a known or published
-/// date may not. (Whether a valid period must be certain depends on its
-/// attribute's kind, which the store's validation knows.)
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Written {
-    Valid,
-    Known,
 }
 
 /// Typed access to the fields of one line, with errors naming the field.
@@ -389,12 +379,11 @@ impl Fields<'_> {
 
     /// A period field: a string of SPEC §3 (uncertain forms included), or
     /// an integer year; split into the period the log files it under and
-    /// its written form when that says more (`event::split_dating`).
-    fn dating(
-        &self,
-        field: &'static str,
-        written: Written,
-    ) -> Result<Option<(Period, Option<Dating>)>, FieldError> {
+    /// its written form when that says more (`event::split_dating`). Which
+    /// forms a field may take (no unknown end in a known date, a certain
+    /// period for a period attribute) is the store's validation's to judge,
+    /// as for every other way of writing an event.
+    fn dating(&self, field: &'static str) -> Result<Option<(Period, Option<Dating>)>, FieldError> {
         let text = match self.0.get(field) {
             None | Some(Json::Null) => return Ok(None),
             Some(Json::String(s)) => s.clone(),
@@ -412,17 +401,6 @@ impl Fields<'_> {
                 format!("invalid period '{text}': {}", e.describe(text.trim())),
             )
         })?;
-        let unknown_end = matches!(dating.start, End::Unknown { .. })
-            || matches!(dating.end, End::Unknown { .. });
-        if written == Written::Known && unknown_end {
-            return Err((
-                Some(field),
-                format!(
-                    "'{text}' has an unknown end, which a known or published date cannot have: \
-                     write the date alone or a range"
-                ),
-            ));
-        }
         Ok(Some(crate::event::split_dating(dating)))
     }
 

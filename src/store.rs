@@ -628,54 +628,9 @@ impl Store {
         Ok(log::read_envelope(self.storage.as_ref(), seq)?.record)
     }
 
-    /// Every committed record in log order, each checked against its own
-    /// hash and the one before it. A record missing from the sequence, or
-    /// a log that ends before the head, is an error: a reader of the whole
-    /// log (export, lint) must never end early as if the log were shorter.
+    /// Every committed record in log order, checked ([`checked_records`]).
     pub(crate) fn records(&self) -> impl Iterator<Item = Result<Envelope>> + '_ {
-        let head = self.position();
-        let mut scan = self
-            .storage
-            .scan(Table::Log, &log::key(1), Some(&log::key(head + 1)));
-        let mut expected = 1u64;
-        let mut prev_hash = [0u8; 32];
-        let mut failed = false;
-        std::iter::from_fn(move || {
-            if failed {
-                return None;
-            }
-            let next = match scan.next() {
-                Some(entry) => entry.and_then(|(key, bytes)| {
-                    let seq = seq_of_key(&key)?;
-                    if seq != expected {
-                        return Err(Error::Corrupt(format!(
-                            "log record {expected} is missing (the next one found is {seq})"
-                        )));
-                    }
-                    let envelope = log::decode(seq, &bytes)?;
-                    if envelope.prev_hash != prev_hash {
-                        return Err(Error::Corrupt(format!(
-                            "log record {seq} does not follow record {}: its prev_hash differs",
-                            seq - 1
-                        )));
-                    }
-                    Ok(envelope)
-                }),
-                None if expected <= head => Err(Error::Corrupt(format!(
-                    "the log ends at record {} but its head is {head}",
-                    expected - 1
-                ))),
-                None => return None,
-            };
-            match &next {
-                Ok(envelope) => {
-                    expected += 1;
-                    prev_hash = envelope.hash;
-                }
-                Err(_) => failed = true,
-            }
-            Some(next)
-        })
+        checked_records(self.storage.as_ref(), self.position())
     }
 
     /// Answers a typed `get`.
@@ -727,27 +682,66 @@ fn seal_bytes_of(head: Head) -> Vec<u8> {
     bytes
 }
 
-/// Checks every record of the log up to `head`: each its own hash and the
-/// one before it, none missing.
-fn check_chain(storage: &dyn Storage, head: Head) -> Result<()> {
+/// Every record of the log up to `head` in order, each checked against its
+/// own hash and the one before it. A record missing from the sequence, or a
+/// log that ends before the head, is an error: a reader of the whole log
+/// (export, lint, a reseal) must never end early as if the log were shorter.
+fn checked_records(
+    storage: &dyn Storage,
+    head: u64,
+) -> impl Iterator<Item = Result<Envelope>> + '_ {
+    let mut scan = storage.scan(Table::Log, &log::key(1), Some(&log::key(head + 1)));
+    let mut expected = 1u64;
     let mut prev_hash = [0u8; 32];
-    let mut expected = 1;
-    for entry in storage.scan(Table::Log, &log::key(1), Some(&log::key(head.seq + 1))) {
-        let (key, bytes) = entry?;
-        let seq = seq_of_key(&key)?;
-        let envelope = log::decode(seq, &bytes)?;
-        if seq != expected || envelope.prev_hash != prev_hash {
-            return Err(Error::Corrupt(format!(
-                "log record {expected} is missing or does not follow the one before it"
-            )));
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
         }
-        prev_hash = envelope.hash;
-        expected += 1;
+        let next = match scan.next() {
+            Some(entry) => entry.and_then(|(key, bytes)| {
+                let seq = seq_of_key(&key)?;
+                if seq != expected {
+                    return Err(Error::Corrupt(format!(
+                        "log record {expected} is missing (the next one found is {seq})"
+                    )));
+                }
+                let envelope = log::decode(seq, &bytes)?;
+                if envelope.prev_hash != prev_hash {
+                    return Err(Error::Corrupt(format!(
+                        "log record {seq} does not follow record {}: its prev_hash differs",
+                        seq - 1
+                    )));
+                }
+                Ok(envelope)
+            }),
+            None if expected <= head => Err(Error::Corrupt(format!(
+                "the log ends at record {} but its head is {head}",
+                expected - 1
+            ))),
+            None => return None,
+        };
+        match &next {
+            Ok(envelope) => {
+                expected += 1;
+                prev_hash = envelope.hash;
+            }
+            Err(_) => failed = true,
+        }
+        Some(next)
+    })
+}
+
+/// Checks every record of the log up to `head` ([`checked_records`]), and
+/// that the last one is the head.
+fn check_chain(storage: &dyn Storage, head: Head) -> Result<()> {
+    let mut last = [0u8; 32];
+    for envelope in checked_records(storage, head.seq) {
+        last = envelope?.hash;
     }
-    if expected != head.seq + 1 || prev_hash != head.hash && head.seq > 0 {
+    if head.seq > 0 && last != head.hash {
         return Err(Error::Corrupt(format!(
-            "the log ends at record {} but its head is {}",
-            expected - 1,
+            "the log head (seq {}) does not match its record's hash",
             head.seq
         )));
     }

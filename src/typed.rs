@@ -114,20 +114,7 @@ pub fn period<S: Serializer>(period: &Period, serializer: S) -> Result<S::Ok, S:
 pub fn dating<S: Serializer>(dating: &Dating, serializer: S) -> Result<S::Ok, S::Error> {
     let day = |d: Option<crate::period::Day>| d.map(|d| d.to_string());
     let possible = dating.possible();
-    // The certain bounds, end by end (an unspecified start is certain from
-    // the end of its span; an unknown end up to where it is certain).
-    let certain_start = match dating.start {
-        End::Exact { day, .. } => Some(day),
-        End::Unspecified { digits, .. } => digits.span().end,
-        End::Unknown { certain } => Some(certain),
-        End::Open => None,
-    };
-    let certain_end = match dating.end {
-        End::Exact { day, .. } => Some(day),
-        End::Unspecified { digits, .. } => digits.span().start,
-        End::Unknown { certain } => Some(certain),
-        End::Open => None,
-    };
+    let (certain_start, certain_end) = dating.certain_bounds();
     let name = |q: Qualifier| match q {
         Qualifier::Exact => None,
         Qualifier::Approximate => Some("approximate"),

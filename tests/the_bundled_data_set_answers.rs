@@ -225,6 +225,16 @@ fn historians_questions_get_the_answers_the_sources_support() {
     }
 }
 
+/// The keys of a JSON object, in their order.
+fn keys_of(object: &Json) -> Vec<&str> {
+    object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 #[test]
 fn the_json_answer_has_the_normative_shape() {
     let scratch = imported();
@@ -238,14 +248,8 @@ fn the_json_answer_has_the_normative_shape() {
     let answer: Json = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(answer["log_seq"], 214);
     let row = &answer["rows"][0];
-    let keys: Vec<&str> = row
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        keys,
+        keys_of(row),
         [
             "subject",
             "attribute",
@@ -271,14 +275,8 @@ fn the_json_answer_has_the_normative_shape() {
     assert_eq!(other["source"], "wsj-2010-10-19");
     assert_eq!(row["certainty"], "exact");
     assert_eq!(other["certainty"], "exact");
-    let other_keys: Vec<&str> = other
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        other_keys,
+        keys_of(other),
         ["event", "value", "status", "known", "source", "certainty"]
     );
     assert!(row["quote"].as_str().unwrap().contains("down 30 percent"));

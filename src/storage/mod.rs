@@ -333,14 +333,12 @@ impl MemoryScan<'_> {
             .read()
             .unwrap_or_else(|e| e.into_inner());
         let table = tables.get(&self.table)?;
+        // An empty range is answered here: `BTreeMap::range` panics on
+        // some of them (a start after the end, or both ends excluded).
         let empty = match (&self.lower, &self.upper) {
+            (Bound::Included(a), Bound::Included(b)) => a > b,
             (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
-                a > b
-                    || (a == b
-                        && !matches!(
-                            (&self.lower, &self.upper),
-                            (Bound::Included(_), Bound::Included(_))
-                        ))
+                a >= b
             }
             _ => false,
         };

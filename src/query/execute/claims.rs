@@ -144,10 +144,7 @@ fn listing(
             modality: claim.entry.modality,
             known,
             source: claim.entry.source,
-            certainty: [&claim.entry.valid_form, &claim.entry.known_form]
-                .into_iter()
-                .flatten()
-                .fold(Qualifier::Exact, |q, f| q.union(f.qualifier()))
+            certainty: Qualifier::of_forms([&claim.entry.valid_form, &claim.entry.known_form])
                 .into(),
             valid_form: claim.entry.valid_form,
             quote: claim.entry.quote,

@@ -88,11 +88,7 @@ fn explain_series(
                         .map(|claim| claim.certainty)
                 })
                 .unwrap_or_else(|| {
-                    [&c.entry.valid_form, &c.entry.known_form]
-                        .into_iter()
-                        .flatten()
-                        .fold(Qualifier::Exact, |q, f| q.union(f.qualifier()))
-                        .into()
+                    Qualifier::of_forms([&c.entry.valid_form, &c.entry.known_form]).into()
                 });
             out.push(AnswerRow::Verdict(Verdict {
                 subject: subject.to_string(),
@@ -134,14 +130,11 @@ fn verdict(
             ));
         }
     }
-    if let Some(q) = asked {
-        let possibly = reader.possibly && known.start_key() < q.end_key();
-        if !known.known_by(q) && !possibly {
-            return Ok((
-                Outcome::NotYetKnown,
-                format!("known {known} ends after the question's {q}"),
-            ));
-        }
+    if let (Some(q), None) = (asked, reader.counts(known, asked)) {
+        return Ok((
+            Outcome::NotYetKnown,
+            format!("known {known} ends after the question's {q}"),
+        ));
     }
     let Some(row) = row else {
         return Ok((Outcome::NotCounted, "no slot of the answer holds it".into()));
@@ -168,14 +161,14 @@ fn verdict(
             for (actor, t) in reader.view.targets(seq)? {
                 if let TargetEntry::Denied { known, source } = t {
                     let k = reader.effective_known(known, &source)?;
-                    let certainly = asked.is_none_or(|q| k.known_by(q));
-                    let possibly =
-                        reader.possibly && asked.is_some_and(|q| k.start_key() < q.end_key());
-                    if (certainly || possibly) && !reader.view.is_retracted(actor)? {
+                    let Some(possibly) = reader.counts(&k, asked) else {
+                        continue;
+                    };
+                    if !reader.view.is_retracted(actor)? {
                         by.push(format!(
                             "{} ({source}, known {k}{})",
                             reader.record(actor)?.event.event_id().unwrap_or_default(),
-                            if certainly { "" } else { ", possibly" }
+                            if possibly { ", possibly" } else { "" }
                         ));
                     }
                 }

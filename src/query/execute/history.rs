@@ -166,12 +166,8 @@ fn step(
     let mut standings: Vec<String> = Vec::new();
     let mut winner = None;
     // The claim's own qualifiers, unless where it stands makes it possible.
-    let mut certainty: Certainty = claim
-        .valid_form
-        .iter()
-        .chain(&claim.known_form)
-        .fold(Qualifier::Exact, |q, f| q.union(f.qualifier()))
-        .into();
+    let mut certainty: Certainty =
+        Qualifier::of_forms([&claim.valid_form, &claim.known_form]).into();
     for row in &answer.rows {
         let standing = if row.winner.seq == touch.claim_seq {
             certainty = certainty.and(row.winner.certainty);

@@ -192,13 +192,14 @@ pub(super) fn deny(input: &str) -> PResult<'_, Statement> {
             _ => id(i).map(|(r, s)| (r, event_id = Some(s))),
         },
     )?;
+    let (known, known_form) = split_known(known);
     Ok((
         rest,
         Statement::Write(Event::Deny(Denial {
             id: event_id,
             target,
-            known: split_known(known).0,
-            known_form: split_known(known).1,
+            known,
+            known_form,
             source: required(source, rest, "source")?,
             quote,
         })),
