@@ -19,8 +19,11 @@ use crate::log::{self, Envelope};
 use crate::period::Period;
 use crate::store::{Appended, Store};
 use crate::value::Value;
+use line::{Line, Written};
 use serde_json::{Map, Value as Json};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+mod line;
 
 /// Lines longer than this are refused rather than parsed.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -55,35 +58,6 @@ fn allowed_fields(op: &str) -> &'static [&'static str] {
         "deny" => &["op", "id", "target", "known", "source", "quote"],
         "retract" => &["op", "id", "target", "reason"],
         _ => &[],
-    }
-}
-
-/// A JSON object's fields in the order written, a repeated key kept, so
-/// that it is refused rather than silently overwritten by the last one.
-struct WrittenFields(Vec<(String, Json)>);
-
-impl<'de> serde::Deserialize<'de> for WrittenFields {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<WrittenFields, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = WrittenFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WrittenFields, A::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(entry) = map.next_entry::<String, Json>()? {
-                    fields.push(entry);
-                }
-                Ok(WrittenFields(fields))
-            }
-        }
-        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -218,8 +192,8 @@ fn parse_lines(
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let fields = match serde_json::from_str::<WrittenFields>(trimmed) {
-            Ok(WrittenFields(fields)) => fields,
+        let line = match serde_json::from_str::<Line>(trimmed) {
+            Ok(line) => line,
             // Not an object, or not JSON: parsed again only to say which.
             Err(_) => {
                 serde_json::from_str::<Json>(trimmed).map_err(|e| {
@@ -231,18 +205,14 @@ fn parse_lines(
                 ));
             }
         };
-        let mut object = Map::with_capacity(fields.len());
-        for (key, value) in fields {
-            if object.contains_key(&key) {
-                return Err(error(
-                    Some(&key),
-                    "given twice on this line (which one is meant?)".to_string(),
-                ));
-            }
-            object.insert(key, value);
+        if let Some(key) = line.repeated() {
+            return Err(error(
+                Some(key),
+                "given twice on this line (which one is meant?)".to_string(),
+            ));
         }
-        let event = parse_object(&object).map_err(|(field, message)| error(field, message))?;
-        if object.contains_key("seq") && object.contains_key("hash") {
+        let event = parse_object(&line).map_err(|(field, message)| error(field, message))?;
+        if line.has("seq") && line.has("hash") {
             parsed.exported.push(parsed.events.len());
         }
         parsed.events.push(event);
@@ -258,8 +228,8 @@ fn parse_lines(
 
 type FieldError = (Option<&'static str>, String);
 
-fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
-    let fields = Fields(object);
+fn parse_object(line: &Line) -> Result<Event, FieldError> {
+    let fields = Fields(line);
     let op = fields.required("op")?;
     let allowed = allowed_fields(&op);
     if allowed.is_empty() {
@@ -268,8 +238,8 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
             format!("unknown op '{op}' (expected define, source, assert, deny or retract)"),
         ));
     }
-    for key in object.keys() {
-        if !allowed.contains(&key.as_str()) && !EXPORT_FIELDS.contains(&key.as_str()) {
+    for key in line.names() {
+        if !allowed.contains(&key) && !EXPORT_FIELDS.contains(&key) {
             return Err((
                 None,
                 format!(
@@ -361,14 +331,14 @@ fn parse_object(object: &Map<String, Json>) -> Result<Event, FieldError> {
 }
 
 /// Typed access to the fields of one line, with errors naming the field.
-struct Fields<'a>(&'a Map<String, Json>);
+struct Fields<'a>(&'a Line<'a>);
 
 impl Fields<'_> {
     fn optional(&self, field: &'static str) -> Result<Option<String>, FieldError> {
         match self.0.get(field) {
-            None | Some(Json::Null) => Ok(None),
-            Some(Json::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err((Some(field), format!("expected a string, found {other}"))),
+            Written::Null => Ok(None),
+            Written::Str(s) => Ok(Some(s.to_string())),
+            other => Err((Some(field), format!("expected a string, found {other}"))),
         }
     }
 
@@ -384,18 +354,25 @@ impl Fields<'_> {
     /// period for a period attribute) is the store's validation's to judge,
     /// as for every other way of writing an event.
     fn dating(&self, field: &'static str) -> Result<Option<(Period, Option<Dating>)>, FieldError> {
+        let year;
         let text = match self.0.get(field) {
-            None | Some(Json::Null) => return Ok(None),
-            Some(Json::String(s)) => s.clone(),
-            Some(Json::Number(n)) if n.is_u64() => n.to_string(),
-            Some(other) => {
+            Written::Null => return Ok(None),
+            Written::Str(s) => s.as_ref(),
+            Written::Unsigned(n) => {
+                year = n.to_string();
+                year.as_str()
+            }
+            other => {
                 return Err((
                     Some(field),
                     format!("expected a period such as \"2010-10\", found {other}"),
                 ))
             }
         };
-        let dating = Dating::parse(&text).map_err(|e| {
+        if let Some(period) = Period::parse_common(text) {
+            return Ok(Some((period, None)));
+        }
+        let dating = Dating::parse(text).map_err(|e| {
             (
                 Some(field),
                 format!("invalid period '{text}': {}", e.describe(text.trim())),
@@ -407,16 +384,15 @@ impl Fields<'_> {
     /// A value field: a literal of SPEC §4, or a JSON number (unitless).
     fn value(&self, field: &'static str) -> Result<Value, FieldError> {
         match self.0.get(field) {
-            None | Some(Json::Null) => {
-                Err((Some(field), "missing (this field is required)".to_string()))
-            }
-            Some(Json::String(s)) => s.parse::<Value>().map_err(|m| (Some(field), m)),
-            Some(Json::Number(n)) => n
+            Written::Null => Err((Some(field), "missing (this field is required)".to_string())),
+            Written::Str(s) => s.parse::<Value>().map_err(|m| (Some(field), m)),
+            Written::Unsigned(n) => Ok(Value::number(*n as f64)),
+            Written::Other(Json::Number(n)) => n
                 .as_f64()
                 .map(Value::number)
                 .ok_or((Some(field), format!("the number {n} is out of range"))),
-            Some(Json::Bool(b)) => Ok(Value::Bool(*b)),
-            Some(other) => Err((
+            Written::Bool(b) => Ok(Value::Bool(*b)),
+            other => Err((
                 Some(field),
                 format!("expected a value such as \"24280 t\", found {other}"),
             )),

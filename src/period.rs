@@ -189,6 +189,36 @@ impl Period {
         self.end_key() <= query.end_key()
     }
 
+    /// The three forms most written, `YYYY`, `YYYY-MM` and `YYYY-MM-DD`,
+    /// read without the grammar: `None` for anything else, valid or not,
+    /// which the grammar then reads (and words the error of). An import
+    /// reads a million of these, and the grammar's generality (and its
+    /// error values, built for every alternative it tries) is most of the
+    /// cost of a line.
+    pub(crate) fn parse_common(text: &str) -> Option<Period> {
+        let bytes = text.as_bytes();
+        let digits = |range: std::ops::Range<usize>| -> Option<i32> {
+            let part = bytes.get(range)?;
+            part.iter().all(u8::is_ascii_digit).then(|| {
+                part.iter()
+                    .fold(0, |n, digit| n * 10 + i32::from(digit - b'0'))
+            })
+        };
+        let year = digits(0..4).filter(|year| *year > 0)?;
+        match bytes.len() {
+            4 => Some(Period::year(year)),
+            7 if bytes[4] == b'-' => {
+                let month = digits(5..7).filter(|m| (1..=12).contains(m))?;
+                Some(Period::month(year, month))
+            }
+            10 if bytes[4] == b'-' && bytes[7] == b'-' => {
+                let day = Day::from_ymd(year, digits(5..7)?, digits(8..10)?).ok()?;
+                Some(Period::day(day))
+            }
+            _ => None,
+        }
+    }
+
     /// Parses any written form of SPEC §3, the whole string.
     pub fn parse(text: &str) -> Result<Period, SyntaxError> {
         crate::syntax::parse_all(text.trim(), period, "the period")
@@ -539,6 +569,58 @@ mod tests {
 
     fn interval(start: &str, end: &str) -> Period {
         Period::new(day(start), day(end))
+    }
+
+    /// The grammar-free reading of the common forms gives exactly what the
+    /// grammar gives, and leaves everything else (valid or not) to it.
+    #[test]
+    fn the_common_forms_read_without_the_grammar_as_the_grammar_reads_them() {
+        let mut texts = Vec::new();
+        for year in ["0000", "0001", "1999", "2012", "9999"] {
+            texts.push(year.to_string());
+            for month in 0..=13 {
+                texts.push(format!("{year}-{month:02}"));
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    texts.push(format!("{year}-{month:02}-{day:02}"));
+                }
+            }
+        }
+        texts.extend(
+            [
+                "2010-1",
+                "201",
+                "20100",
+                "2010-10-5",
+                " 2010",
+                "2010 ",
+                "2010s",
+                "2010-H2",
+                "2010~",
+            ]
+            .map(String::from),
+        );
+        let mut common = 0;
+        for text in &texts {
+            let grammar = Period::parse(text).ok();
+            match Period::parse_common(text) {
+                Some(period) => {
+                    common += 1;
+                    assert_eq!(Some(period), grammar, "{text}");
+                }
+                // Only what is not one of the three plain forms, or is not
+                // a valid date, is left to the grammar.
+                None => assert!(
+                    grammar.is_none()
+                        || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+                        || ![4, 7, 10].contains(&text.len()),
+                    "{text} was left to the grammar"
+                ),
+            }
+        }
+        assert!(
+            common > 150,
+            "only {common} forms were read without the grammar"
+        );
     }
 
     /// The last year a period can name prints as itself on either side of a

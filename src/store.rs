@@ -562,9 +562,7 @@ impl Store {
 
     /// The projection writes of consecutive records.
     fn build(&self, records: &[Record]) -> Result<IndexWrites> {
-        let mut writes = IndexWrites::default();
-        writes.add_all(self.storage.as_ref(), records)?;
-        Ok(writes)
+        IndexWrites::build(self.storage.as_ref(), records)
     }
 
     /// Writes projection writes that bring the projections to `until`, makes

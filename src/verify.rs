@@ -238,9 +238,7 @@ const REBUILD_CHUNK: usize = 50_000;
 
 /// Applies a chunk of records to the rebuilt projections and empties it.
 fn rebuild(rebuilt: &Rebuilt<'_>, chunk: &mut Vec<crate::log::Record>) -> Result<()> {
-    let mut writes = IndexWrites::default();
-    writes.add_all(rebuilt, chunk)?;
-    writes.write(rebuilt)?;
+    IndexWrites::build(rebuilt, chunk)?.write(rebuilt)?;
     chunk.clear();
     Ok(())
 }
