@@ -19,7 +19,7 @@ use super::view::View;
 use crate::error::Result;
 use crate::event::{Event, Kind};
 use crate::log::{encode_value, Record};
-use crate::storage::{Storage, Table};
+use crate::storage::{Entry, Storage, Table};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 pub struct IndexWrites {
     /// Per table in the order put while building; sorted, and deduplicated
     /// keeping the last put of a key, once built.
-    tables: BTreeMap<Table, Vec<(Vec<u8>, Vec<u8>)>>,
+    tables: BTreeMap<Table, Vec<Entry>>,
     /// The seq of each claim put by `add` and where its entry is in
     /// `tables[Claims]`, in seq order, so that a denial later in the same
     /// records finds its target's pending entry by bisection.
@@ -309,7 +309,7 @@ impl IndexWrites {
 /// beside their position (a third of the time of comparing `Vec`s, which
 /// was most of building a large batch's writes); other tables' keys are
 /// few or of many lengths and take the general way.
-fn sort_keeping_last(entries: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+fn sort_keeping_last(entries: &mut Vec<Entry>) {
     const FIXED: usize = 32;
     let length = entries.first().map_or(0, |(key, _)| key.len());
     let order: Vec<usize> = if length <= FIXED && entries.iter().all(|(k, _)| k.len() == length) {
@@ -330,7 +330,7 @@ fn sort_keeping_last(entries: &mut Vec<(Vec<u8>, Vec<u8>)>) {
         order
     };
     // Equal keys are now together, in the order put.
-    let mut sorted: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(entries.len());
+    let mut sorted: Vec<Entry> = Vec::with_capacity(entries.len());
     for i in order {
         let (key, value) = std::mem::take(&mut entries[i]);
         match sorted.last_mut() {
