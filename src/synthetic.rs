@@ -10,6 +10,11 @@
 
 use std::io::Write;
 
+/// The generator's version: it changes whenever the same seed would give
+/// another log, so that benches never reuse a log or a store of another.
+/// (2: one state span in four is five to fifteen years long.)
+pub const VERSION: u32 = 2;
+
 /// A small, fast, deterministic random source (xorshift64*).
 pub struct Rng(u64);
 
@@ -139,10 +144,18 @@ impl Generator<'_> {
                 r#"{{"op":"assert","subject":"s{subject}","attribute":"{name}","valid":"{valid}","value":"{bound}{value} t","source":"src-{source}","quote":"about {value} tonnes in {valid}"}}"#
             )
         } else if roll < 92 {
-            // A state holding over a span: a share or a tax rate.
+            // A state holding over a span: a share or a tax rate, one in
+            // four for a long span (a tax rate set for five to fifteen
+            // years), the kind of claim a question far from its start must
+            // still find.
             let (name, unit) = STATE_ATTRIBUTES[1 + rng.below(2) as usize];
             let start = source_day.saturating_sub(rng.below(720));
-            let end_year = FIRST_YEAR + start / 360 + 1 + rng.below(3);
+            let years = if rng.below(4) == 0 {
+                5 + rng.below(11)
+            } else {
+                1 + rng.below(3)
+            };
+            let end_year = FIRST_YEAR + start / 360 + years;
             format!(
                 r#"{{"op":"assert","subject":"s{subject}","attribute":"{name}","valid":"{}..{end_year}","value":"~{} {unit}","source":"src-{source}","modality":"{}"}}"#,
                 day_text(start),
@@ -210,44 +223,94 @@ pub fn generate(shape: Shape, out: &mut dyn Write) -> std::io::Result<u64> {
 }
 
 /// A deterministic stream of the questions benchmarks ask of a generated
-/// log: one slot, as known at a past period — a yearly figure of one
-/// subject, or one day of its price, as known at the end of a later year.
+/// log: one slot, as known at a past period.
+///
+/// Most are drawn from claims the log really makes (a reservoir sample of
+/// its asserts, taken by generating the log again), so that most have an
+/// answer: a yearly or quarterly figure, a day of a price, or a day inside
+/// a share's or a tax rate's span — far inside it for the long spans — as
+/// known at the end of a year after the claim's source, or at a random
+/// earlier year (which may have no answer yet). One in eight asks about a
+/// random day of a random subject's price, which is usually empty. One in
+/// five is asked `as recorded` at a position between the middle of the log
+/// and its end.
 pub struct Questions {
     rng: Rng,
     subjects: u64,
+    events: u64,
+    sample: Vec<SampledClaim>,
 }
+
+/// What a question needs of one claim of the log.
+struct SampledClaim {
+    subject: String,
+    attribute: String,
+    /// The claim's valid period as written.
+    valid: String,
+}
+
+/// How many claims the questions are drawn from.
+const SAMPLE: usize = 20_000;
 
 impl Questions {
     /// Questions about the log of `shape`.
     pub fn new(shape: Shape) -> Questions {
+        let mut sampler = Sampler {
+            rng: Rng::new(98),
+            seen: 0,
+            sample: Vec::with_capacity(SAMPLE),
+            line: Vec::new(),
+        };
+        // Generating into the sampler cannot fail: it never returns an error.
+        let _ = generate(shape, &mut sampler);
         Questions {
             rng: Rng::new(99),
             subjects: shape.subjects,
+            events: shape.events,
+            sample: sampler.sample,
         }
     }
 
     pub fn next_get(&mut self) -> crate::Get {
         use crate::{answer::Selector, Get, Period};
-        let subject = self.subject();
-        let year = FIRST_YEAR as i32 + 1 + self.rng.below(YEARS - 2) as i32;
-        let known = Some(Period::year(year + 1 + self.rng.below(2) as i32));
-        let (attribute, valid) = if self.rng.below(2) == 0 {
-            (
-                PERIOD_ATTRIBUTES[self.rng.below(PERIOD_ATTRIBUTES.len() as u64) as usize].0,
-                Period::year(year),
-            )
-        } else {
-            let (month, day) = (1 + self.rng.below(12) as i32, 1 + self.rng.below(28) as i32);
-            let day = crate::Day::from_ymd(year, month, day)
-                .map(Period::day)
-                .unwrap_or(Period::year(year));
-            ("price.oxide", day)
+        let rng = &mut self.rng;
+        let (subject, attribute, valid) = match self.sample.len() as u64 {
+            n if n > 0 && rng.below(8) != 0 => {
+                let claim = &self.sample[rng.below(n) as usize];
+                let written = Period::parse(&claim.valid).unwrap_or(Period::year(2000));
+                // A day inside a span (for a long span, usually years after
+                // its start); the claim's own period otherwise.
+                let valid = match (written.start, written.end) {
+                    (Some(start), Some(end)) if end.0 - start.0 > 120 => Period::day(crate::Day(
+                        start.0 + rng.below((end.0 - start.0) as u64) as i32,
+                    )),
+                    _ => written,
+                };
+                (claim.subject.clone(), claim.attribute.clone(), valid)
+            }
+            _ => {
+                let year = FIRST_YEAR as i32 + 1 + rng.below(YEARS - 2) as i32;
+                let (month, day) = (1 + rng.below(12) as i32, 1 + rng.below(28) as i32);
+                let day = crate::Day::from_ymd(year, month, day)
+                    .map(Period::day)
+                    .unwrap_or(Period::year(year));
+                (
+                    format!("s{}", rng.below(self.subjects)),
+                    "price.oxide".to_string(),
+                    day,
+                )
+            }
         };
+        let year = valid.start.map_or(2000, |d| d.ymd().0);
+        // Sources publish up to two years after the period they report.
+        let known = Some(Period::year(year + rng.below(4) as i32));
+        let recorded =
+            (rng.below(5) == 0).then(|| self.events / 2 + rng.below(self.events / 2 + 1));
         Get {
-            selector: Selector::exact(&subject, attribute),
+            selector: Selector::exact(&subject, &attribute),
             valid: Some(valid),
             known,
-            recorded: None,
+            recorded,
             filter: Default::default(),
             possibly: false,
         }
@@ -256,6 +319,66 @@ impl Questions {
     /// A random subject of the log.
     pub fn subject(&mut self) -> String {
         format!("s{}", self.rng.below(self.subjects))
+    }
+}
+
+/// Reads the generated log line by line and keeps a uniform sample of its
+/// claims (reservoir sampling).
+struct Sampler {
+    rng: Rng,
+    seen: u64,
+    sample: Vec<SampledClaim>,
+    line: Vec<u8>,
+}
+
+impl Sampler {
+    fn take(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        let field = |name: &str| -> Option<String> {
+            let text = std::str::from_utf8(&line).ok()?;
+            let start = text.find(&format!(r#""{name}":""#))? + name.len() + 4;
+            let end = start + text[start..].find('"')?;
+            Some(text[start..end].to_string())
+        };
+        if !line.starts_with(br#"{"op":"assert""#) {
+            return;
+        }
+        let (Some(subject), Some(attribute), Some(valid)) =
+            (field("subject"), field("attribute"), field("valid"))
+        else {
+            return;
+        };
+        let claim = SampledClaim {
+            subject,
+            attribute,
+            valid,
+        };
+        self.seen += 1;
+        if self.sample.len() < SAMPLE {
+            self.sample.push(claim);
+        } else {
+            let slot = self.rng.below(self.seen) as usize;
+            if slot < SAMPLE {
+                self.sample[slot] = claim;
+            }
+        }
+    }
+}
+
+impl Write for Sampler {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for &b in bytes {
+            if b == b'\n' {
+                self.take();
+            } else {
+                self.line.push(b);
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -279,7 +402,7 @@ mod tests {
             .filter(|_| !store.get(&questions.next_get()).unwrap().rows.is_empty())
             .count();
         assert!(
-            answered > 20,
+            answered > 120,
             "only {answered} of 200 questions had an answer"
         );
     }

@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use annals::synthetic::{generate, Questions, Shape};
+use annals::synthetic::{generate, Questions, Shape, VERSION};
 use annals::{interchange, Store};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -29,7 +29,7 @@ pub fn bench_dir() -> PathBuf {
 
 /// The JSON Lines of the synthetic log of `n` events, generated once.
 pub fn jsonl(n: u64) -> PathBuf {
-    let path = bench_dir().join(format!("synthetic-{n}-seed{SEED}.jsonl"));
+    let path = bench_dir().join(format!("synthetic-v{VERSION}-{n}-seed{SEED}.jsonl"));
     if !path.exists() {
         std::fs::create_dir_all(bench_dir()).expect("bench dir");
         let partial = path.with_extension("partial");
@@ -70,14 +70,14 @@ pub fn import(log: &PathBuf, dir: &PathBuf) -> f64 {
 /// True when the store of `n` events was built by an earlier run.
 pub fn store_dir_is_ready(n: u64) -> bool {
     bench_dir()
-        .join(format!("store-{n}-seed{SEED}"))
+        .join(format!("store-v{VERSION}-{n}-seed{SEED}"))
         .join("READY")
         .exists()
 }
 
 /// The store of `n` synthetic events, built once.
 pub fn store_dir(n: u64) -> PathBuf {
-    let dir = bench_dir().join(format!("store-{n}-seed{SEED}"));
+    let dir = bench_dir().join(format!("store-v{VERSION}-{n}-seed{SEED}"));
     let ready = dir.join("READY");
     if !ready.exists() {
         let _ = std::fs::remove_dir_all(&dir);
@@ -92,6 +92,29 @@ pub fn store_dir(n: u64) -> PathBuf {
 /// The questions asked of the store of `n` events.
 pub fn questions(n: u64) -> Questions {
     Questions::new(Shape::new(n, SEED))
+}
+
+/// Drops every file under `path` from the OS page cache (SPEC §10's cold
+/// reads): a read after it comes from the disk. Only clean pages can be
+/// dropped, which is all of a committed store's.
+pub fn evict(path: &std::path::Path) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            evict(&entry.path());
+        }
+        return;
+    }
+    if let Ok(file) = std::fs::File::open(path) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: posix_fadvise takes a file descriptor we own and plain
+        // integers; it reads and writes no memory of ours.
+        let status =
+            unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        assert_eq!(status, 0, "posix_fadvise on {}", path.display());
+    }
 }
 
 /// Resident memory now and at its peak, in MiB, from /proc.

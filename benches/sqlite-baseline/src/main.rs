@@ -30,30 +30,107 @@ use annals::testing::{self as resolve, Candidate};
 use annals::synthetic::{generate, Questions, Shape};
 use annals::{interchange, Get, Period, Store};
 use rusqlite::{params, Connection};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// The child process that measures one import's time and peak memory on
+/// its own: `import-child annals|sqlite LOG DIR`.
+fn import_child(kind: &str, log: &Path, dir: &Path) {
+    let bytes = std::fs::read(log).expect("read the log");
+    let started = Instant::now();
+    let store = Store::open(dir.join("annals")).expect("open annals");
+    match kind {
+        "annals" => {
+            interchange::import_file(&store, "synthetic.jsonl", &bytes).expect("import into annals");
+        }
+        _ => {
+            // SQLite's loader resolves default known periods from the store's
+            // sources, which an annals import of the same log has left.
+            let parsed = interchange::parse_file("synthetic.jsonl", &bytes).expect("parse");
+            let sqlite = Connection::open(dir.join("baseline.sqlite")).expect("open sqlite");
+            load_sqlite(&sqlite, &store, parsed.events);
+        }
+    }
+    println!("{}", started.elapsed().as_secs_f64());
+}
+
+/// Runs `import-child` and returns its seconds and peak resident MiB.
+fn measure_import(kind: &str, log: &Path, dir: &Path) -> (f64, f64) {
+    let child = std::process::Command::new(std::env::current_exe().expect("this program"))
+        .args(["import-child", kind])
+        .arg(log)
+        .arg(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the import");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 writes into the two
+    // locals, which outlive the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait for the import");
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the {kind} import failed");
+    let mut out = String::new();
+    use std::io::Read;
+    child.stdout.expect("its output").read_to_string(&mut out).expect("read its output");
+    (out.trim().parse().expect("seconds"), usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// Imports `log` into a new store at `dir` in `batches` files of equal
+/// lines, in one process; returns each batch's seconds (parse included).
+fn import_in_batches(log: &[u8], dir: &Path, batches: usize) -> Vec<f64> {
+    let lines: Vec<&[u8]> = log.split_inclusive(|b| *b == b'\n').collect();
+    let per = lines.len().div_ceil(batches);
+    let store = Store::open(dir).expect("open annals");
+    lines
+        .chunks(per)
+        .map(|chunk| {
+            let file = chunk.concat();
+            let started = Instant::now();
+            interchange::import_file(&store, "batch.jsonl", &file).expect("import a batch");
+            started.elapsed().as_secs_f64()
+        })
+        .collect()
+}
+
 fn main() {
-    let n: u64 = std::env::args().nth(1).and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(1_000_000);
-    let mut log = Vec::new();
-    generate(Shape::new(n, 1), &mut log).expect("generate");
-    let dir = tempfile::tempdir().expect("tempdir");
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("import-child") {
+        return import_child(&args[2], Path::new(&args[3]), Path::new(&args[4]));
+    }
+    let n: u64 = args.get(1).and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(1_000_000);
+    let small_batches: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let dir = tempfile::tempdir_in(std::env::current_dir().expect("cwd")).expect("tempdir");
+    let log_path = dir.path().join("synthetic.jsonl");
+    {
+        let file = std::fs::File::create(&log_path).expect("create the log");
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        generate(Shape::new(n, 1), &mut out).expect("generate");
+    }
+    let log = std::fs::read(&log_path).expect("read the log");
 
-    // annals
-    let started = Instant::now();
-    let parsed = interchange::parse_file("synthetic.jsonl", &log).expect("parse");
-    let store = Store::open(dir.path().join("annals")).expect("open annals");
-    interchange::append_file(&store, parsed).expect("import into annals");
-    let annals_import = started.elapsed();
-
-    // SQLite
-    let started = Instant::now();
-    let parsed = interchange::parse_file("synthetic.jsonl", &log).expect("parse");
-    let sqlite = Connection::open(dir.path().join("baseline.sqlite")).expect("open sqlite");
-    load_sqlite(&sqlite, &store, parsed.events);
-    let sqlite_import = started.elapsed();
+    // Imports, each in a process of its own for its peak memory.
+    let (annals_import, annals_rss) = measure_import("annals", &log_path, dir.path());
+    let (sqlite_import, sqlite_rss) = measure_import("sqlite", &log_path, dir.path());
+    let tenths = import_in_batches(&log, &dir.path().join("tenths"), 10);
+    let _ = std::fs::remove_dir_all(dir.path().join("tenths"));
+    let small = import_in_batches(&log, &dir.path().join("small"), small_batches);
+    let _ = std::fs::remove_dir_all(dir.path().join("small"));
 
     let questions = questions(n, 100_000);
-    let annals_get = time_each(&questions, |q| store.get(q).expect("get").rows.len());
+    // Cold: both stores' files evicted from the OS page cache, then opened.
+    evict(dir.path());
+    let store = Store::open(dir.path().join("annals")).expect("open annals");
+    let mut answered = 0;
+    let annals_cold = time_each(&questions, |q| {
+        let rows = store.get(q).expect("get").rows.len();
+        answered += usize::from(rows > 0);
+        rows
+    });
+    let annals_warm = time_each(&questions, |q| store.get(q).expect("get").rows.len());
+    let sqlite = Connection::open(dir.path().join("baseline.sqlite")).expect("open sqlite");
+    sqlite.execute_batch("PRAGMA cache_size = -524288;").expect("cache");
     let mut longest = sqlite
         .prepare_cached("SELECT longest FROM spans WHERE subject = ?1 AND attribute = ?2")
         .expect("prepare");
@@ -61,13 +138,13 @@ fn main() {
         .prepare_cached(
             "SELECT c.seq, c.value, c.known_start, c.known_end,
                     EXISTS (SELECT 1 FROM denials d
-                            WHERE d.target = c.seq AND d.known_end <= ?6
-                              AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.target = d.seq))
+                            WHERE d.target = c.seq AND d.known_end <= ?6 AND d.seq <= ?7
+                              AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.target = d.seq AND r.seq <= ?7))
              FROM claims c
              WHERE c.subject = ?1 AND c.attribute = ?2
                AND c.valid_start >= ?3 AND c.valid_start < ?5 AND c.valid_end > ?4
-               AND c.known_end <= ?6
-               AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.target = c.seq)",
+               AND c.known_end <= ?6 AND c.seq <= ?7
+               AND NOT EXISTS (SELECT 1 FROM retractions r WHERE r.target = c.seq AND r.seq <= ?7)",
         )
         .expect("prepare");
     // The SQLite side of one question: the slot's counting claims, each
@@ -77,6 +154,7 @@ fn main() {
         let AttributeMatch::Exact(attribute) = &q.selector.attribute else { return Vec::new() };
         let valid = q.valid.unwrap_or(Period::ALL);
         let known_end = q.known.map_or(i64::MAX, |k| k.end_key());
+        let recorded = q.recorded.map_or(i64::MAX, |r| r as i64);
         let Some(span) = longest
             .query_row(params![subject, attribute], |r| r.get::<_, i64>(0))
             .ok()
@@ -85,7 +163,7 @@ fn main() {
         };
         let from = valid.start_key().saturating_sub(span);
         let rows = statement
-            .query_map(params![subject, attribute, from, valid.start_key(), valid.end_key(), known_end], |r| {
+            .query_map(params![subject, attribute, from, valid.start_key(), valid.end_key(), known_end, recorded], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -115,6 +193,13 @@ fn main() {
             .collect();
         candidates
     };
+    let mut sqlite_ask = |q: &Get| {
+        let candidates = sqlite_candidates(q);
+        usize::from(resolve::resolve(&candidates).is_some())
+    };
+    let sqlite_cold = time_each(&questions, &mut sqlite_ask);
+    let sqlite_warm = time_each(&questions, &mut sqlite_ask);
+    drop(sqlite_ask);
     // Both read the same claims: the union of every row's winner and others
     // is the set SQLite returns, on each of the first 20,000 questions.
     let checked = questions.len().min(20_000);
@@ -135,10 +220,6 @@ fn main() {
             annals_seqs == sqlite_seqs
         })
         .count();
-    let sqlite_get = time_each(&questions, |q| {
-        let candidates = sqlite_candidates(q);
-        usize::from(resolve::resolve(&candidates).is_some())
-    });
     drop(sqlite_candidates);
     drop(statement);
     drop(longest);
@@ -147,28 +228,68 @@ fn main() {
 
     let annals_disk = size_of(&dir.path().join("annals"));
     let sqlite_disk = ["baseline.sqlite", "baseline.sqlite-wal"].iter().map(|f| size_of(&dir.path().join(f))).sum::<u64>();
+    let jsonl = log.len() as f64;
     let ratio = |a: f64, b: f64| b / a;
-    println!("| {n} events | annals | SQLite | SQLite / annals |");
+    let mib = |bytes: f64| bytes / 1048576.0;
+    println!("| {n} events | annals | SQLite (fair) | SQLite / annals |");
     println!("| --- | --- | --- | --- |");
     println!(
-        "| import (parse + durable write) | {:.1} s | {:.1} s | {:.2} |",
-        annals_import.as_secs_f64(),
-        sqlite_import.as_secs_f64(),
-        ratio(annals_import.as_secs_f64(), sqlite_import.as_secs_f64())
+        "| import, one file (parse + durable write) | {:.1} s, {:.0} events/s | {:.1} s, {:.0} events/s | {:.2} |",
+        annals_import,
+        n as f64 / annals_import,
+        sqlite_import,
+        n as f64 / sqlite_import,
+        ratio(annals_import, sqlite_import)
     );
-    for (name, a, s) in [("get p50", &annals_get, &sqlite_get)] {
-        let (ap, sp) = (micros(a, 0.5), micros(s, 0.5));
-        println!("| {name} | {ap:.1} µs | {sp:.1} µs | {:.2} |", ratio(ap, sp));
-        let (ap, sp) = (micros(a, 0.99), micros(s, 0.99));
-        println!("| get p99 | {ap:.1} µs | {sp:.1} µs | {:.2} |", ratio(ap, sp));
+    println!("| import, peak resident memory | {annals_rss:.0} MiB | {sqlite_rss:.0} MiB | |");
+    println!(
+        "| import in 10 batches: first, last, total | {:.2} s, {:.2} s ({:.2}x the first), {:.1} s | | |",
+        tenths[0],
+        tenths[tenths.len() - 1],
+        tenths[tenths.len() - 1] / tenths[0],
+        tenths.iter().sum::<f64>()
+    );
+    println!(
+        "| import in {} batches: total (x one file) | {:.1} s ({:.2}x) | | |",
+        small.len(),
+        small.iter().sum::<f64>(),
+        small.iter().sum::<f64>() / annals_import
+    );
+    for (name, a, q) in [("get, cold", &annals_cold, &sqlite_cold), ("get, warm", &annals_warm, &sqlite_warm)] {
+        for (label, p) in [("p50", 0.5), ("p99", 0.99)] {
+            let (ap, sp) = (micros(a, p), micros(q, p));
+            println!("| {name} {label} | {ap:.1} µs | {sp:.1} µs | {:.2} |", ratio(ap, sp));
+        }
     }
     println!(
-        "| disk | {:.0} MiB | {:.0} MiB | {:.2} |",
-        annals_disk as f64 / 1048576.0,
-        sqlite_disk as f64 / 1048576.0,
+        "| disk (JSON Lines {:.0} MiB) | {:.0} MiB, {:.2}x | {:.0} MiB, {:.2}x | {:.2} |",
+        mib(jsonl),
+        mib(annals_disk as f64),
+        annals_disk as f64 / jsonl,
+        mib(sqlite_disk as f64),
+        sqlite_disk as f64 / jsonl,
         ratio(annals_disk as f64, sqlite_disk as f64)
     );
-    println!("(JSON Lines: {:.0} MiB; the same claims read on {same} of {checked} questions)", log.len() as f64 / 1048576.0);
+    println!(
+        "({:.0} % of the questions have an answer; the same claims read on {same} of {checked})",
+        answered as f64 * 100.0 / questions.len() as f64
+    );
+}
+
+/// Drops every file under `path` from the OS page cache, so that the next
+/// reads come from the disk (SPEC §10's cold reads).
+fn evict(path: &Path) {
+    let Ok(meta) = std::fs::metadata(path) else { return };
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            evict(&entry.path());
+        }
+    } else if let Ok(file) = std::fs::File::open(path) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a file descriptor we own and plain integers.
+        let status = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        assert_eq!(status, 0, "posix_fadvise on {}", path.display());
+    }
 }
 
 /// Loads claims, denials and retractions into SQLite in one transaction.
@@ -264,10 +385,8 @@ fn questions(n: u64, count: usize) -> Vec<Get> {
     (0..count).map(|_| questions.next_get()).collect()
 }
 
+/// Each question's time, sorted.
 fn time_each(questions: &[Get], mut ask: impl FnMut(&Get) -> usize) -> Vec<Duration> {
-    for q in questions.iter().take(10_000) {
-        std::hint::black_box(ask(q));
-    }
     let mut times: Vec<Duration> = questions
         .iter()
         .map(|q| {
