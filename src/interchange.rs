@@ -24,6 +24,9 @@ use serde_json::{Map, Value as Json};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 mod line;
+mod parts;
+
+pub use parts::{import_reader, PART_LINES};
 
 /// Lines longer than this are refused rather than parsed.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -98,19 +101,30 @@ pub fn parse_file_with_progress(
     // A byte-order mark (editors on some systems write one) is not part of
     // the first line.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // A large file is parsed in two halves on two threads, split at a line
-    // end; the first half's error, if any, is the first error of the file.
+    parse_part(name, bytes, 0, progress)
+}
+
+/// Parses whole lines that follow `lines_before` lines of the file: a
+/// large part in two halves on two threads, split at a line end (the first
+/// half's error, if any, is the first error of the part).
+fn parse_part(
+    name: &str,
+    bytes: &[u8],
+    lines_before: usize,
+    progress: &Progress,
+) -> Result<ParsedFile> {
     if bytes.len() >= PARALLEL_PARSE_BYTES {
         let middle = bytes[bytes.len() / 2..]
             .iter()
             .position(|b| *b == b'\n')
             .map(|i| bytes.len() / 2 + i + 1);
         if let Some(middle) = middle {
-            let lines_before = bytes[..middle].iter().filter(|b| **b == b'\n').count();
+            let lines_in_first =
+                lines_before + bytes[..middle].iter().filter(|b| **b == b'\n').count();
             let (first, second) = std::thread::scope(|scope| {
                 let second =
-                    scope.spawn(|| parse_lines(name, &bytes[middle..], lines_before, progress));
-                let first = parse_lines(name, &bytes[..middle], 0, progress);
+                    scope.spawn(|| parse_lines(name, &bytes[middle..], lines_in_first, progress));
+                let first = parse_lines(name, &bytes[..middle], lines_before, progress);
                 (
                     first,
                     second
@@ -129,14 +143,14 @@ pub fn parse_file_with_progress(
             return Ok(parsed);
         }
     }
-    parse_lines(name, bytes, 0, progress)
+    parse_lines(name, bytes, lines_before, progress)
 }
 
 /// Lines between two updates of a [`Progress`].
 const PROGRESS_LINES: usize = 4096;
 
-/// Files from this size on are parsed on two threads.
-const PARALLEL_PARSE_BYTES: usize = 4 * 1024 * 1024;
+/// Parts from this size on are parsed on two threads.
+const PARALLEL_PARSE_BYTES: usize = 1024 * 1024;
 
 /// Parses whole lines; `lines_before` is how many lines precede `bytes` in
 /// the file, for line numbers.
@@ -444,9 +458,7 @@ pub fn import_file_with_progress(
     bytes: &[u8],
     progress: &Progress,
 ) -> Result<Appended> {
-    let parsed = parse_file_with_progress(name, bytes, progress)?;
-    progress.writing.store(true, Ordering::Relaxed);
-    append_file(store, parsed)
+    import_reader(store, name, bytes, progress)
 }
 
 /// The import-shaped JSON object of an event.

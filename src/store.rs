@@ -31,14 +31,17 @@
 
 use crate::answer::{self, Answer, Get, Row};
 use crate::error::{Error, Result};
-use crate::event::Event;
 use crate::index::{IndexWrites, ReadCache, View};
 use crate::log::{self, Envelope, Hash, Record};
 use crate::storage::{LockWait, MemoryStorage, Storage, Table, SEAL_FILE};
-use crate::validate;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+mod append;
+
+pub(crate) use append::BatchParts;
+pub use append::{CRASH_POINTS, STEPWISE_CRASH_POINTS};
 
 const HEAD_KEY: &[u8] = b"head";
 const APPLIED_KEY: &[u8] = b"applied";
@@ -48,28 +51,8 @@ const VERSION_KEY: &[u8] = b"projection.version";
 /// entry carries a checksum (`storage/checksummed.rs`); 9: claim entries
 /// keep the written forms of vague dates.
 const PROJECTION_VERSION: u64 = 9;
-/// From this many events on, an append builds projections on a second
-/// thread while it commits the log.
-const PARALLEL_BATCH: usize = 4096;
 /// How many records a replay applies between flushes.
 const REPLAY_CHUNK: u64 = 50_000;
-
-/// The steps of the write protocol at which `ANNALS_TEST_CRASH_AT=<name>`
-/// aborts the process, in the order an append reaches them. A crash at any
-/// of the first three leaves the batch absent; from `head-written` on (the
-/// commit point for engines whose every write is durable, such as redb) or
-/// at the latest from `head-flushed` on, it is whole after the next open.
-#[doc(hidden)]
-pub const CRASH_POINTS: &[&str] = &[
-    "validated",
-    "log-written",
-    "log-flushed",
-    "head-written",
-    "head-flushed",
-    "sealed",
-    "projections-written",
-    "projections-flushed",
-];
 
 /// Kills the process if the crash tests asked for a crash at `step`
 /// (`ANNALS_TEST_CRASH_AT`), or fails the step as a full disk would if the
@@ -82,7 +65,10 @@ pub const CRASH_POINTS: &[&str] = &[
 fn crash_point(step: &'static str) -> Result<()> {
     static CRASH_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     static FAIL_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    debug_assert!(CRASH_POINTS.contains(&step), "unlisted crash point {step}");
+    debug_assert!(
+        CRASH_POINTS.contains(&step) || append::STEPWISE_CRASH_POINTS.contains(&step),
+        "unlisted crash point {step}"
+    );
     if FAIL_AT
         .get_or_init(|| std::env::var("ANNALS_TEST_FAIL_AT").ok())
         .as_deref()
@@ -396,148 +382,6 @@ impl Store {
         }
     }
 
-    /// Appends one batch atomically: all its events or none.
-    pub fn append(&self, batch: Vec<Event>) -> Result<Appended> {
-        self.append_with(batch, &|_| false)
-    }
-
-    /// [`Store::append`], accepting with a warning the claims at the indices
-    /// `grandfathered` names that break the unit rule (an export's lines,
-    /// judged when they were first written).
-    pub(crate) fn append_with(
-        &self,
-        mut batch: Vec<Event>,
-        grandfathered: &dyn Fn(usize) -> bool,
-    ) -> Result<Appended> {
-        if self.read_only {
-            return Err(Error::ReadOnly);
-        }
-        let mut head = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let _lock = self.storage.lock_writer(self.lock_wait)?;
-        // Another process may have appended since; projections must be at
-        // the head before they can judge a batch.
-        *head = self.settle()?;
-        if batch.is_empty() {
-            return Ok(Appended {
-                first_seq: head.seq + 1,
-                last_seq: head.seq,
-                ids: Vec::new(),
-                warnings: Vec::new(),
-            });
-        }
-        let first_seq = head.seq + 1;
-        let warnings = validate::validate(
-            &View {
-                storage: self.storage.as_ref(),
-                position: head.seq,
-                cache: None,
-            },
-            &mut batch,
-            first_seq,
-            grandfathered,
-        )?;
-        crash_point("validated")?;
-        let recorded = jiff::Timestamp::now()
-            .as_microsecond()
-            .max(self.last_recorded.load(Ordering::Acquire));
-        let ids: Vec<Option<String>> = batch
-            .iter()
-            .map(|e| e.event_id().map(str::to_string))
-            .collect();
-        let records: Vec<Record> = batch
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| Record {
-                seq: first_seq + i as u64,
-                recorded,
-                event,
-            })
-            .collect();
-        let last_seq = first_seq + records.len() as u64 - 1;
-        // A store that keeps a seal has one from before its first commit, so
-        // that a seal file found missing later was removed (`check_seal`).
-        if head.seq == 0 && self.storage.keeps_seal() && self.storage.read_seal()?.is_none() {
-            self.storage.write_seal(&seal_bytes_of(*head))?;
-        }
-        // Building the projection writes needs only the records, so on a
-        // large batch it runs on a second thread while this one encodes and
-        // commits the log. Nothing it builds is written before the commit.
-        let (logged, writes) = if records.len() >= PARALLEL_BATCH {
-            std::thread::scope(|scope| {
-                let builder = scope.spawn(|| self.build(&records));
-                let logged = self.write_log(*head, &records);
-                let writes = builder
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (logged, writes)
-            })
-        } else {
-            (self.write_log(*head, &records), self.build(&records))
-        };
-        let new_head = logged?;
-        // The commit point: once the head is written the batch is in the
-        // log. A failure before it commits nothing (the records above the
-        // old head are removed by the next writer); a failure after it must
-        // say that the batch is committed, or a retry would import it twice.
-        self.storage.write(
-            Table::Meta,
-            vec![(HEAD_KEY.to_vec(), Some(head_bytes_of(new_head)))],
-        )?;
-        *head = new_head;
-        self.last_recorded.store(recorded, Ordering::Release);
-        self.finish(new_head, writes, last_seq)
-            .map_err(|cause| Error::Committed {
-                first_seq,
-                last_seq,
-                cause: cause.to_string(),
-            })?;
-        Ok(Appended {
-            first_seq,
-            last_seq,
-            ids,
-            warnings,
-        })
-    }
-
-    /// Encodes and writes the records after `head` to the log and makes
-    /// them durable (step 2 of the write protocol); returns the head they
-    /// would make. Nothing is committed yet.
-    fn write_log(&self, head: Head, records: &[Record]) -> Result<Head> {
-        let mut hash = head.hash;
-        let mut writes = Vec::with_capacity(records.len());
-        for record in records {
-            let (bytes, next) = log::encode(record, &hash);
-            hash = next;
-            writes.push((log::key(record.seq).to_vec(), Some(bytes)));
-        }
-        let last_seq = records.last().map_or(head.seq, |r| r.seq);
-        self.storage.write(Table::Log, writes)?;
-        crash_point("log-written")?;
-        self.storage.flush()?;
-        crash_point("log-flushed")?;
-        Ok(Head {
-            seq: last_seq,
-            hash,
-        })
-    }
-
-    /// What follows the commit point: the head made durable (engines whose
-    /// writes need a flush), sealed outside the engine, and the projections
-    /// brought to it (steps 3 and 4). A failure here leaves a committed
-    /// batch that the next writer or open finishes.
-    fn finish(&self, head: Head, writes: Result<IndexWrites>, last_seq: u64) -> Result<()> {
-        crash_point("head-written")?;
-        self.storage.flush()?;
-        crash_point("head-flushed")?;
-        // A crash before the seal leaves the seal behind the head, which
-        // open accepts; never ahead of it.
-        self.storage.write_seal(&seal_bytes_of(head))?;
-        crash_point("sealed")?;
-        // The projections were at the old head (caught up above), so the
-        // new records are exactly what they lack; no need to read them back.
-        self.publish(writes?, last_seq)
-    }
-
     /// Applies committed records the projections lack, up to `head`,
     /// reading them back from the log (after a crash, or on open).
     fn catch_up(&self, head: Head) -> Result<()> {
@@ -567,7 +411,7 @@ impl Store {
 
     /// Writes projection writes that bring the projections to `until`, makes
     /// them durable, then publishes the new position to readers.
-    fn publish(&self, writes: IndexWrites, until: u64) -> Result<()> {
+    fn publish(&self, mut writes: IndexWrites, until: u64) -> Result<()> {
         let (series, sources) = writes.cache_updates();
         writes.write(self.storage.as_ref())?;
         crash_point("projections-written")?;
@@ -854,7 +698,7 @@ fn read_head(storage: &dyn Storage) -> Result<Head> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Definition, Kind, Source};
+    use crate::event::{Definition, Event, Kind, Source};
 
     fn definition(attribute: &str) -> Event {
         Event::Define(Definition {

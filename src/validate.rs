@@ -37,65 +37,87 @@ struct Pending {
     units: HashMap<String, Option<String>>,
 }
 
-/// Checks a batch that would occupy seqs `first_seq..`, assigning `e<seq>`
-/// ids to the claims, denials and retractions that have none.
-///
-/// A claim whose value breaks the unit rule (`unit_rule`) is refused,
-/// unless `grandfathered(index)`: a line of an export, judged when it was
-/// first written. Those are accepted, and the returned warnings say which
-/// (by index in the batch) and why.
-pub fn validate(
-    view: &View<'_>,
-    batch: &mut [Event],
-    first_seq: u64,
-    grandfathered: &dyn Fn(usize) -> bool,
-) -> Result<Vec<(usize, String)>> {
-    let mut warnings = Vec::new();
-    let mut pending = Pending {
-        first_seq,
-        automatic: vec![None; batch.len()],
-        ..Pending::default()
-    };
-    // Ids of the form e<N> chosen by writers are few; reading them once spares
-    // a lookup per event.
-    for entry in scan_prefix(view.storage, Table::Ids, b"e") {
-        let (key, _) = entry?;
-        if let Some(n) = std::str::from_utf8(&key)
-            .ok()
-            .and_then(automatic_seq)
-            .filter(|n| *n >= first_seq)
-        {
-            pending.chosen_automatic.insert(n);
-        }
-    }
-    for (index, event) in batch.iter_mut().enumerate() {
-        let seq = first_seq + index as u64;
-        if let Some(id) = event.event_id_mut() {
-            if id.is_none() {
-                *id = Some(format!("e{seq}"));
+/// The checks of one batch, which may be given in parts: each part is
+/// checked against the store as it was before the batch plus every earlier
+/// event of the batch (the `Pending` overlay, which keeps only names, ids
+/// and one byte per event, so a long batch stays small).
+pub struct Validator {
+    pending: Pending,
+}
+
+impl Validator {
+    /// A validator for the batch that would begin at `first_seq`.
+    pub fn new(view: &View<'_>, first_seq: u64) -> Result<Validator> {
+        let mut pending = Pending {
+            first_seq,
+            ..Pending::default()
+        };
+        // Ids of the form e<N> chosen by writers are few; reading them once
+        // spares a lookup per event.
+        for entry in scan_prefix(view.storage, Table::Ids, b"e") {
+            let (key, _) = entry?;
+            if let Some(n) = std::str::from_utf8(&key)
+                .ok()
+                .and_then(automatic_seq)
+                .filter(|n| *n >= first_seq)
+            {
+                pending.chosen_automatic.insert(n);
             }
         }
-        check(view, &mut pending, event, seq)
-            .map_err(|(field, message)| Error::rejected(index, field, message))?;
-        if let Event::Assert(claim) = &*event {
-            let unit = unit_of(view, &mut pending, &claim.attribute)
+        Ok(Validator { pending })
+    }
+
+    /// Checks the batch's next part, which would occupy seqs `first_seq..`
+    /// right after the parts checked before, assigning `e<seq>` ids to the
+    /// claims, denials and retractions that have none. A refusal names the
+    /// event by its index in this part.
+    ///
+    /// A claim whose value breaks the unit rule (`unit_rule`) is refused,
+    /// unless `grandfathered(index)`: a line of an export, judged when it
+    /// was first written. Those are accepted, and the returned warnings say
+    /// which (by index in the part) and why.
+    pub fn check(
+        &mut self,
+        view: &View<'_>,
+        batch: &mut [Event],
+        first_seq: u64,
+        grandfathered: &dyn Fn(usize) -> bool,
+    ) -> Result<Vec<(usize, String)>> {
+        let pending = &mut self.pending;
+        let mut warnings = Vec::new();
+        let end = (first_seq - pending.first_seq) as usize + batch.len();
+        if pending.automatic.len() < end {
+            pending.automatic.resize(end, None);
+        }
+        for (index, event) in batch.iter_mut().enumerate() {
+            let seq = first_seq + index as u64;
+            if let Some(id) = event.event_id_mut() {
+                if id.is_none() {
+                    *id = Some(format!("e{seq}"));
+                }
+            }
+            check(view, pending, event, seq)
                 .map_err(|(field, message)| Error::rejected(index, field, message))?;
-            if let Some(unit) = unit {
-                if let Err(message) = unit_rule::check(&claim.attribute, &unit, &claim.value) {
-                    if !grandfathered(index) {
-                        return Err(Error::rejected(index, "value", message));
+            if let Event::Assert(claim) = &*event {
+                let unit = unit_of(view, pending, &claim.attribute)
+                    .map_err(|(field, message)| Error::rejected(index, field, message))?;
+                if let Some(unit) = unit {
+                    if let Err(message) = unit_rule::check(&claim.attribute, &unit, &claim.value) {
+                        if !grandfathered(index) {
+                            return Err(Error::rejected(index, "value", message));
+                        }
+                        warnings.push((
+                            index,
+                            format!(
+                                "accepted as exported, though the unit rule refuses it now: {message}"
+                            ),
+                        ));
                     }
-                    warnings.push((
-                        index,
-                        format!(
-                            "accepted as exported, though the unit rule refuses it now: {message}"
-                        ),
-                    ));
                 }
             }
         }
+        Ok(warnings)
     }
-    Ok(warnings)
 }
 
 /// The unit of `attribute` as the batch so far or else the log defines it.

@@ -295,7 +295,7 @@ fn an_import_aborted_at_each_step_of_the_write_protocol_is_whole_or_absent_as_th
     let mut rng = Rng::new(7);
     let commit_point = annals::testing::CRASH_POINTS
         .iter()
-        .position(|s| *s == "head-written")
+        .position(|s| *s == "committed")
         .expect("the protocol names its commit point");
     for (step_index, step) in annals::testing::CRASH_POINTS.iter().enumerate() {
         // A batch large enough to take the parallel projection path too.
@@ -317,8 +317,8 @@ fn an_import_aborted_at_each_step_of_the_write_protocol_is_whole_or_absent_as_th
                 .sum();
             drop(reopened);
             assert_eq!(rest, 0, "{step}: files after the first were imported");
-            // redb makes every write durable, so its commit point is the
-            // head's write itself.
+            // On redb an append is one transaction: its commit is the
+            // commit point.
             let committed = step_index >= commit_point;
             assert_eq!(
                 first,

@@ -175,8 +175,22 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Import { files } => {
             let store = options()?.open(&cli.db)?;
             for file in files {
-                let (name, bytes) = read_input(&file)?;
-                let appended = progress::import(&store, &name, &bytes)?;
+                // Read a part at a time: a file of any size is imported in
+                // bounded memory.
+                let appended = if file == "-" {
+                    progress::import(&store, "<stdin>", std::io::stdin().lock(), None)?
+                } else {
+                    let opened = std::fs::File::open(&file)
+                        .map_err(|e| Error::InvalidInput(format!("{file}: cannot read: {e}")))?;
+                    let size = opened.metadata().ok().map(|m| m.len());
+                    let reader = std::io::BufReader::with_capacity(1 << 20, opened);
+                    progress::import(&store, &file, reader, size)?
+                };
+                let name = if file == "-" {
+                    "<stdin>"
+                } else {
+                    file.as_str()
+                };
                 for (_, warning) in &appended.warnings {
                     eprintln!("warning: {warning}");
                 }
@@ -451,7 +465,7 @@ fn open_for_the_repl(path: &std::path::Path) -> Result<Store, Error> {
     }
 }
 
-/// Reads an import file, or stdin for '-'.
+/// Reads a file of statements, or stdin for '-'.
 fn read_input(file: &str) -> Result<(String, Vec<u8>), Error> {
     if file == "-" {
         let mut bytes = Vec::new();

@@ -9,13 +9,22 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Imports one file as one batch, with a progress bar on stderr when it is
-/// a terminal.
-pub fn import(store: &Store, name: &str, bytes: &[u8]) -> Result<Appended> {
+/// Imports one file (`size` bytes long, where known) as one batch, read a
+/// part at a time, with a progress bar on stderr when it is a terminal.
+pub fn import(
+    store: &Store,
+    name: &str,
+    reader: impl std::io::BufRead,
+    size: Option<u64>,
+) -> Result<Appended> {
+    let progress = Progress::default();
     if !std::io::stderr().is_terminal() {
-        return interchange::import_file(store, name, bytes);
+        return interchange::import_reader(store, name, reader, &progress);
     }
-    let bar = ProgressBar::new(bytes.len() as u64);
+    let bar = match size {
+        Some(size) => ProgressBar::new(size),
+        None => ProgressBar::no_length(),
+    };
     bar.set_style(
         ProgressStyle::with_template(
             "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {elapsed})",
@@ -23,7 +32,6 @@ pub fn import(store: &Store, name: &str, bytes: &[u8]) -> Result<Appended> {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    let progress = Progress::default();
     let done = AtomicBool::new(false);
     let started = Instant::now();
     let result = std::thread::scope(|scope| {
@@ -43,7 +51,7 @@ pub fn import(store: &Store, name: &str, bytes: &[u8]) -> Result<Appended> {
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
-        let result = interchange::import_file_with_progress(store, name, bytes, &progress);
+        let result = interchange::import_reader(store, name, reader, &progress);
         done.store(true, Ordering::Relaxed);
         result
     });

@@ -1,15 +1,22 @@
 //! Applying log records to the index: the writes that a run of records
-//! makes, grouped by table, sorted once when they are written, built without
-//! touching what readers see and written in one atomic batch per table.
-//!
-//! The writes are kept in push order and sorted once at the end rather than
-//! kept in an ordered map: a batch of a million claims spent more time
-//! inserting its keys into a `BTreeMap` than redb spends writing them.
+//! makes, grouped by table, sorted once, built without touching what
+//! readers see.
 //!
 //! Applying a record only inserts keys (or ORs bits into a series mask and
 //! the targeted flag of a claim), so applying it twice is harmless; that is
 //! what lets `open` replay the tail of the log after a crash without knowing
 //! how far a half-done apply got.
+//!
+//! A batch may be applied in parts ([`IndexBuilder`]): an import streamed
+//! through one transaction builds each part's writes from what the store
+//! had before the batch plus what the builder remembers of the batch's
+//! earlier parts (series, kinds, ids), which stays small however long the
+//! batch is. A claim of an earlier part that a later part denies is flagged
+//! through the transaction that holds it ([`IndexBuilder::flag_earlier`]).
+//!
+//! The writes are kept in push order and sorted once at the end rather than
+//! kept in an ordered map: a batch of a million claims spent more time
+//! inserting its keys into a `BTreeMap` than redb spends writing them.
 
 use super::keys::{
     automatic_seq, bin_of, claim_key, encode_claim, mark_targeted, revision_key, series_key,
@@ -19,11 +26,29 @@ use super::view::View;
 use crate::error::Result;
 use crate::event::{Event, Kind};
 use crate::log::{encode_value, Record};
-use crate::storage::{Entry, Storage, Table};
+use crate::storage::{Entry, Storage, Table, Transaction};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
-/// The writes that applying some records makes, grouped by table.
+/// What applying one batch remembers from part to part.
+#[derive(Default)]
+pub struct IndexBuilder {
+    /// The batch's first seq: records from it on are not in the store yet.
+    first_seq: u64,
+    /// Series entries as they will be after the batch so far.
+    series: FxHashMap<Vec<u8>, SeriesEntry>,
+    /// Ids chosen by writers in the batch so far, for targets later in it.
+    ids: FxHashMap<String, IdEntry>,
+    /// The op of each record of the batch with an automatic id, by seq -
+    /// `first_seq` (one byte each, so a long batch stays cheap).
+    automatic: Vec<Option<IdOp>>,
+    /// Kinds of attributes defined in the batch so far.
+    kinds: FxHashMap<String, Kind>,
+    /// Sources that got a revision in the batch so far.
+    sources: Vec<String>,
+}
+
+/// The writes of some records, sorted by table and key.
 #[derive(Default)]
 pub struct IndexWrites {
     /// Per table in the order put while building; sorted, and deduplicated
@@ -33,48 +58,91 @@ pub struct IndexWrites {
     /// `tables[Claims]`, in seq order, so that a denial later in the same
     /// records finds its target's pending entry by bisection.
     claim_seqs: Vec<(u64, usize)>,
-    /// Series entries as they will be after these writes.
-    series: FxHashMap<Vec<u8>, SeriesEntry>,
-    /// Ids chosen by writers in these records, for targets later among them.
-    ids: FxHashMap<String, IdEntry>,
-    /// The seq and op of records here with automatic ids, in seq order.
-    automatic: Vec<(u64, IdOp)>,
-    /// Kinds of attributes defined in these records.
-    kinds: FxHashMap<String, Kind>,
-    /// Events these records deny or retract.
+    /// What these records deny or retract, as `add` resolved it.
     targeted: Vec<IdEntry>,
+    /// Claims of earlier parts of the batch that these records deny or
+    /// retract: their entries are not in the store yet, so the transaction
+    /// holding them flags them ([`IndexBuilder::flag_earlier`]).
+    earlier_targets: Vec<u64>,
+    /// For writes of a whole batch: what they change in the readers' cache.
+    cache: CacheUpdates,
 }
 
+/// Series entries as they are after some writes, and the sources those
+/// writes revised: what a [`super::ReadCache`] must learn of them.
+pub type CacheUpdates = (Vec<(Vec<u8>, SeriesEntry)>, Vec<String>);
+
 impl IndexWrites {
+    /// The writes of consecutive records that form a whole batch (or a
+    /// chunk of a replay, whose earlier chunks are already written).
+    pub fn build(storage: &dyn Storage, records: &[Record]) -> Result<IndexWrites> {
+        let first = records.first().map_or(0, |r| r.seq);
+        let mut builder = IndexBuilder::new(first);
+        let mut writes = builder.build(storage, records)?;
+        writes.cache = builder.cache_updates();
+        Ok(writes)
+    }
+
+    /// What writes of a whole batch ([`IndexWrites::build`]) change in a
+    /// [`super::ReadCache`].
+    pub fn cache_updates(&mut self) -> CacheUpdates {
+        std::mem::take(&mut self.cache)
+    }
+
     fn put(&mut self, table: Table, key: Vec<u8>, value: Vec<u8>) {
         self.tables.entry(table).or_default().push((key, value));
     }
 
-    /// The seq of an event id, from these writes or the stored projection.
-    fn resolve_id(&self, storage: &dyn Storage, id: &str) -> Result<Option<IdEntry>> {
-        if let Some(entry) = self.ids.get(id) {
-            return Ok(Some(*entry));
-        }
-        if let Some(seq) = automatic_seq(id) {
-            if let Ok(i) = self.automatic.binary_search_by_key(&seq, |(s, _)| *s) {
-                return Ok(Some(IdEntry {
-                    seq,
-                    op: self.automatic[i].1,
-                }));
-            }
-        }
-        View::everything(storage).id(id)
+    /// Writes everything, one atomic batch per table.
+    pub fn write(self, storage: &dyn Storage) -> Result<()> {
+        storage.write_tables(self.into_batches())
     }
 
-    /// The projection entries of consecutive records, sorted by table and
-    /// key, ready to be written. (Sorting here rather than when writing lets
-    /// an append sort on the thread that builds them while the log commits.)
-    pub fn build(storage: &dyn Storage, records: &[Record]) -> Result<IndexWrites> {
+    /// Writes everything into `txn`.
+    pub fn write_into(self, txn: &mut dyn Transaction) -> Result<()> {
+        for (table, batch) in self.into_batches() {
+            txn.write(table, batch)?;
+        }
+        Ok(())
+    }
+
+    fn into_batches(self) -> Vec<(Table, crate::storage::Batch)> {
+        self.tables
+            .into_iter()
+            .map(|(table, entries)| {
+                (
+                    table,
+                    entries.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Claims of earlier parts of the batch that these records target.
+    pub fn earlier_targets(&self) -> &[u64] {
+        &self.earlier_targets
+    }
+}
+
+impl IndexBuilder {
+    /// A builder for the batch whose first record is `first_seq`.
+    pub fn new(first_seq: u64) -> IndexBuilder {
+        IndexBuilder {
+            first_seq,
+            ..IndexBuilder::default()
+        }
+    }
+
+    /// The projection entries of the batch's next records (consecutive,
+    /// after every record built before), sorted by table and key, ready to
+    /// be written. Sorting here rather than when writing lets an append
+    /// sort on the thread that builds them while the log is written.
+    pub fn build(&mut self, storage: &dyn Storage, records: &[Record]) -> Result<IndexWrites> {
         let mut writes = IndexWrites::default();
         for record in records {
-            writes.add(storage, record)?;
+            self.add(&mut writes, storage, record)?;
         }
-        writes.flag_targeted(storage, records)?;
+        self.flag_targeted(&mut writes, storage, records)?;
         for entries in writes.tables.values_mut() {
             sort_keeping_last(entries);
         }
@@ -82,45 +150,43 @@ impl IndexWrites {
         Ok(writes)
     }
 
-    /// Sets the flag of every claim these records deny or retract.
-    fn flag_targeted(&mut self, storage: &dyn Storage, records: &[Record]) -> Result<()> {
-        let first = records.first().map_or(0, |r| r.seq);
-        for target in std::mem::take(&mut self.targeted) {
-            if target.op != IdOp::Assert {
-                continue;
+    /// The seq of an event id, from the batch so far or the store.
+    fn resolve_id(&self, storage: &dyn Storage, id: &str) -> Result<Option<IdEntry>> {
+        if let Some(entry) = self.ids.get(id) {
+            return Ok(Some(*entry));
+        }
+        if let Some(seq) = automatic_seq(id) {
+            let op = seq
+                .checked_sub(self.first_seq)
+                .and_then(|i| self.automatic.get(i as usize));
+            if let Some(Some(op)) = op {
+                return Ok(Some(IdEntry { seq, op: *op }));
             }
-            let fetched;
-            let record = match target
-                .seq
-                .checked_sub(first)
-                .and_then(|i| records.get(i as usize))
-            {
-                Some(r) => r,
-                None => {
-                    fetched = crate::log::read_record(storage, target.seq)?;
-                    &fetched
-                }
-            };
-            let Event::Assert(c) = &record.event else {
-                continue;
-            };
-            let series = series_key(&c.subject, &c.attribute);
-            let number = match self.series.get(&series) {
-                Some(e) => e.number,
-                None => match storage.get(Table::Series, &series)? {
-                    Some(v) => SeriesEntry::decode(&v)?.number,
-                    None => continue,
-                },
-            };
-            // A claim of these same records is flagged where it waits to be
-            // written; one already stored is read and put again, flagged.
-            if target.seq >= first {
-                if let Ok(i) = self
-                    .claim_seqs
-                    .binary_search_by_key(&target.seq, |(seq, _)| *seq)
-                {
-                    let i = self.claim_seqs[i].1;
-                    if let Some((_, value)) = self
+        }
+        View::everything(storage).id(id)
+    }
+
+    /// Sets the flag of every claim these records deny or retract: in
+    /// place for a claim of these records, by reading and putting again
+    /// one already stored, and for one of an earlier part of the batch by
+    /// leaving it to [`IndexBuilder::flag_earlier`].
+    fn flag_targeted(
+        &self,
+        writes: &mut IndexWrites,
+        storage: &dyn Storage,
+        records: &[Record],
+    ) -> Result<()> {
+        let first = records.first().map_or(0, |r| r.seq);
+        let targets = std::mem::take(&mut writes.targeted);
+        for seq in targets
+            .iter()
+            .filter(|t| t.op == IdOp::Assert)
+            .map(|t| t.seq)
+        {
+            if seq >= first {
+                if let Ok(i) = writes.claim_seqs.binary_search_by_key(&seq, |(s, _)| *s) {
+                    let i = writes.claim_seqs[i].1;
+                    if let Some((_, value)) = writes
                         .tables
                         .get_mut(&Table::Claims)
                         .and_then(|claims| claims.get_mut(i))
@@ -128,12 +194,72 @@ impl IndexWrites {
                         mark_targeted(value);
                     }
                 }
-                continue;
+            } else if seq >= self.first_seq {
+                writes.earlier_targets.push(seq);
+            } else {
+                let record = crate::log::read_record(storage, seq)?;
+                if let Some((key, mut value)) = self.stored_claim(storage, &record)? {
+                    if mark_targeted(&mut value) {
+                        writes.put(Table::Claims, key, value);
+                    }
+                }
             }
-            let key = claim_key(number, &c.valid, target.seq);
-            if let Some(mut value) = storage.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) {
+        }
+        Ok(())
+    }
+
+    /// The key and stored entry of the claim `record` makes, if the store
+    /// has it.
+    fn stored_claim(
+        &self,
+        storage: &dyn Storage,
+        record: &Record,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let Some(key) = self.claim_key_of(storage, record)? else {
+            return Ok(None);
+        };
+        Ok(storage
+            .get(Table::Claims, &key)?
+            .filter(|v| !v.is_empty())
+            .map(|value| (key, value)))
+    }
+
+    /// The slot index key of the claim `record` makes.
+    fn claim_key_of(&self, storage: &dyn Storage, record: &Record) -> Result<Option<Vec<u8>>> {
+        let Event::Assert(c) = &record.event else {
+            return Ok(None);
+        };
+        let series = series_key(&c.subject, &c.attribute);
+        let number = match self.series.get(&series) {
+            Some(e) => e.number,
+            None => match storage.get(Table::Series, &series)? {
+                Some(v) => SeriesEntry::decode(&v)?.number,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(claim_key(number, &c.valid, record.seq)))
+    }
+
+    /// Flags the claims of earlier parts of the batch that a later part
+    /// targets ([`IndexWrites::earlier_targets`]), reading and writing them
+    /// through the transaction that holds the batch.
+    pub fn flag_earlier(
+        &self,
+        storage: &dyn Storage,
+        txn: &mut dyn Transaction,
+        targets: &[u64],
+    ) -> Result<()> {
+        for &seq in targets {
+            let bytes = txn
+                .get(Table::Log, &crate::log::key(seq))?
+                .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))?;
+            let record = crate::log::decode(seq, &bytes)?.record;
+            let Some(key) = self.claim_key_of(storage, &record)? else {
+                continue;
+            };
+            if let Some(mut value) = txn.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) {
                 if mark_targeted(&mut value) {
-                    self.put(Table::Claims, key, value);
+                    txn.write(Table::Claims, vec![(key, Some(value))])?;
                 }
             }
         }
@@ -141,19 +267,25 @@ impl IndexWrites {
     }
 
     /// Adds the projection entries of one record.
-    fn add(&mut self, storage: &dyn Storage, record: &Record) -> Result<()> {
+    fn add(
+        &mut self,
+        writes: &mut IndexWrites,
+        storage: &dyn Storage,
+        record: &Record,
+    ) -> Result<()> {
         let seq = record.seq;
         match &record.event {
             Event::Define(d) => {
                 self.kinds.insert(d.attribute.clone(), d.kind);
-                self.put(
+                writes.put(
                     Table::Attributes,
                     revision_key(&d.attribute, seq),
                     encode_value(d),
                 );
             }
             Event::Source(s) => {
-                self.put(
+                self.sources.push(s.id.clone());
+                writes.put(
                     Table::Sources,
                     revision_key(&s.id, seq),
                     encode_value(&s.published),
@@ -191,8 +323,8 @@ impl IndexWrites {
                 };
                 if known.is_none() || entry.mask & (1 << level) == 0 {
                     entry.mask |= 1 << level;
-                    self.put(Table::Series, key.clone(), entry.encode());
-                    self.put(
+                    writes.put(Table::Series, key.clone(), entry.encode());
+                    writes.put(
                         Table::SeriesByAttribute,
                         series_key(&c.attribute, &c.subject),
                         Vec::new(),
@@ -215,36 +347,36 @@ impl IndexWrites {
                 // rewrites this entry replays that denial after it too.
                 let key = claim_key(entry.number, &c.valid, seq);
                 let value = encode_claim(&claim);
-                let claims = self.tables.entry(Table::Claims).or_default();
-                self.claim_seqs.push((seq, claims.len()));
+                let claims = writes.tables.entry(Table::Claims).or_default();
+                writes.claim_seqs.push((seq, claims.len()));
                 claims.push((key, value));
-                self.put_id(record, IdOp::Assert);
+                self.put_id(writes, record, IdOp::Assert);
             }
             Event::Deny(d) => {
                 if let Some(target) = self.resolve_id(storage, &d.target)? {
-                    self.targeted.push(target);
+                    writes.targeted.push(target);
                     let entry = TargetEntry::Denied {
                         known: d.known,
                         source: d.source.clone(),
                     };
-                    self.put(
+                    writes.put(
                         Table::Targets,
                         target_key(target.seq, seq),
                         encode_value(&entry),
                     );
                 }
-                self.put_id(record, IdOp::Deny);
+                self.put_id(writes, record, IdOp::Deny);
             }
             Event::Retract(r) => {
                 if let Some(target) = self.resolve_id(storage, &r.target)? {
-                    self.targeted.push(target);
-                    self.put(
+                    writes.targeted.push(target);
+                    writes.put(
                         Table::Targets,
                         target_key(target.seq, seq),
                         encode_value(&TargetEntry::Retracted),
                     );
                 }
-                self.put_id(record, IdOp::Retract);
+                self.put_id(writes, record, IdOp::Retract);
             }
         }
         Ok(())
@@ -252,54 +384,32 @@ impl IndexWrites {
 
     /// Remembers an event's id. Only ids a writer chose are stored: an
     /// automatic id `e<seq>` names its own seq, so `View::id` derives it.
-    fn put_id(&mut self, record: &Record, op: IdOp) {
+    fn put_id(&mut self, writes: &mut IndexWrites, record: &Record, op: IdOp) {
         if let Some(id) = record.event.event_id() {
             let entry = IdEntry {
                 seq: record.seq,
                 op,
             };
             if automatic_seq(id) == Some(record.seq) {
-                self.automatic.push((record.seq, op));
+                if let Some(i) = record.seq.checked_sub(self.first_seq) {
+                    let i = i as usize;
+                    if self.automatic.len() <= i {
+                        self.automatic.resize(i + 1, None);
+                    }
+                    self.automatic[i] = Some(op);
+                }
             } else {
                 self.ids.insert(id.to_string(), entry);
-                self.put(Table::Ids, id.as_bytes().to_vec(), encode_value(&entry));
+                writes.put(Table::Ids, id.as_bytes().to_vec(), encode_value(&entry));
             }
         }
     }
 
-    /// What these writes change in a [`super::ReadCache`]: series entries, and the
-    /// sources that got a revision.
-    pub fn cache_updates(&self) -> (Vec<(Vec<u8>, SeriesEntry)>, Vec<String>) {
+    /// What the batch so far changes in a [`super::ReadCache`]: series
+    /// entries, and the sources that got a revision.
+    pub fn cache_updates(&self) -> CacheUpdates {
         let series = self.series.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        let sources = self
-            .tables
-            .get(&Table::Sources)
-            .map(|t| {
-                t.iter()
-                    .filter_map(|(k, _)| {
-                        k.len()
-                            .checked_sub(9)
-                            .map(|n| String::from_utf8_lossy(&k[..n]).into_owned())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        (series, sources)
-    }
-
-    /// Writes everything, one atomic batch per table.
-    pub fn write(self, storage: &dyn Storage) -> Result<()> {
-        let batches = self
-            .tables
-            .into_iter()
-            .map(|(table, entries)| {
-                (
-                    table,
-                    entries.into_iter().map(|(k, v)| (k, Some(v))).collect(),
-                )
-            })
-            .collect();
-        storage.write_tables(batches)
+        (series, self.sources.clone())
     }
 }
 

@@ -26,7 +26,7 @@
 //! Architecture invariant: the checksum is invisible above this layer —
 //! the index writes and reads plain values, and `verify` compares them.
 
-use super::{Batch, Entry, LockWait, Scan, Storage, Table, WriteLock};
+use super::{Batch, Entry, LockWait, Scan, Storage, Table, Transaction, WriteLock};
 use crate::error::{Error, Result};
 
 /// The storage every store works through: `inner` with checksummed
@@ -253,6 +253,32 @@ impl<S: Storage + ?Sized> DoubleEndedIterator for CheckedScan<'_, S> {
     }
 }
 
+/// A transaction whose projection entries are sealed and checked as the
+/// store's own are.
+struct CheckedTransaction<'a> {
+    inner: Box<dyn Transaction + 'a>,
+    location: Option<&'a std::path::Path>,
+}
+
+impl Transaction for CheckedTransaction<'_> {
+    fn write(&mut self, table: Table, batch: Batch) -> Result<()> {
+        self.inner.write(table, seal_batch(table, batch))
+    }
+
+    fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.inner.get(table, key)? {
+            Some(stored) if is_checked(table) => open(table, key, stored)
+                .map(Some)
+                .map_err(|e| named(self.location, e)),
+            other => Ok(other),
+        }
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        self.inner.commit()
+    }
+}
+
 impl<S: Storage + ?Sized> Storage for Checksummed<S> {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
         match self.inner.get(table, key)? {
@@ -296,6 +322,13 @@ impl<S: Storage + ?Sized> Storage for Checksummed<S> {
 
     fn flush(&self) -> Result<()> {
         self.inner.flush()
+    }
+
+    fn transaction(&self) -> Result<Option<Box<dyn Transaction + '_>>> {
+        let location = self.inner.location();
+        Ok(self.inner.transaction()?.map(|inner| {
+            Box::new(CheckedTransaction { inner, location }) as Box<dyn Transaction + '_>
+        }))
     }
 
     fn size_on_disk(&self) -> u64 {

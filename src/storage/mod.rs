@@ -23,6 +23,8 @@ pub use redb_engine::{in_guard, RedbStorage};
 pub use sled_engine::SledStorage;
 pub use write_lock::{LockWait, WriteLock};
 
+// `Transaction` is defined below, beside `Storage`.
+
 use crate::error::Result;
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -94,6 +96,22 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// scans (see `checksummed.rs`) read from one end only, the first one read.
 pub type Scan<'a> = Box<dyn DoubleEndedIterator<Item = Result<Entry>> + 'a>;
 
+/// Writes to several tables that become visible, and durable, all at once
+/// when committed, and nothing if dropped uncommitted; reads through it see
+/// what it has written so far. A store streams a whole import through one
+/// (see `store.rs`), so that a batch of any size is one commit and is never
+/// held in memory whole.
+pub trait Transaction {
+    /// Applies puts (`Some`) and removes (`None`) to one table.
+    fn write(&mut self, table: Table, batch: Batch) -> Result<()>;
+
+    /// A value as this transaction sees it: its own writes over the store.
+    fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Makes every write durable and visible, at once.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
 /// An ordered key-value engine with named tables.
 pub trait Storage: Send + Sync {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>>;
@@ -116,6 +134,13 @@ pub trait Storage: Send + Sync {
 
     /// Makes every write before it durable.
     fn flush(&self) -> Result<()>;
+
+    /// A transaction over every table, where the engine has them (redb);
+    /// `None` where it has not (sled, memory), and then a store writes a
+    /// batch in the steps of its older protocol instead.
+    fn transaction(&self) -> Result<Option<Box<dyn Transaction + '_>>> {
+        Ok(None)
+    }
 
     /// Approximate bytes on disk, for reports; 0 where unknown.
     fn size_on_disk(&self) -> u64 {

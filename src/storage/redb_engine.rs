@@ -13,7 +13,7 @@
 //! for the next open to repair.
 
 use super::write_lock::{LockWait, WriteLock};
-use super::{Batch, Entry, Scan, SealFile, Storage, Table, SEAL_FILE};
+use super::{Batch, Entry, Scan, SealFile, Storage, Table, Transaction, SEAL_FILE};
 use crate::error::{Error, Result};
 use redb::{ReadableDatabase, TableDefinition};
 use std::ops::Bound;
@@ -295,7 +295,8 @@ impl RedbStorage {
         })
     }
 
-    fn write_tables_unguarded(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
+    /// A redb write transaction, durable unless this is a scratch store.
+    fn begin_write(&self) -> Result<redb::WriteTransaction> {
         let Handle::Writable(db) = &self.db else {
             return Err(Error::ReadOnly);
         };
@@ -304,18 +305,13 @@ impl RedbStorage {
             txn.set_durability(redb::Durability::None)
                 .map_err(|e| Error::Storage(e.to_string()))?;
         }
+        Ok(txn)
+    }
+
+    fn write_tables_unguarded(&self, batches: Vec<(Table, Batch)>) -> Result<()> {
+        let txn = self.begin_write()?;
         for (table, batch) in batches {
-            let mut t = txn.open_table(definition(table)).map_err(redb_error)?;
-            for (key, value) in batch {
-                match value {
-                    Some(v) => {
-                        t.insert(key.as_slice(), v.as_slice()).map_err(redb_error)?;
-                    }
-                    None => {
-                        t.remove(key.as_slice()).map_err(redb_error)?;
-                    }
-                }
-            }
+            write_batch(&txn, table, batch)?;
         }
         txn.commit().map_err(redb_error)?;
         self.take_fresh_snapshot().map(|_| ())
@@ -375,6 +371,56 @@ impl RedbStorage {
                 Ok(fresh)
             }
         }
+    }
+}
+
+/// Applies one table's puts and removes inside `txn`.
+fn write_batch(txn: &redb::WriteTransaction, table: Table, batch: Batch) -> Result<()> {
+    let mut t = txn.open_table(definition(table)).map_err(redb_error)?;
+    for (key, value) in batch {
+        match value {
+            Some(v) => {
+                t.insert(key.as_slice(), v.as_slice()).map_err(redb_error)?;
+            }
+            None => {
+                t.remove(key.as_slice()).map_err(redb_error)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One redb write transaction held open across many writes: redb keeps
+/// its dirty pages within its cache and writes the rest to free space in
+/// the file, so a transaction of any size needs bounded memory, and until
+/// the commit none of it is reachable. Dropped uncommitted, it is aborted.
+struct RedbTransaction<'a> {
+    txn: redb::WriteTransaction,
+    storage: &'a RedbStorage,
+}
+
+impl Transaction for RedbTransaction<'_> {
+    fn write(&mut self, table: Table, batch: Batch) -> Result<()> {
+        guarded(self.storage.file.as_deref(), "writing", || {
+            write_batch(&self.txn, table, batch)
+        })
+    }
+
+    fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        guarded(self.storage.file.as_deref(), "reading", || {
+            use redb::ReadableTable;
+            let t = self.txn.open_table(definition(table)).map_err(redb_error)?;
+            let value = t.get(key).map_err(redb_error)?;
+            Ok(value.map(|v| v.value().to_vec()))
+        })
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        let RedbTransaction { txn, storage } = *self;
+        guarded(storage.file.as_deref(), "writing", || {
+            txn.commit().map_err(redb_error)?;
+            storage.take_fresh_snapshot().map(|_| ())
+        })
     }
 }
 
@@ -463,6 +509,11 @@ impl Storage for RedbStorage {
     /// Every commit is already durable.
     fn flush(&self) -> Result<()> {
         Ok(())
+    }
+
+    fn transaction(&self) -> Result<Option<Box<dyn Transaction + '_>>> {
+        let txn = guarded(self.file.as_deref(), "writing", || self.begin_write())?;
+        Ok(Some(Box::new(RedbTransaction { txn, storage: self })))
     }
 
     fn write_seal(&self, seal: &[u8]) -> Result<()> {

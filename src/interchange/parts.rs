@@ -1,0 +1,136 @@
+//! An import file read, parsed and appended a part at a time, so that a
+//! file of any length is one atomic batch in bounded memory.
+//!
+//! The store asks for the next part only once it has written the one before
+//! (`store::BatchParts`); a part is [`PART_LINES`] lines, read from any
+//! `BufRead` and parsed on two threads. A refusal names the line of the file
+//! as a whole-file import does: the store names an event of the current
+//! part, whose line numbers are kept until the next part is read.
+
+use super::{parse_part, Progress};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::store::{Appended, BatchParts, Store};
+use std::io::BufRead;
+use std::sync::atomic::Ordering;
+
+/// Lines per part: large enough that its two parsing threads and the
+/// store's two building threads have work, small enough that a part's
+/// events, records and index writes stay within tens of MiB.
+pub const PART_LINES: usize = 50_000;
+
+/// An import file being read a part at a time.
+struct FileParts<'a, R> {
+    name: &'a str,
+    reader: R,
+    progress: &'a Progress,
+    /// Lines of the file read so far, and events in parts before this one.
+    lines_read: usize,
+    events_before: usize,
+    /// The current part's line of each event, and its events whose lines
+    /// carry an export's `seq` and `hash`.
+    lines: Vec<usize>,
+    exported: Vec<usize>,
+    warnings: Vec<(usize, String)>,
+    buffer: Vec<u8>,
+}
+
+impl<R: BufRead> FileParts<'_, R> {
+    /// Reads the next part's lines into `buffer`; false at the end of the
+    /// file.
+    fn read_part(&mut self) -> Result<bool> {
+        self.buffer.clear();
+        let mut lines = 0;
+        while lines < PART_LINES {
+            let read = self
+                .reader
+                .read_until(b'\n', &mut self.buffer)
+                .map_err(|e| Error::InvalidInput(format!("{}: cannot read: {e}", self.name)))?;
+            if read == 0 {
+                break;
+            }
+            lines += 1;
+        }
+        Ok(lines > 0)
+    }
+}
+
+impl<R: BufRead> BatchParts for FileParts<'_, R> {
+    fn next_part(&mut self) -> Option<Result<Vec<Event>>> {
+        self.events_before += self.lines.len();
+        match self.read_part() {
+            Ok(true) => {}
+            Ok(false) => {
+                self.progress.writing.store(true, Ordering::Relaxed);
+                return None;
+            }
+            Err(e) => return Some(Err(e)),
+        }
+        // A byte-order mark (editors on some systems write one) is not part
+        // of the first line.
+        let bytes = if self.lines_read == 0 {
+            self.buffer
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(&self.buffer)
+        } else {
+            &self.buffer
+        };
+        let parsed = parse_part(self.name, bytes, self.lines_read, self.progress);
+        self.lines_read += self.buffer.iter().filter(|b| **b == b'\n').count();
+        Some(parsed.map(|parsed| {
+            self.lines = parsed.lines;
+            self.exported = parsed.exported;
+            parsed.events
+        }))
+    }
+
+    fn grandfathered(&self, index: usize) -> bool {
+        self.exported.binary_search(&index).is_ok()
+    }
+
+    fn warn(&mut self, index: usize, message: String) {
+        let line = self.lines.get(index).copied().unwrap_or(0);
+        self.warnings.push((
+            self.events_before + index,
+            format!("{}:{line}: field 'value': {message}", self.name),
+        ));
+    }
+}
+
+/// Reads an import file from `reader` and appends it as one batch, a part
+/// at a time, counting into `progress`. Nothing is written unless every
+/// line parses and the store accepts every event; an error names the file,
+/// the line and the field.
+pub fn import_reader(
+    store: &Store,
+    name: &str,
+    reader: impl BufRead,
+    progress: &Progress,
+) -> Result<Appended> {
+    let mut parts = FileParts {
+        name,
+        reader,
+        progress,
+        lines_read: 0,
+        events_before: 0,
+        lines: Vec::new(),
+        exported: Vec::new(),
+        warnings: Vec::new(),
+        buffer: Vec::new(),
+    };
+    let mut appended = store.append_parts(&mut parts).map_err(|e| match e {
+        Error::Rejected {
+            index,
+            field,
+            message,
+        } => Error::Import {
+            file: name.to_string(),
+            line: parts.lines.get(index).copied().unwrap_or(0),
+            field: Some(field.to_string()),
+            message,
+        },
+        other => other,
+    })?;
+    appended.warnings = parts.warnings;
+    Ok(appended)
+}
