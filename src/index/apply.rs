@@ -12,7 +12,7 @@
 //! had before the batch plus what the builder remembers of the batch's
 //! earlier parts (series, kinds, ids), which stays small however long the
 //! batch is. A claim of an earlier part that a later part denies is flagged
-//! through the transaction that holds it ([`IndexBuilder::flag_earlier`]).
+//! through the transaction that holds it ([`flag_earlier`]).
 //!
 //! The writes are kept in push order and sorted once at the end rather than
 //! kept in an ordered map: a batch of a million claims spent more time
@@ -62,7 +62,7 @@ pub struct IndexWrites {
     targeted: Vec<IdEntry>,
     /// Claims of earlier parts of the batch that these records deny or
     /// retract: their entries are not in the store yet, so the transaction
-    /// holding them flags them ([`IndexBuilder::flag_earlier`]).
+    /// holding them flags them ([`flag_earlier`]).
     earlier_targets: Vec<u64>,
     /// For writes of a whole batch: what they change in the readers' cache.
     cache: CacheUpdates,
@@ -169,7 +169,7 @@ impl IndexBuilder {
     /// Sets the flag of every claim these records deny or retract: in
     /// place for a claim of these records, by reading and putting again
     /// one already stored, and for one of an earlier part of the batch by
-    /// leaving it to [`IndexBuilder::flag_earlier`].
+    /// leaving it to [`flag_earlier`].
     fn flag_targeted(
         &self,
         writes: &mut IndexWrites,
@@ -238,32 +238,6 @@ impl IndexBuilder {
             },
         };
         Ok(Some(claim_key(number, &c.valid, record.seq)))
-    }
-
-    /// Flags the claims of earlier parts of the batch that a later part
-    /// targets ([`IndexWrites::earlier_targets`]), reading and writing them
-    /// through the transaction that holds the batch.
-    pub fn flag_earlier(
-        &self,
-        storage: &dyn Storage,
-        txn: &mut dyn Transaction,
-        targets: &[u64],
-    ) -> Result<()> {
-        for &seq in targets {
-            let bytes = txn
-                .get(Table::Log, &crate::log::key(seq))?
-                .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))?;
-            let record = crate::log::decode(seq, &bytes)?.record;
-            let Some(key) = self.claim_key_of(storage, &record)? else {
-                continue;
-            };
-            if let Some(mut value) = txn.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) {
-                if mark_targeted(&mut value) {
-                    txn.write(Table::Claims, vec![(key, Some(value))])?;
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Adds the projection entries of one record.
@@ -411,6 +385,32 @@ impl IndexBuilder {
         let series = self.series.iter().map(|(k, v)| (k.clone(), *v)).collect();
         (series, self.sources.clone())
     }
+}
+
+/// Flags the claims of earlier parts of a batch that a later part targets
+/// ([`IndexWrites::earlier_targets`]), reading them, their series and their
+/// records through the transaction that holds the batch (which is why this
+/// needs no [`IndexBuilder`], and can run beside the one building the next
+/// part).
+pub fn flag_earlier(txn: &mut dyn Transaction, targets: &[u64]) -> Result<()> {
+    for &seq in targets {
+        let bytes = txn
+            .get(Table::Log, &crate::log::key(seq))?
+            .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))?;
+        let Event::Assert(c) = crate::log::decode(seq, &bytes)?.record.event else {
+            continue;
+        };
+        let Some(series) = txn.get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
+            continue;
+        };
+        let key = claim_key(SeriesEntry::decode(&series)?.number, &c.valid, seq);
+        if let Some(mut value) = txn.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) {
+            if mark_targeted(&mut value) {
+                txn.write(Table::Claims, vec![(key, Some(value))])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Sorts entries by key and keeps, of equal keys, the last one put.

@@ -24,7 +24,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use apply::{IndexBuilder, IndexWrites};
+pub use apply::{flag_earlier, IndexBuilder, IndexWrites};
 pub use cache::ReadCache;
 pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
 pub use view::{AttributeMatch, IndexedClaim, View};

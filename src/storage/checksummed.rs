@@ -256,7 +256,7 @@ impl<S: Storage + ?Sized> DoubleEndedIterator for CheckedScan<'_, S> {
 /// A transaction whose projection entries are sealed and checked as the
 /// store's own are.
 struct CheckedTransaction<'a> {
-    inner: Box<dyn Transaction + 'a>,
+    inner: Box<dyn Transaction + Send + 'a>,
     location: Option<&'a std::path::Path>,
 }
 
@@ -324,10 +324,10 @@ impl<S: Storage + ?Sized> Storage for Checksummed<S> {
         self.inner.flush()
     }
 
-    fn transaction(&self) -> Result<Option<Box<dyn Transaction + '_>>> {
+    fn transaction(&self) -> Result<Option<Box<dyn Transaction + Send + '_>>> {
         let location = self.inner.location();
         Ok(self.inner.transaction()?.map(|inner| {
-            Box::new(CheckedTransaction { inner, location }) as Box<dyn Transaction + '_>
+            Box::new(CheckedTransaction { inner, location }) as Box<dyn Transaction + Send + '_>
         }))
     }
 

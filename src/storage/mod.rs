@@ -138,7 +138,7 @@ pub trait Storage: Send + Sync {
     /// A transaction over every table, where the engine has them (redb);
     /// `None` where it has not (sled, memory), and then a store writes a
     /// batch in the steps of its older protocol instead.
-    fn transaction(&self) -> Result<Option<Box<dyn Transaction + '_>>> {
+    fn transaction(&self) -> Result<Option<Box<dyn Transaction + Send + '_>>> {
         Ok(None)
     }
 

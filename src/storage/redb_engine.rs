@@ -511,7 +511,7 @@ impl Storage for RedbStorage {
         Ok(())
     }
 
-    fn transaction(&self) -> Result<Option<Box<dyn Transaction + '_>>> {
+    fn transaction(&self) -> Result<Option<Box<dyn Transaction + Send + '_>>> {
         let txn = guarded(self.file.as_deref(), "writing", || self.begin_write())?;
         Ok(Some(Box::new(RedbTransaction { txn, storage: self })))
     }

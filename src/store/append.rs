@@ -29,9 +29,9 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::index::{IndexBuilder, IndexWrites, View};
+use crate::index::{flag_earlier, IndexBuilder, IndexWrites, View};
 use crate::log::{self, Record};
-use crate::storage::{Table, Transaction};
+use crate::storage::{Batch, Table, Transaction};
 use crate::validate::Validator;
 use std::sync::atomic::Ordering;
 
@@ -228,56 +228,84 @@ impl Store {
 
     /// The transactional append (see the module's docs); returns the new
     /// head, committed.
+    ///
+    /// Two stages overlap: this thread reads, validates, encodes and builds
+    /// part `k + 1` (on two threads of its own) while a writer thread puts
+    /// part `k` into the transaction, which only it touches. A part's
+    /// writes wait in a channel of one, so at most three parts are in
+    /// memory at once.
     fn append_in_transaction(
         &self,
         head: Head,
-        mut txn: Box<dyn Transaction + '_>,
+        txn: Box<dyn Transaction + Send + '_>,
         parts: &mut dyn BatchParts,
         mut validator: Validator,
         recorded: i64,
     ) -> Result<Head> {
         let mut builder = IndexBuilder::new(head.seq + 1);
-        let mut last = head;
-        while let Some(records) =
-            self.next_records(head, parts, &mut validator, last.seq + 1, recorded)
-        {
-            let records = records?;
-            let Some(end) = records.last() else {
-                continue;
-            };
-            let end = end.seq;
-            // The projection writes need only the records and the store as
-            // it was before the batch, so on a large part they are built on
-            // a second thread while this one encodes the log.
-            let storage = self.storage.as_ref();
-            let (logged, writes) = if records.len() >= PARALLEL_PART {
-                std::thread::scope(|scope| {
-                    let built = scope.spawn(|| builder.build(storage, &records));
-                    let logged = encode_records(last.hash, &records);
-                    let writes = built
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (logged, writes)
-                })
-            } else {
-                (
-                    encode_records(last.hash, &records),
-                    builder.build(storage, &records),
-                )
-            };
-            let (log_batch, hash) = logged;
-            let writes: IndexWrites = writes?;
-            drop(records);
-            if last.seq == head.seq {
-                self.seal_before_first_commit(head)?;
-            }
-            txn.write(Table::Log, log_batch)?;
-            crash_point("log-written")?;
-            builder.flag_earlier(storage, txn.as_mut(), writes.earlier_targets())?;
-            writes.write_into(txn.as_mut())?;
-            crash_point("projections-written")?;
-            last = Head { seq: end, hash };
-        }
+        let storage = self.storage.as_ref();
+        let (mut txn, last) = std::thread::scope(|scope| -> Result<_> {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<(Batch, IndexWrites)>(1);
+            let writer = scope.spawn(move || -> Result<_> {
+                let mut txn = txn;
+                for (log_batch, writes) in receiver {
+                    txn.write(Table::Log, log_batch)?;
+                    crash_point("log-written")?;
+                    flag_earlier(txn.as_mut(), writes.earlier_targets())?;
+                    writes.write_into(txn.as_mut())?;
+                    crash_point("projections-written")?;
+                }
+                Ok(txn)
+            });
+            let prepared = (|| -> Result<Head> {
+                let mut last = head;
+                while let Some(records) =
+                    self.next_records(head, parts, &mut validator, last.seq + 1, recorded)
+                {
+                    let records = records?;
+                    let Some(end) = records.last().map(|r| r.seq) else {
+                        continue;
+                    };
+                    // The projection writes need only the records and the
+                    // store as it was before the batch, so on a large part
+                    // they are built on a second thread while this one
+                    // encodes the log.
+                    let (logged, writes) = if records.len() >= PARALLEL_PART {
+                        std::thread::scope(|scope| {
+                            let built = scope.spawn(|| builder.build(storage, &records));
+                            let logged = encode_records(last.hash, &records);
+                            let writes = built
+                                .join()
+                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                            (logged, writes)
+                        })
+                    } else {
+                        (
+                            encode_records(last.hash, &records),
+                            builder.build(storage, &records),
+                        )
+                    };
+                    let (log_batch, hash) = logged;
+                    let writes = writes?;
+                    if last.seq == head.seq {
+                        self.seal_before_first_commit(head)?;
+                    }
+                    if sender.send((log_batch, writes)).is_err() {
+                        // The writer stopped; its error says why.
+                        break;
+                    }
+                    last = Head { seq: end, hash };
+                }
+                Ok(last)
+            })();
+            drop(sender);
+            let written = writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // A writer's error first: it is what stopped the preparing.
+            let txn = written?;
+            Ok((txn, prepared?))
+        })?;
         if last.seq == head.seq {
             // Nothing to commit: the transaction is dropped, unwritten.
             return Ok(head);
