@@ -6,25 +6,29 @@
 //! An append holds the writer lock (in-process, and across processes the
 //! store directory's `annals.lock`, see `storage::WriteLock`), reads the
 //! head as the disk has it (another process may have appended), finishes
-//! any work a crashed writer left (`Store::settle`), and, for seqs
-//! `head+1 ..= last`:
+//! any work a crashed writer left (`Store::settle`), and then writes seqs
+//! `head+1 ..= last`, validating each part of the batch against the
+//! projections at `head` plus the batch's earlier parts before writing it
+//! (a refusal writes nothing). How it writes is `append.rs`'s:
 //!
-//! 1. validates the whole batch against the projections at `head`
-//!    (`validate::validate`); a refusal writes nothing;
-//! 2. writes the encoded records to the log table, then flushes;
-//! 3. writes the new head `(last, hash)` to meta, then flushes: **this is the
-//!    commit point**. Records above the head are never read, and `open`
-//!    removes them, so a crash before it leaves no trace of the batch;
-//! 4. applies the records to the projections (`catch_up`), flushes, and only
-//!    then records `applied = last` and lets readers see the new position.
+//! - on redb, everything (log records, projection entries, the new head
+//!   and `applied`) goes into **one transaction**, whose commit is the
+//!   commit point: before it nothing of the batch is reachable, after it
+//!   all of it is;
+//! - on engines without transactions (sled, memory), in steps: the log
+//!   records, flushed; the new head, flushed (**the commit point**: records
+//!   above the head are never read, and the next writer removes them);
+//!   the projections, flushed; and only then `applied = last`. A crash
+//!   after the head leaves projections behind the log; the next writer (or
+//!   open) replays the tail (`catch_up`). Applying is idempotent, so a
+//!   half-applied batch is harmless.
 //!
-//! A crash after 3 leaves projections behind the log; the next writer (or
-//! open) replays the tail. Because applying is idempotent, a half-applied
-//! batch is harmless. Readers in other processes answer from `applied` as
-//! the disk has it, which they read again at the start of every statement
+//! Readers in other processes answer from `applied` as the disk has it,
+//! which they read again at the start of every statement
 //! ([`Store::refresh`]).
 //!
-//! Each step ends at a named [`CRASH_POINTS`] entry. The crash tests set
+//! Each step ends at a named crash point ([`CRASH_POINTS`] on redb,
+//! [`STEPWISE_CRASH_POINTS`] otherwise). The crash tests set
 //! `ANNALS_TEST_CRASH_AT` to one of those names to make the process abort
 //! exactly there, so every crash point is reached on purpose as well as by
 //! a randomly timed SIGKILL.
