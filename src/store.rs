@@ -107,7 +107,11 @@ struct Head {
 pub struct Appended {
     pub first_seq: u64,
     pub last_seq: u64,
-    /// The event id of each event of the batch, where it has one.
+    /// The event id of each event of the batch, where it has one, for a
+    /// batch given whole ([`Store::append`]). An import
+    /// (`interchange::import_file`, `import_reader`) leaves it empty: a
+    /// file of any size is imported in bounded memory, so its ids are not
+    /// kept (each event without a chosen id has `e<seq>`).
     pub ids: Vec<Option<String>>,
     /// Events accepted with a warning (by index in the batch): claims of an
     /// export that the unit rule would refuse if they were new.

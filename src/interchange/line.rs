@@ -49,13 +49,25 @@ impl<'a> Line<'a> {
         self.fields.iter().map(|(key, _)| key.as_ref())
     }
 
-    /// The first key written a second time, if any.
+    /// The first key written a second time, if any. (A line of an event
+    /// has a dozen keys at most, compared pairwise; a long line of many
+    /// keys, which is refused anyway, goes through a hash set so that it
+    /// is refused quickly.)
     pub fn repeated(&self) -> Option<&str> {
+        const PAIRWISE: usize = 16;
+        if self.fields.len() <= PAIRWISE {
+            return self
+                .fields
+                .iter()
+                .enumerate()
+                .find(|(i, (key, _))| self.fields[..*i].iter().any(|(k, _)| k == key))
+                .map(|(_, (key, _))| key.as_ref());
+        }
+        let mut seen = rustc_hash::FxHashSet::default();
         self.fields
             .iter()
-            .enumerate()
-            .find(|(i, (key, _))| self.fields[..*i].iter().any(|(k, _)| k == key))
-            .map(|(_, (key, _))| key.as_ref())
+            .map(|(key, _)| key.as_ref())
+            .find(|key| !seen.insert(*key))
     }
 }
 
@@ -186,5 +198,14 @@ mod tests {
     fn a_repeated_key_is_kept_to_be_refused() {
         let line: Line = serde_json::from_str(r#"{"op":"a","id":"x","op":"b"}"#).unwrap();
         assert_eq!(line.repeated(), Some("op"));
+        // Many keys take the hash set, with the same answer: the first key
+        // written a second time.
+        let many: Vec<String> = (0..40).map(|i| format!(r#""k{i}":0"#)).collect();
+        let text = format!(r#"{{{},"k7":1,"k3":1}}"#, many.join(","));
+        let line: Line = serde_json::from_str(&text).unwrap();
+        assert_eq!(line.repeated(), Some("k7"));
+        let text = format!("{{{}}}", many.join(","));
+        let line: Line = serde_json::from_str(&text).unwrap();
+        assert_eq!(line.repeated(), None);
     }
 }

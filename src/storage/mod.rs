@@ -108,7 +108,8 @@ pub trait Transaction {
     /// A value as this transaction sees it: its own writes over the store.
     fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>>;
 
-    /// Makes every write durable and visible, at once.
+    /// Makes every write durable and visible, at once. An error means
+    /// that nothing was committed.
     fn commit(self: Box<Self>) -> Result<()>;
 }
 

@@ -415,12 +415,23 @@ impl Transaction for RedbTransaction<'_> {
         })
     }
 
+    /// An error means nothing was committed: a failure to take the next
+    /// read snapshot after a durable commit is not one (the snapshot is
+    /// dropped, and the next read takes a fresh one or reports why not),
+    /// or a caller would retry a batch that is already in.
     fn commit(self: Box<Self>) -> Result<()> {
         let RedbTransaction { txn, storage } = *self;
         guarded(storage.file.as_deref(), "writing", || {
-            txn.commit().map_err(redb_error)?;
-            storage.take_fresh_snapshot().map(|_| ())
+            txn.commit().map_err(redb_error)
+        })?;
+        if guarded(storage.file.as_deref(), "reading", || {
+            storage.take_fresh_snapshot()
         })
+        .is_err()
+        {
+            storage.release();
+        }
+        Ok(())
     }
 }
 

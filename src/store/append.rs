@@ -159,6 +159,10 @@ impl Store {
             cache: None,
         };
         let validator = Validator::new(&view, head.seq + 1)?;
+        // Every record of the batch carries the time its append began: the
+        // hash chain covers it, so it is fixed before the first record is
+        // encoded, and a long import's records are dated at its start
+        // (no reader sees any of them before the commit).
         let recorded = jiff::Timestamp::now()
             .as_microsecond()
             .max(self.last_recorded.load(Ordering::Acquire));
