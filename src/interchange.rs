@@ -425,25 +425,35 @@ pub fn append_file(store: &Store, parsed: ParsedFile) -> Result<Appended> {
     let grandfathered = |index: usize| exported.binary_search(&index).is_ok();
     let mut appended = store
         .append_with(events, &grandfathered)
-        .map_err(|e| match e {
-            Error::Rejected {
-                index,
-                field,
-                message,
-            } => Error::Import {
-                file: name.clone(),
-                line: lines.get(index).copied().unwrap_or(0),
-                field: Some(field.to_string()),
-                message,
-            },
-            other => other,
-        })?;
-    // Warnings name the line, as errors do.
+        .map_err(|e| at_line(&name, &lines, e))?;
     for (index, message) in &mut appended.warnings {
-        let line = lines.get(*index).copied().unwrap_or(0);
-        *message = format!("{name}:{line}: field 'value': {message}");
+        *message = warning_at(&name, &lines, *index, message);
     }
     Ok(appended)
+}
+
+/// The store's refusal of event `index` (`Error::Rejected`) as an error of
+/// the file: its name and the event's line (`lines[index]`).
+fn at_line(name: &str, lines: &[usize], error: Error) -> Error {
+    match error {
+        Error::Rejected {
+            index,
+            field,
+            message,
+        } => Error::Import {
+            file: name.to_string(),
+            line: lines.get(index).copied().unwrap_or(0),
+            field: Some(field.to_string()),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// A warning about event `index` naming its line, as errors do.
+fn warning_at(name: &str, lines: &[usize], index: usize, message: &str) -> String {
+    let line = lines.get(index).copied().unwrap_or(0);
+    format!("{name}:{line}: field 'value': {message}")
 }
 
 /// Parses and appends one import file.

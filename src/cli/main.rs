@@ -177,19 +177,19 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             for file in files {
                 // Read a part at a time: a file of any size is imported in
                 // bounded memory.
+                let name = if file == "-" {
+                    "<stdin>"
+                } else {
+                    file.as_str()
+                };
                 let appended = if file == "-" {
-                    progress::import(&store, "<stdin>", std::io::stdin().lock(), None)?
+                    progress::import(&store, name, std::io::stdin().lock(), None)?
                 } else {
                     let opened = std::fs::File::open(&file)
                         .map_err(|e| Error::InvalidInput(format!("{file}: cannot read: {e}")))?;
                     let size = opened.metadata().ok().map(|m| m.len());
                     let reader = std::io::BufReader::with_capacity(1 << 20, opened);
-                    progress::import(&store, &file, reader, size)?
-                };
-                let name = if file == "-" {
-                    "<stdin>"
-                } else {
-                    file.as_str()
+                    progress::import(&store, name, reader, size)?
                 };
                 for (_, warning) in &appended.warnings {
                     eprintln!("warning: {warning}");

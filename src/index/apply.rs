@@ -196,48 +196,11 @@ impl IndexBuilder {
                 }
             } else if seq >= self.first_seq {
                 writes.earlier_targets.push(seq);
-            } else {
-                let record = crate::log::read_record(storage, seq)?;
-                if let Some((key, mut value)) = self.stored_claim(storage, &record)? {
-                    if mark_targeted(&mut value) {
-                        writes.put(Table::Claims, key, value);
-                    }
-                }
+            } else if let Some((key, value)) = flagged_claim(seq, |t, k| storage.get(t, k))? {
+                writes.put(Table::Claims, key, value);
             }
         }
         Ok(())
-    }
-
-    /// The key and stored entry of the claim `record` makes, if the store
-    /// has it.
-    fn stored_claim(
-        &self,
-        storage: &dyn Storage,
-        record: &Record,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-        let Some(key) = self.claim_key_of(storage, record)? else {
-            return Ok(None);
-        };
-        Ok(storage
-            .get(Table::Claims, &key)?
-            .filter(|v| !v.is_empty())
-            .map(|value| (key, value)))
-    }
-
-    /// The slot index key of the claim `record` makes.
-    fn claim_key_of(&self, storage: &dyn Storage, record: &Record) -> Result<Option<Vec<u8>>> {
-        let Event::Assert(c) = &record.event else {
-            return Ok(None);
-        };
-        let series = series_key(&c.subject, &c.attribute);
-        let number = match self.series.get(&series) {
-            Some(e) => e.number,
-            None => match storage.get(Table::Series, &series)? {
-                Some(v) => SeriesEntry::decode(&v)?.number,
-                None => return Ok(None),
-            },
-        };
-        Ok(Some(claim_key(number, &c.valid, record.seq)))
     }
 
     /// Adds the projection entries of one record.
@@ -394,23 +357,35 @@ impl IndexBuilder {
 /// part).
 pub fn flag_earlier(txn: &mut dyn Transaction, targets: &[u64]) -> Result<()> {
     for &seq in targets {
-        let bytes = txn
-            .get(Table::Log, &crate::log::key(seq))?
-            .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))?;
-        let Event::Assert(c) = crate::log::decode(seq, &bytes)?.record.event else {
-            continue;
-        };
-        let Some(series) = txn.get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
-            continue;
-        };
-        let key = claim_key(SeriesEntry::decode(&series)?.number, &c.valid, seq);
-        if let Some(mut value) = txn.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) {
-            if mark_targeted(&mut value) {
-                txn.write(Table::Claims, vec![(key, Some(value))])?;
-            }
+        if let Some((key, value)) = flagged_claim(seq, |t, k| txn.get(t, k))? {
+            txn.write(Table::Claims, vec![(key, Some(value))])?;
         }
     }
     Ok(())
+}
+
+/// The slot index entry of the claim record `seq` made, with its key,
+/// flagged as targeted: `None` when the record is no claim, the claim is
+/// not indexed, or it is flagged already. `get` reads the log and the
+/// index as the writer sees them: the store, or the transaction that holds
+/// the batch.
+fn flagged_claim(
+    seq: u64,
+    mut get: impl FnMut(Table, &[u8]) -> Result<Option<Vec<u8>>>,
+) -> Result<Option<Entry>> {
+    let bytes = get(Table::Log, &crate::log::key(seq))?
+        .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))?;
+    let Event::Assert(c) = crate::log::decode(seq, &bytes)?.record.event else {
+        return Ok(None);
+    };
+    let Some(series) = get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
+        return Ok(None);
+    };
+    let key = claim_key(SeriesEntry::decode(&series)?.number, &c.valid, seq);
+    let Some(mut value) = get(Table::Claims, &key)?.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(mark_targeted(&mut value).then_some((key, value)))
 }
 
 /// Sorts entries by key and keeps, of equal keys, the last one put.

@@ -7,7 +7,7 @@
 //! as a whole-file import does: the store names an event of the current
 //! part, whose line numbers are kept until the next part is read.
 
-use super::{parse_part, Progress};
+use super::{at_line, parse_part, warning_at, Progress};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::store::{Appended, BatchParts, Store};
@@ -91,11 +91,8 @@ impl<R: BufRead> BatchParts for FileParts<'_, R> {
     }
 
     fn warn(&mut self, index: usize, message: String) {
-        let line = self.lines.get(index).copied().unwrap_or(0);
-        self.warnings.push((
-            self.events_before + index,
-            format!("{}:{line}: field 'value': {message}", self.name),
-        ));
+        let warning = warning_at(self.name, &self.lines, index, &message);
+        self.warnings.push((self.events_before + index, warning));
     }
 }
 
@@ -120,19 +117,10 @@ pub fn import_reader(
         warnings: Vec::new(),
         buffer: Vec::new(),
     };
-    let mut appended = store.append_parts(&mut parts).map_err(|e| match e {
-        Error::Rejected {
-            index,
-            field,
-            message,
-        } => Error::Import {
-            file: name.to_string(),
-            line: parts.lines.get(index).copied().unwrap_or(0),
-            field: Some(field.to_string()),
-            message,
-        },
-        other => other,
-    })?;
+    // A refusal names an event of the part read last.
+    let mut appended = store
+        .append_parts(&mut parts)
+        .map_err(|e| at_line(name, &parts.lines, e))?;
     appended.warnings = parts.warnings;
     Ok(appended)
 }

@@ -253,6 +253,22 @@ impl<S: Storage + ?Sized> DoubleEndedIterator for CheckedScan<'_, S> {
     }
 }
 
+/// A value read from `table` under `key`: checked and cut where the table
+/// carries checksums, an error naming `location` where it is damaged.
+fn open_read(
+    table: Table,
+    key: &[u8],
+    stored: Option<Vec<u8>>,
+    location: Option<&std::path::Path>,
+) -> Result<Option<Vec<u8>>> {
+    match stored {
+        Some(stored) if is_checked(table) => open(table, key, stored)
+            .map(Some)
+            .map_err(|e| named(location, e)),
+        other => Ok(other),
+    }
+}
+
 /// A transaction whose projection entries are sealed and checked as the
 /// store's own are.
 struct CheckedTransaction<'a> {
@@ -266,12 +282,8 @@ impl Transaction for CheckedTransaction<'_> {
     }
 
     fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        match self.inner.get(table, key)? {
-            Some(stored) if is_checked(table) => open(table, key, stored)
-                .map(Some)
-                .map_err(|e| named(self.location, e)),
-            other => Ok(other),
-        }
+        let stored = self.inner.get(table, key)?;
+        open_read(table, key, stored, self.location)
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
@@ -281,12 +293,12 @@ impl Transaction for CheckedTransaction<'_> {
 
 impl<S: Storage + ?Sized> Storage for Checksummed<S> {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        match self.inner.get(table, key)? {
-            Some(stored) if is_checked(table) => open(table, key, stored)
-                .map(Some)
-                .map_err(|e| named(self.inner.location(), e)),
-            other => Ok(other),
-        }
+        open_read(
+            table,
+            key,
+            self.inner.get(table, key)?,
+            self.inner.location(),
+        )
     }
 
     fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {

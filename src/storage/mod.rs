@@ -23,8 +23,6 @@ pub use redb_engine::{in_guard, RedbStorage};
 pub use sled_engine::SledStorage;
 pub use write_lock::{LockWait, WriteLock};
 
-// `Transaction` is defined below, beside `Storage`.
-
 use crate::error::Result;
 use std::collections::BTreeMap;
 use std::ops::Bound;

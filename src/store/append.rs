@@ -274,21 +274,11 @@ impl Store {
                     // store as it was before the batch, so on a large part
                     // they are built on a second thread while this one
                     // encodes the log.
-                    let (logged, writes) = if records.len() >= PARALLEL_PART {
-                        std::thread::scope(|scope| {
-                            let built = scope.spawn(|| builder.build(storage, &records));
-                            let logged = encode_records(last.hash, &records);
-                            let writes = built
-                                .join()
-                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                            (logged, writes)
-                        })
-                    } else {
-                        (
-                            encode_records(last.hash, &records),
-                            builder.build(storage, &records),
-                        )
-                    };
+                    let (logged, writes) = beside(
+                        records.len() >= PARALLEL_PART,
+                        || encode_records(last.hash, &records),
+                        || builder.build(storage, &records),
+                    );
                     let (log_batch, hash) = logged;
                     let writes = writes?;
                     if last.seq == head.seq {
@@ -366,18 +356,11 @@ impl Store {
         // Building the projection writes needs only the records, so on a
         // large batch it runs on a second thread while this one encodes and
         // commits the log. Nothing it builds is written before the commit.
-        let (logged, writes) = if records.len() >= PARALLEL_PART {
-            std::thread::scope(|scope| {
-                let builder = scope.spawn(|| self.build(&records));
-                let logged = self.write_log(head, &records);
-                let writes = builder
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (logged, writes)
-            })
-        } else {
-            (self.write_log(head, &records), self.build(&records))
-        };
+        let (logged, writes) = beside(
+            records.len() >= PARALLEL_PART,
+            || self.write_log(head, &records),
+            || self.build(&records),
+        );
         let new_head = logged?;
         // The commit point: once the head is written the batch is in the
         // log. A failure before it commits nothing (the records above the
@@ -429,6 +412,26 @@ impl Store {
         // new records are exactly what they lack; no need to read them back.
         self.publish(writes?, last_seq)
     }
+}
+
+/// `here()` and `there()`, the second on a thread of its own when
+/// `parallel` (a panic there is resumed here).
+fn beside<A, B: Send>(
+    parallel: bool,
+    here: impl FnOnce() -> A,
+    there: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (here(), there());
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(there);
+        let mine = here();
+        let theirs = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (mine, theirs)
+    })
 }
 
 /// The log entries of `records`, chained after `prev_hash`, and the hash
