@@ -15,11 +15,15 @@
 
 use crate::error::{Error, Result};
 use crate::event::Event;
+use crate::storage::{Entry, Storage, Table};
 use bincode::Options;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod block;
 mod legacy;
+
+pub use block::BlockWriter;
 
 /// The format version of every record written now. Version 1 records
 /// (before uncertain dates) are read through `legacy.rs`.
@@ -142,15 +146,76 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Result<Envelope> {
 /// The record stored at `seq`, read from the log table and checked as
 /// [`decode`] checks it. A missing record is damage: every caller asks for
 /// a seq that the head or an index says exists.
-pub fn read_envelope(storage: &dyn crate::storage::Storage, seq: u64) -> Result<Envelope> {
-    let bytes = storage
-        .get(crate::storage::Table::Log, &key(seq))?
-        .ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))?;
-    decode(seq, &bytes)
+pub fn read_envelope(storage: &dyn Storage, seq: u64) -> Result<Envelope> {
+    find_envelope(storage, seq)?
+        .ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))
+}
+
+/// The record stored at `seq`, if the log holds one.
+pub fn find_envelope(storage: &dyn Storage, seq: u64) -> Result<Option<Envelope>> {
+    let entry = storage
+        .scan(Table::Log, &key(0), Some(&key(seq.saturating_add(1))))
+        .next_back()
+        .transpose()?;
+    envelope_in(entry, seq)
+}
+
+/// Record `seq` out of the log table entry at or below its key (a block
+/// holds the records after its key too), if that entry holds it.
+pub fn envelope_in(entry: Option<Entry>, seq: u64) -> Result<Option<Envelope>> {
+    let Some((key, value)) = entry else {
+        return Ok(None);
+    };
+    let first = read_u64(&key, "a log key")?;
+    match block::find(first, &value, seq)? {
+        Some(bytes) => Ok(Some(decode(seq, bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// The records with seq in `from..=to`, in order, each with its seq and
+/// bytes (not yet decoded). A block that begins before `from` is read from
+/// its key. Missing records are skipped: a reader that needs every one
+/// checks the seqs it gets.
+pub fn scan_records(
+    storage: &dyn Storage,
+    from: u64,
+    to: u64,
+) -> Box<dyn Iterator<Item = Result<(u64, Vec<u8>)>> + '_> {
+    let start = match storage
+        .scan(Table::Log, &key(0), Some(&key(from.saturating_add(1))))
+        .next_back()
+    {
+        Some(Ok((key, _))) => key,
+        Some(Err(e)) => return Box::new(std::iter::once(Err(e))),
+        None => key(from).to_vec(),
+    };
+    Box::new(
+        storage
+            .scan(Table::Log, &start, Some(&key(to.saturating_add(1))))
+            .flat_map(move |entry| {
+                let records = entry.and_then(|(key, value)| {
+                    Ok(entry_records(&key, &value)?
+                        .into_iter()
+                        .filter(|(seq, _)| (from..=to).contains(seq))
+                        .map(|(seq, bytes)| Ok((seq, bytes.to_vec())))
+                        .collect::<Vec<_>>())
+                });
+                records.unwrap_or_else(|e| vec![Err(e)])
+            }),
+    )
+}
+
+/// The records of one log table entry, each with its seq, undecoded.
+pub fn entry_records<'v>(key: &[u8], value: &'v [u8]) -> Result<Vec<(u64, &'v [u8])>> {
+    if key.len() != 8 {
+        return Err(Error::Corrupt("a key of the log table is damaged".into()));
+    }
+    block::records(read_u64(key, "a log key")?, value)
 }
 
 /// [`read_envelope`]'s record alone.
-pub fn read_record(storage: &dyn crate::storage::Storage, seq: u64) -> Result<Record> {
+pub fn read_record(storage: &dyn Storage, seq: u64) -> Result<Record> {
     Ok(read_envelope(storage, seq)?.record)
 }
 

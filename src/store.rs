@@ -397,13 +397,9 @@ impl Store {
         while applied < head.seq {
             let until = head.seq.min(applied + REPLAY_CHUNK);
             let mut records = Vec::with_capacity((until - applied) as usize);
-            for entry in self.storage.scan(
-                Table::Log,
-                &log::key(applied + 1),
-                Some(&log::key(until + 1)),
-            ) {
-                let (key, bytes) = entry?;
-                records.push(log::decode(seq_of_key(&key)?, &bytes)?.record);
+            for entry in log::scan_records(self.storage.as_ref(), applied + 1, until) {
+                let (seq, bytes) = entry?;
+                records.push(log::decode(seq, &bytes)?.record);
             }
             let writes = self.build(&records)?;
             self.publish(writes, until)?;
@@ -495,10 +491,6 @@ impl Store {
     }
 }
 
-fn seq_of_key(key: &[u8]) -> Result<u64> {
-    log::read_u64(key, "a log key")
-}
-
 /// Removes every projection entry, in chunks.
 fn clear_projections(storage: &dyn Storage) -> Result<()> {
     for &table in Table::PROJECTIONS {
@@ -540,7 +532,7 @@ fn checked_records(
     storage: &dyn Storage,
     head: u64,
 ) -> impl Iterator<Item = Result<Envelope>> + '_ {
-    let mut scan = storage.scan(Table::Log, &log::key(1), Some(&log::key(head + 1)));
+    let mut scan = log::scan_records(storage, 1, head);
     let mut expected = 1u64;
     let mut prev_hash = [0u8; 32];
     let mut failed = false;
@@ -549,8 +541,7 @@ fn checked_records(
             return None;
         }
         let next = match scan.next() {
-            Some(entry) => entry.and_then(|(key, bytes)| {
-                let seq = seq_of_key(&key)?;
+            Some(entry) => entry.and_then(|(seq, bytes)| {
                 if seq != expected {
                     return Err(Error::Corrupt(format!(
                         "log record {expected} is missing (the next one found is {seq})"

@@ -35,3 +35,29 @@ pub fn store_on(storage: Arc<dyn Storage>) -> Result<Store> {
 pub fn hold_write_lock(dir: &Path) -> Result<impl Drop> {
     crate::storage::WriteLock::acquire(dir, crate::storage::LockWait::NEVER)
 }
+
+/// Where record `seq` lies in the log table: the key of the entry holding
+/// it (a block holds the records after its key, see `log/block.rs`) and
+/// the record's bytes within that entry's value. For tests that damage
+/// one record.
+pub fn log_record_location(
+    storage: &dyn Storage,
+    seq: u64,
+) -> Result<Option<(Vec<u8>, std::ops::Range<usize>)>> {
+    let Some((key, value)) = storage
+        .scan(Table::Log, &[0; 8], Some(&(seq + 1).to_be_bytes()))
+        .next_back()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let located = crate::log::entry_records(&key, &value)?
+        .into_iter()
+        .find(|(s, _)| *s == seq)
+        .map(|(_, bytes)| {
+            // The record is a slice of the value.
+            let start = bytes.as_ptr() as usize - value.as_ptr() as usize;
+            start..start + bytes.len()
+        });
+    Ok(located.map(|range| (key, range)))
+}

@@ -138,70 +138,73 @@ fn verify_against(store: &Store, projections: &dyn Storage) -> Result<Report> {
     let mut source_texts: HashMap<String, Option<String>> = HashMap::new();
     let mut quotes: Vec<(String, String, String)> = Vec::new();
     for entry in storage.scan(Table::Log, &log::key(1), Some(&log::key(head + 1))) {
-        let (key, bytes) = entry?;
-        let seq = match log::read_u64(&key, "a log key") {
-            Ok(seq) if key.len() == 8 => seq,
-            _ => {
+        let (key, value) = entry?;
+        // A block holds the records from its key on (log/block.rs).
+        let records = match log::entry_records(&key, &value) {
+            Ok(records) => records,
+            Err(e) => {
                 report.problems.push(format!(
-                    "the log key after record {} is damaged",
+                    "the log entry after record {}: {e}",
                     expected_seq - 1
                 ));
                 prev = None;
                 continue;
             }
         };
-        if seq != expected_seq {
-            report.problems.push(format!(
-                "log record {expected_seq} is missing (the next one is {seq})"
-            ));
-            prev = None;
-        }
-        expected_seq = seq + 1;
-        report.records += 1;
-        let envelope = match log::decode(seq, &bytes) {
-            Ok(e) => e,
-            Err(e) => {
-                report.problems.push(e.to_string());
-                prev = None;
-                continue;
-            }
-        };
-        if let Some(p) = prev {
-            if envelope.prev_hash != p {
+        for (seq, bytes) in records {
+            if seq != expected_seq {
                 report.problems.push(format!(
-                    "log record {seq}: its prev_hash does not match the hash of record {}",
-                    seq - 1
+                    "log record {expected_seq} is missing (the next one is {seq})"
                 ));
+                prev = None;
             }
-        }
-        prev = Some(envelope.hash);
-        match &envelope.record.event {
-            Event::Source(s) => {
-                source_texts.insert(s.id.clone(), s.text.clone());
+            expected_seq = seq + 1;
+            report.records += 1;
+            let envelope = match log::decode(seq, &bytes) {
+                Ok(e) => e,
+                Err(e) => {
+                    report.problems.push(e.to_string());
+                    prev = None;
+                    continue;
+                }
+            };
+            if let Some(p) = prev {
+                if envelope.prev_hash != p {
+                    report.problems.push(format!(
+                        "log record {seq}: its prev_hash does not match the hash of record {}",
+                        seq - 1
+                    ));
+                }
             }
-            Event::Assert(Claim {
-                id,
-                source,
-                quote: Some(quote),
-                ..
-            })
-            | Event::Deny(Denial {
-                id,
-                source,
-                quote: Some(quote),
-                ..
-            }) => {
-                quotes.push((
-                    id.clone().unwrap_or_default(),
-                    source.clone(),
-                    quote.clone(),
-                ));
+            prev = Some(envelope.hash);
+            match &envelope.record.event {
+                Event::Source(s) => {
+                    source_texts.insert(s.id.clone(), s.text.clone());
+                }
+                Event::Assert(Claim {
+                    id,
+                    source,
+                    quote: Some(quote),
+                    ..
+                })
+                | Event::Deny(Denial {
+                    id,
+                    source,
+                    quote: Some(quote),
+                    ..
+                }) => {
+                    quotes.push((
+                        id.clone().unwrap_or_default(),
+                        source.clone(),
+                        quote.clone(),
+                    ));
+                }
+                _ => {}
             }
-            _ => {}
-        }
-        chunk.push(envelope.record);
-        if chunk.len() == REBUILD_CHUNK {
-            rebuild(&rebuilt, &mut chunk)?;
+            chunk.push(envelope.record);
+            if chunk.len() == REBUILD_CHUNK {
+                rebuild(&rebuilt, &mut chunk)?;
+            }
         }
     }
     rebuild(&rebuilt, &mut chunk)?;

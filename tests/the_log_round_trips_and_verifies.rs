@@ -111,9 +111,11 @@ fn verify_passes_on_the_bundled_data_set_through_the_binary() {
 /// store, as a disk error or a hand edit would.
 fn flip_a_byte(db: &std::path::Path, seq: u64, at: usize) {
     let storage = annals::testing::open_storage(db).unwrap();
-    let key = seq.to_be_bytes();
+    let (key, record) = annals::testing::log_record_location(storage.as_ref(), seq)
+        .unwrap()
+        .unwrap();
     let mut bytes = storage.get(Table::Log, &key).unwrap().unwrap();
-    let at = at.min(bytes.len() - 1);
+    let at = record.start + at.min(record.len() - 1);
     bytes[at] ^= 0x01;
     storage
         .write(Table::Log, vec![(key.to_vec(), Some(bytes))])

@@ -196,7 +196,8 @@ impl IndexBuilder {
                 }
             } else if seq >= self.first_seq {
                 writes.earlier_targets.push(seq);
-            } else if let Some((key, value)) = flagged_claim(seq, |t, k| storage.get(t, k))? {
+            } else if let Some((key, value)) = flagged_claim(seq, &mut WriterReads::Store(storage))?
+            {
                 writes.put(Table::Claims, key, value);
             }
         }
@@ -357,32 +358,54 @@ impl IndexBuilder {
 /// part).
 pub fn flag_earlier(txn: &mut dyn Transaction, targets: &[u64]) -> Result<()> {
     for &seq in targets {
-        if let Some((key, value)) = flagged_claim(seq, |t, k| txn.get(t, k))? {
+        if let Some((key, value)) = flagged_claim(seq, &mut WriterReads::Batch(txn))? {
             txn.write(Table::Claims, vec![(key, Some(value))])?;
         }
     }
     Ok(())
 }
 
+/// What a writer reads the log and the index through: the store, or the
+/// transaction that holds its batch.
+enum WriterReads<'a> {
+    Store(&'a dyn Storage),
+    Batch(&'a mut dyn Transaction),
+}
+
+impl WriterReads<'_> {
+    fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self {
+            WriterReads::Store(storage) => storage.get(table, key),
+            WriterReads::Batch(txn) => txn.get(table, key),
+        }
+    }
+
+    fn record(&mut self, seq: u64) -> Result<crate::log::Record> {
+        let envelope = match self {
+            WriterReads::Store(storage) => crate::log::find_envelope(*storage, seq)?,
+            WriterReads::Batch(txn) => {
+                let entry = txn.floor(Table::Log, &crate::log::key(seq))?;
+                crate::log::envelope_in(entry, seq)?
+            }
+        };
+        envelope
+            .map(|e| e.record)
+            .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))
+    }
+}
+
 /// The slot index entry of the claim record `seq` made, with its key,
 /// flagged as targeted: `None` when the record is no claim, the claim is
-/// not indexed, or it is flagged already. `get` reads the log and the
-/// index as the writer sees them: the store, or the transaction that holds
-/// the batch.
-fn flagged_claim(
-    seq: u64,
-    mut get: impl FnMut(Table, &[u8]) -> Result<Option<Vec<u8>>>,
-) -> Result<Option<Entry>> {
-    let bytes = get(Table::Log, &crate::log::key(seq))?
-        .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))?;
-    let Event::Assert(c) = crate::log::decode(seq, &bytes)?.record.event else {
+/// not indexed, or it is flagged already.
+fn flagged_claim(seq: u64, reads: &mut WriterReads<'_>) -> Result<Option<Entry>> {
+    let Event::Assert(c) = reads.record(seq)?.event else {
         return Ok(None);
     };
-    let Some(series) = get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
+    let Some(series) = reads.get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
         return Ok(None);
     };
     let key = claim_key(SeriesEntry::decode(&series)?.number, &c.valid, seq);
-    let Some(mut value) = get(Table::Claims, &key)?.filter(|v| !v.is_empty()) else {
+    let Some(mut value) = reads.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     Ok(mark_targeted(&mut value).then_some((key, value)))

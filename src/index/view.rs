@@ -77,10 +77,9 @@ impl<'a> View<'a> {
         let Some(seq) = automatic_seq(id).filter(|s| *s <= self.position) else {
             return Ok(None);
         };
-        let Some(bytes) = self.storage.get(Table::Log, &crate::log::key(seq))? else {
+        let Some(record) = crate::log::find_envelope(self.storage, seq)?.map(|e| e.record) else {
             return Ok(None);
         };
-        let record = crate::log::decode(seq, &bytes)?.record;
         if record.event.event_id() != Some(id) {
             return Ok(None);
         }

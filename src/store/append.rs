@@ -434,15 +434,15 @@ fn beside<A, B: Send>(
     })
 }
 
-/// The log entries of `records`, chained after `prev_hash`, and the hash
-/// of the last.
+/// The log entries of `records` (blocks of consecutive records, see
+/// `log/block.rs`), chained after `prev_hash`, and the hash of the last.
 fn encode_records(prev_hash: log::Hash, records: &[Record]) -> (crate::storage::Batch, log::Hash) {
     let mut hash = prev_hash;
-    let mut writes = Vec::with_capacity(records.len());
+    let mut blocks = log::BlockWriter::new(records.len());
     for record in records {
         let (bytes, next) = log::encode(record, &hash);
         hash = next;
-        writes.push((log::key(record.seq).to_vec(), Some(bytes)));
+        blocks.push(record.seq, bytes);
     }
-    (writes, hash)
+    (blocks.finish(), hash)
 }
