@@ -160,7 +160,7 @@ fn verify_against(store: &Store, projections: &dyn Storage) -> Result<Report> {
             }
             expected_seq = seq + 1;
             report.records += 1;
-            let envelope = match log::decode(seq, &bytes) {
+            let envelope = match log::decode(seq, bytes) {
                 Ok(e) => e,
                 Err(e) => {
                     report.problems.push(e.to_string());
