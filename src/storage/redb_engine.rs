@@ -184,6 +184,57 @@ pub struct RedbStorage {
     dir: Option<PathBuf>,
     /// The engine's file, named in reports of damage; `None` in memory.
     file: Option<PathBuf>,
+    /// Tells cheaply whether anything committed since the last refresh;
+    /// `None` in memory, where only this process writes.
+    commits: Option<CommitWatch>,
+}
+
+/// The header of redb's file, where every commit lands: its first bytes
+/// hold the two commit slots and which of them is current, so a commit by
+/// any process changes them. Reading them is one `pread`, where a refresh
+/// that opens a read transaction takes file locks and reads pages (a
+/// quarter of a warm `get`, measured).
+struct CommitWatch {
+    file: std::fs::File,
+    /// The header as it was read just before the last refresh that looked
+    /// at the latest commit: the shared snapshot is at least that new.
+    seen: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+/// redb's header: magic, god byte and the two 128-byte commit slots
+/// (`DB_HEADER_SIZE` in redb 4's `page_store/header.rs`).
+const REDB_HEADER_BYTES: usize = 320;
+
+impl CommitWatch {
+    fn open(file: &Path) -> Option<CommitWatch> {
+        Some(CommitWatch {
+            file: std::fs::File::open(file).ok()?,
+            seen: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// The header now, or `None` when it cannot be read (then every
+    /// refresh looks at the latest commit, as without a watch).
+    #[cfg(unix)]
+    fn header(&self) -> Option<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let mut header = vec![0u8; REDB_HEADER_BYTES];
+        self.file.read_exact_at(&mut header, 0).ok()?;
+        Some(header)
+    }
+
+    #[cfg(not(unix))]
+    fn header(&self) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn unchanged(&self, header: &Option<Vec<u8>>) -> bool {
+        header.is_some() && *self.seen.lock().unwrap_or_else(|e| e.into_inner()) == *header
+    }
+
+    fn remember(&self, header: Option<Vec<u8>>) {
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = header;
+    }
 }
 
 impl RedbStorage {
@@ -227,7 +278,8 @@ impl RedbStorage {
                 durable: true,
                 seal: Some(SealFile(path.join(SEAL_FILE))),
                 dir: Some(path.to_path_buf()),
-                file: Some(path.join(DATA_FILE)),
+                commits: CommitWatch::open(&file),
+                file: Some(file.clone()),
             })
         })
     }
@@ -285,12 +337,14 @@ impl RedbStorage {
             txn.commit().map_err(redb_error)?;
         }
         let snapshot = std::sync::RwLock::new(Some(std::sync::Arc::new(take_snapshot(&db)?)));
+        let file = dir.as_ref().map(|d| d.join(DATA_FILE));
         Ok(RedbStorage {
             db,
             durable: true,
             snapshot,
             seal,
-            file: dir.as_ref().map(|d| d.join(DATA_FILE)),
+            commits: file.as_deref().and_then(CommitWatch::open),
+            file,
             dir,
         })
     }
@@ -334,12 +388,32 @@ impl RedbStorage {
     /// Takes a fresh snapshot if another process committed since the shared
     /// one was taken. Every commit of a store writes its meta table (the
     /// head, the applied position), so comparing that small table is
-    /// enough, and cheaper than opening every table anew. An idle store
-    /// has no snapshot to compare: its next read takes a fresh one.
+    /// enough, and cheaper than opening every table anew; and when redb's
+    /// header has not changed since the last such comparison, nothing has
+    /// committed since and there is nothing to compare. An idle store has
+    /// no snapshot to compare: its next read takes a fresh one.
     fn refresh_unguarded(&self) -> Result<()> {
         let Some(current) = self.shared_snapshot() else {
             return Ok(());
         };
+        // Read before the latest commit is looked at, so that the header
+        // remembered is never newer than the snapshot kept.
+        let header = self.commits.as_ref().and_then(CommitWatch::header);
+        if let Some(watch) = &self.commits {
+            if watch.unchanged(&header) {
+                return Ok(());
+            }
+        }
+        self.compare_meta(current)?;
+        if let Some(watch) = &self.commits {
+            watch.remember(header);
+        }
+        Ok(())
+    }
+
+    /// Takes a fresh snapshot if the latest commit's meta table differs
+    /// from `current`'s.
+    fn compare_meta(&self, current: std::sync::Arc<Snapshot>) -> Result<()> {
         let latest = self.db.begin_read()?;
         let latest = latest
             .open_table(definition(Table::Meta))
