@@ -99,24 +99,26 @@ pub fn chain_hash(prev_hash: &Hash, body: &[u8]) -> Hash {
 pub fn encode(record: &Record, prev_hash: &Hash) -> (Vec<u8>, Hash) {
     let body = encode_value(record);
     let hash = chain_hash(prev_hash, &body);
+    (envelope_bytes(prev_hash, &hash, &body), hash)
+}
+
+/// A record alone as the table stores it: version, hashes, body.
+fn envelope_bytes(prev_hash: &Hash, hash: &Hash, body: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(HEADER + body.len());
     bytes.push(FORMAT_VERSION);
     bytes.extend_from_slice(prev_hash);
-    bytes.extend_from_slice(&hash);
-    bytes.extend_from_slice(&body);
-    (bytes, hash)
+    bytes.extend_from_slice(hash);
+    bytes.extend_from_slice(body);
+    bytes
 }
 
-/// Decodes the record stored under `seq`, checking its version, its own hash
-/// and that it is the record it claims to be. Never trusts damaged bytes.
+/// Decodes the record stored alone under `seq`, checking its version, its
+/// own hash and that it is the record it claims to be. Never trusts
+/// damaged bytes.
 pub fn decode(seq: u64, bytes: &[u8]) -> Result<Envelope> {
     let corrupt = |why: &str| Error::Corrupt(format!("log record {seq}: {why}"));
     if bytes.len() < HEADER {
         return Err(corrupt("shorter than its header"));
-    }
-    let version = bytes[0];
-    if version != 1 && version != FORMAT_VERSION {
-        return Err(corrupt(&format!("unknown format version {version}")));
     }
     let mut prev_hash = [0u8; 32];
     prev_hash.copy_from_slice(&bytes[1..33]);
@@ -128,19 +130,26 @@ pub fn decode(seq: u64, bytes: &[u8]) -> Result<Envelope> {
             "its hash does not match its contents (the record was modified)",
         ));
     }
-    let record: Record = if version == 1 {
-        decode_value::<legacy::RecordV1>(body, &format!("log record {seq}"))?.into()
-    } else {
-        decode_value(body, &format!("log record {seq}"))?
+    Ok(Envelope {
+        record: decode_body(seq, bytes[0], body)?,
+        prev_hash,
+        hash,
+    })
+}
+
+/// The record of format `version` whose body is `body`, which must be
+/// record `seq` (its hash checked by the caller).
+fn decode_body(seq: u64, version: u8, body: &[u8]) -> Result<Record> {
+    let corrupt = |why: &str| Error::Corrupt(format!("log record {seq}: {why}"));
+    let record: Record = match version {
+        1 => decode_value::<legacy::RecordV1>(body, &format!("log record {seq}"))?.into(),
+        FORMAT_VERSION => decode_value(body, &format!("log record {seq}"))?,
+        other => return Err(corrupt(&format!("unknown format version {other}"))),
     };
     if record.seq != seq {
         return Err(corrupt(&format!("it says it is record {}", record.seq)));
     }
-    Ok(Envelope {
-        record,
-        prev_hash,
-        hash,
-    })
+    Ok(record)
 }
 
 /// The record stored at `seq`, read from the log table and checked as
@@ -166,22 +175,17 @@ pub fn envelope_in(entry: Option<Entry>, seq: u64) -> Result<Option<Envelope>> {
     let Some((key, value)) = entry else {
         return Ok(None);
     };
-    let first = read_u64(&key, "a log key")?;
-    match block::find(first, &value, seq)? {
-        Some(bytes) => Ok(Some(decode(seq, bytes)?)),
-        None => Ok(None),
-    }
+    block::envelope(read_u64(&key, "a log key")?, &value, seq)
 }
 
-/// The records with seq in `from..=to`, in order, each with its seq and
-/// bytes (not yet decoded). A block that begins before `from` is read from
-/// its key. Missing records are skipped: a reader that needs every one
-/// checks the seqs it gets.
+/// The records with seq in `from..=to`, in order, each checked. A block
+/// that begins before `from` is read from its key. Missing records are
+/// skipped: a reader that needs every one checks the seqs it gets.
 pub fn scan_records(
     storage: &dyn Storage,
     from: u64,
     to: u64,
-) -> Box<dyn Iterator<Item = Result<(u64, Vec<u8>)>> + '_> {
+) -> Box<dyn Iterator<Item = Result<Envelope>> + '_> {
     let start = match storage
         .scan(Table::Log, &key(0), Some(&key(from.saturating_add(1))))
         .next_back()
@@ -195,10 +199,10 @@ pub fn scan_records(
             .scan(Table::Log, &start, Some(&key(to.saturating_add(1))))
             .flat_map(move |entry| {
                 let records = entry.and_then(|(key, value)| {
-                    Ok(entry_records(&key, &value)?
+                    Ok(entry_envelopes(&key, &value)?
                         .into_iter()
-                        .filter(|(seq, _)| (from..=to).contains(seq))
-                        .map(|(seq, bytes)| Ok((seq, bytes.to_vec())))
+                        .filter(|e| (from..=to).contains(&e.record.seq))
+                        .map(Ok)
                         .collect::<Vec<_>>())
                 });
                 records.unwrap_or_else(|e| vec![Err(e)])
@@ -206,12 +210,12 @@ pub fn scan_records(
     )
 }
 
-/// The records of one log table entry, each with its seq, undecoded.
-pub fn entry_records<'v>(key: &[u8], value: &'v [u8]) -> Result<Vec<(u64, &'v [u8])>> {
+/// The records of one log table entry, in order, each checked.
+pub fn entry_envelopes(key: &[u8], value: &[u8]) -> Result<Vec<Envelope>> {
     if key.len() != 8 {
         return Err(Error::Corrupt("a key of the log table is damaged".into()));
     }
-    block::records(read_u64(key, "a log key")?, value)
+    block::envelopes(read_u64(key, "a log key")?, value)
 }
 
 /// [`read_envelope`]'s record alone.

@@ -397,9 +397,8 @@ impl Store {
         while applied < head.seq {
             let until = head.seq.min(applied + REPLAY_CHUNK);
             let mut records = Vec::with_capacity((until - applied) as usize);
-            for entry in log::scan_records(self.storage.as_ref(), applied + 1, until) {
-                let (seq, bytes) = entry?;
-                records.push(log::decode(seq, &bytes)?.record);
+            for envelope in log::scan_records(self.storage.as_ref(), applied + 1, until) {
+                records.push(envelope?.record);
             }
             let writes = self.build(&records)?;
             self.publish(writes, until)?;
@@ -541,13 +540,13 @@ fn checked_records(
             return None;
         }
         let next = match scan.next() {
-            Some(entry) => entry.and_then(|(seq, bytes)| {
+            Some(entry) => entry.and_then(|envelope| {
+                let seq = envelope.record.seq;
                 if seq != expected {
                     return Err(Error::Corrupt(format!(
                         "log record {expected} is missing (the next one found is {seq})"
                     )));
                 }
-                let envelope = log::decode(seq, &bytes)?;
                 if envelope.prev_hash != prev_hash {
                     return Err(Error::Corrupt(format!(
                         "log record {seq} does not follow record {}: its prev_hash differs",

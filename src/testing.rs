@@ -36,28 +36,22 @@ pub fn hold_write_lock(dir: &Path) -> Result<impl Drop> {
     crate::storage::WriteLock::acquire(dir, crate::storage::LockWait::NEVER)
 }
 
-/// Where record `seq` lies in the log table: the key of the entry holding
-/// it (a block holds the records after its key, see `log/block.rs`) and
-/// the record's bytes within that entry's value. For tests that damage
-/// one record.
-pub fn log_record_location(
-    storage: &dyn Storage,
-    seq: u64,
-) -> Result<Option<(Vec<u8>, std::ops::Range<usize>)>> {
-    let Some((key, value)) = storage
+/// The log table entry that holds record `seq` (a block holds the
+/// records after its key, see `log/block.rs`): for tests that damage it.
+pub fn log_entry_holding(storage: &dyn Storage, seq: u64) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    storage
         .scan(Table::Log, &[0; 8], Some(&(seq + 1).to_be_bytes()))
         .next_back()
-        .transpose()?
-    else {
-        return Ok(None);
-    };
-    let located = crate::log::entry_records(&key, &value)?
-        .into_iter()
-        .find(|(s, _)| *s == seq)
-        .map(|(_, bytes)| {
-            // The record is a slice of the value.
-            let start = bytes.as_ptr() as usize - value.as_ptr() as usize;
-            start..start + bytes.len()
-        });
-    Ok(located.map(|range| (key, range)))
+        .transpose()
+}
+
+/// Record `seq` as annals stored every record before blocks: alone, with
+/// both its hashes (its body encoded again, which for a record of today's
+/// format gives the bytes it was hashed from). For tests of stores written
+/// before blocks.
+pub fn log_record_alone(storage: &dyn Storage, seq: u64) -> Result<Vec<u8>> {
+    let envelope = crate::log::read_envelope(storage, seq)?;
+    let (bytes, hash) = crate::log::encode(&envelope.record, &envelope.prev_hash);
+    assert_eq!(hash, envelope.hash, "record {seq} is of today's format");
+    Ok(bytes)
 }

@@ -95,23 +95,19 @@ fn a_store_with_projections_of_an_older_layout_rebuilds_them_and_answers_the_sam
 /// Rewrites the log of the store in `db` a record per entry, as annals
 /// wrote every log before blocks (`log/block.rs`), keeping each record's
 /// bytes. Returns how many entries the log had before.
-fn unblock_the_log(db: &std::path::Path) -> usize {
-    use annals::testing::{log_record_location, open_storage, Table};
+fn unblock_the_log(db: &std::path::Path, records: u64) -> usize {
+    use annals::testing::{log_record_alone, open_storage, Table};
     let storage = open_storage(db).unwrap();
     let entries: Vec<(Vec<u8>, Vec<u8>)> = storage
         .scan(Table::Log, b"", None)
         .map(Result::unwrap)
         .collect();
-    let last = u64::from_be_bytes(entries.last().unwrap().0[..8].try_into().unwrap());
-    let last = last + 64;
-    let mut rewritten = Vec::new();
-    for seq in 1..=last {
-        let Some((key, range)) = log_record_location(storage.as_ref(), seq).unwrap() else {
-            continue;
-        };
-        let value = &entries.iter().find(|(k, _)| *k == key).unwrap().1;
-        rewritten.push((seq.to_be_bytes().to_vec(), Some(value[range].to_vec())));
-    }
+    let rewritten: Vec<_> = (1..=records)
+        .map(|seq| {
+            let alone = log_record_alone(storage.as_ref(), seq).unwrap();
+            (seq.to_be_bytes().to_vec(), Some(alone))
+        })
+        .collect();
     let removed = entries.iter().map(|(key, _)| (key.clone(), None)).collect();
     storage.write(Table::Log, removed).unwrap();
     storage.write(Table::Log, rewritten).unwrap();
@@ -130,8 +126,8 @@ fn a_log_written_a_record_per_entry_before_blocks_reads_verifies_and_grows() {
     let export_before = scratch.export();
     let history_before = scratch.run(&["query", "history china.export_quota"]);
     assert_eq!(history_before.code, 0, "{}", history_before.stderr);
-    let blocks = unblock_the_log(&scratch.db());
     let records = export_before.lines().count();
+    let blocks = unblock_the_log(&scratch.db(), records as u64);
     assert!(
         blocks < records,
         "the import wrote blocks: {blocks} entries for {records} records"

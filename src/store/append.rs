@@ -437,12 +437,9 @@ fn beside<A, B: Send>(
 /// The log entries of `records` (blocks of consecutive records, see
 /// `log/block.rs`), chained after `prev_hash`, and the hash of the last.
 fn encode_records(prev_hash: log::Hash, records: &[Record]) -> (crate::storage::Batch, log::Hash) {
-    let mut hash = prev_hash;
-    let mut blocks = log::BlockWriter::new(records.len());
+    let mut blocks = log::BlockWriter::new(prev_hash);
     for record in records {
-        let (bytes, next) = log::encode(record, &hash);
-        hash = next;
-        blocks.push(record.seq, bytes);
+        blocks.push(record);
     }
-    (blocks.finish(), hash)
+    blocks.finish()
 }
