@@ -380,17 +380,19 @@ impl WriterReads<'_> {
         }
     }
 
+    /// Record `seq`: from the store, checked; from the transaction, a
+    /// record of the batch it holds (see [`crate::log::batch_record_in`]).
     fn record(&mut self, seq: u64) -> Result<crate::log::Record> {
-        let envelope = match self {
-            WriterReads::Store(storage) => crate::log::find_envelope(*storage, seq)?,
+        let record = match self {
+            WriterReads::Store(storage) => {
+                crate::log::find_envelope(*storage, seq)?.map(|e| e.record)
+            }
             WriterReads::Batch(txn) => {
                 let entry = txn.floor(Table::Log, &crate::log::key(seq))?;
-                crate::log::envelope_in(entry, seq)?
+                crate::log::batch_record_in(entry, seq)?
             }
         };
-        envelope
-            .map(|e| e.record)
-            .ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))
+        record.ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))
     }
 }
 
