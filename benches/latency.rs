@@ -97,7 +97,7 @@ fn main() {
     let jsonl = std::fs::metadata(support::jsonl(n))
         .map(|m| m.len())
         .unwrap_or(0);
-    let disk = support::size_of(&dir);
+    let (disk, length) = support::size_of(&dir);
 
     println!(
         "annals at {n} events ({})",
@@ -150,8 +150,9 @@ fn main() {
         }
     );
     println!(
-        "  disk              {:.0} MiB for {:.0} MiB of JSON Lines: {:.2}x",
+        "  disk              {:.0} MiB allocated (files {:.0} MiB long) for {:.0} MiB of JSON Lines: {:.2}x",
         disk as f64 / 1048576.0,
+        length as f64 / 1048576.0,
         jsonl as f64 / 1048576.0,
         disk as f64 / jsonl as f64
     );

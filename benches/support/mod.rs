@@ -131,15 +131,21 @@ pub fn memory_mib() -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// Bytes in a directory, recursively.
-pub fn size_of(path: &PathBuf) -> u64 {
+/// The bytes the files under `path` take on the disk (blocks allocated),
+/// and their lengths, recursively. The two differ for a file with holes:
+/// redb leaves pages it freed, or never wrote, unallocated inside its file.
+pub fn size_of(path: &PathBuf) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
     let Ok(meta) = std::fs::metadata(path) else {
-        return 0;
+        return (0, 0);
     };
     if meta.is_file() {
-        return meta.len();
+        return (meta.blocks() * 512, meta.len());
     }
-    std::fs::read_dir(path).map_or(0, |entries| {
-        entries.flatten().map(|e| size_of(&e.path())).sum()
+    std::fs::read_dir(path).map_or((0, 0), |entries| {
+        entries
+            .flatten()
+            .map(|e| size_of(&e.path()))
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
     })
 }

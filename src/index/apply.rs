@@ -357,12 +357,15 @@ impl IndexBuilder {
 /// needs no [`IndexBuilder`], and can run beside the one building the next
 /// part).
 pub fn flag_earlier(txn: &mut dyn Transaction, targets: &[u64]) -> Result<()> {
+    // Written together: a claim targeted twice is flagged twice alike.
+    let mut flagged = Vec::new();
     for &seq in targets {
         if let Some((key, value)) = flagged_claim(seq, &mut WriterReads::Batch(txn))? {
-            txn.write(Table::Claims, vec![(key, Some(value))])?;
+            flagged.push((key, Some(value)));
         }
     }
-    Ok(())
+    flagged.sort_by(|a, b| a.0.cmp(&b.0));
+    txn.write(Table::Claims, flagged)
 }
 
 /// What a writer reads the log and the index through: the store, or the
