@@ -12,6 +12,10 @@
 //! them: moving, re-dating or editing a record all break the chain. Every
 //! read of a record checks its own hash ([`decode`]); `verify` also checks that
 //! each `prev_hash` equals the hash before it.
+//!
+//! That is a record *alone*. A batch's records are stored in blocks
+//! (`log/block.rs`), which keep the same chain with only its two ends
+//! written down; every reader here takes either kind of entry.
 
 use crate::error::{Error, Result};
 use crate::event::Event;

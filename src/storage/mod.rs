@@ -32,7 +32,8 @@ use std::sync::RwLock;
 /// projections, rebuilt from the log whenever they are behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
-    /// `seq` (u64 big-endian) → record envelope.
+    /// `seq` (u64 big-endian) of a record alone, or of the first record of
+    /// a block of records (`log/block.rs`) → the envelope or the block.
     Log,
     /// Small named values: the log head, how far projections are applied.
     Meta,
