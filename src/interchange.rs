@@ -399,7 +399,10 @@ impl Fields<'_> {
     fn value(&self, field: &'static str) -> Result<Value, FieldError> {
         match self.0.get(field) {
             Written::Null => Err((Some(field), "missing (this field is required)".to_string())),
-            Written::Str(s) => s.parse::<Value>().map_err(|m| (Some(field), m)),
+            Written::Str(s) => match Value::parse_common(s) {
+                Some(value) => Ok(value),
+                None => s.parse::<Value>().map_err(|m| (Some(field), m)),
+            },
             Written::Unsigned(n) => Ok(Value::number(*n as f64)),
             Written::Other(Json::Number(n)) => n
                 .as_f64()

@@ -64,6 +64,62 @@ impl Value {
         })
     }
 
+    /// The common forms of an import's values, a plain number with or
+    /// without a unit (`487.26 USD/kg`, `152000 t`, `97`), read without
+    /// the grammar: `None` for anything else, valid or not, which the
+    /// grammar then reads (and words the error of). As with periods
+    /// (`Period::parse_common`), the grammar's generality was a large part
+    /// of reading an import line.
+    pub(crate) fn parse_common(text: &str) -> Option<Value> {
+        let bytes = text.as_bytes();
+        let mut end = usize::from(bytes.first() == Some(&b'-'));
+        let digits = |from: usize| {
+            from + bytes[from..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+        };
+        let whole = digits(end);
+        if whole == end {
+            return None;
+        }
+        end = whole;
+        if bytes.get(end) == Some(&b'.') {
+            let fraction = digits(end + 1);
+            if fraction == end + 1 {
+                return None;
+            }
+            end = fraction;
+        }
+        let number: f64 = text[..end].parse().ok()?;
+        // What the grammar refuses or reads otherwise is left to it: a
+        // number that is not finite or underflows, an exponent, a range, a
+        // unit without a space before it.
+        if !number.is_finite() || (number == 0.0 && has_nonzero_digit(&text[..end])) {
+            return None;
+        }
+        let rest = &text[end..];
+        let unit = if rest.is_empty() {
+            None
+        } else {
+            let word = rest.trim_start_matches([' ', '\t']);
+            if word.len() == rest.len()
+                || word.is_empty()
+                || word.contains(char::is_whitespace)
+                || word.starts_with(['\'', '"', '-'])
+                || word.starts_with(|c: char| c.is_ascii_digit())
+                || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
+            {
+                return None;
+            }
+            Some(word.to_string())
+        };
+        Some(Value::Quantity(Quantity {
+            amount: Amount::Exact(number),
+            unit,
+        }))
+    }
+
     /// Parses a whole value literal.
     pub fn parse(text: &str) -> Result<Value, SyntaxError> {
         crate::syntax::parse_all(text.trim(), value, "the value")
@@ -282,6 +338,56 @@ mod tests {
         let (rest, v) = value("24280 for 2010").unwrap();
         assert_eq!(v, Value::number(24280.0));
         assert_eq!(rest, " for 2010");
+    }
+
+    /// Every form `parse_common` reads, it reads as the grammar does; what
+    /// it leaves is either not a plain number with an optional unit, or
+    /// something the grammar refuses.
+    #[test]
+    fn the_common_forms_read_without_the_grammar_as_the_grammar_reads_them() {
+        let numbers = [
+            "0", "7", "-7", "24280", "487.26", "0.10", "-0", "-0.5", "1.", ".5", "1e9", "1.4e9",
+            "00012", "3.000", "1..2", "-30..0", "~40", "<=30", "0.000",
+            "99999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999",
+        ];
+        let tails = [
+            "", " t", " USD/kg", " %", "  t", "\tt", " t ", " t x", "t", " 't'", " -t", " 5t",
+            " for", " FOR", " Known", " fortune", " x", " é", ".5 t", "e3 t", " ", "..5 t",
+        ];
+        let mut common = 0;
+        for number in numbers {
+            for tail in tails {
+                let text = format!("{number}{tail}");
+                let grammar = Value::parse(&text).ok();
+                match Value::parse_common(&text) {
+                    Some(value) => {
+                        common += 1;
+                        assert_eq!(Some(value), grammar, "{text}");
+                    }
+                    // Left to the grammar: what it refuses, bounds and
+                    // ranges, exponents, and text with spaces around it
+                    // (which the grammar trims).
+                    None => assert!(
+                        !matches!(
+                            grammar,
+                            Some(Value::Quantity(Quantity {
+                                amount: Amount::Exact(_),
+                                ..
+                            }))
+                        ) || text
+                            .split([' ', '\t'])
+                            .next()
+                            .is_some_and(|n| n.contains(['e', 'E']))
+                            || text != text.trim(),
+                        "{text} was left to the grammar"
+                    ),
+                }
+            }
+        }
+        assert!(
+            common > 60,
+            "only {common} forms were read without the grammar"
+        );
     }
 
     #[test]
