@@ -179,7 +179,15 @@ pub fn envelope_in(entry: Option<Entry>, seq: u64) -> Result<Option<Envelope>> {
     let Some((key, value)) = entry else {
         return Ok(None);
     };
-    block::envelope(read_u64(&key, "a log key")?, &value, seq)
+    block::envelope(first_seq_of(&key)?, &value, seq)
+}
+
+/// The seq a log table key names: of a record alone, or of a block's first.
+fn first_seq_of(key: &[u8]) -> Result<u64> {
+    if key.len() != 8 {
+        return Err(Error::Corrupt("a key of the log table is damaged".into()));
+    }
+    read_u64(key, "a log key")
 }
 
 /// Record `seq` of the batch being written, out of the entry at or below
@@ -189,7 +197,7 @@ pub fn batch_record_in(entry: Option<Entry>, seq: u64) -> Result<Option<Record>>
     let Some((key, value)) = entry else {
         return Ok(None);
     };
-    block::batch_record(read_u64(&key, "a log key")?, &value, seq)
+    block::batch_record(first_seq_of(&key)?, &value, seq)
 }
 
 /// The records with seq in `from..=to`, in order, each checked. A block
@@ -226,10 +234,7 @@ pub fn scan_records(
 
 /// The records of one log table entry, in order, each checked.
 pub fn entry_envelopes(key: &[u8], value: &[u8]) -> Result<Vec<Envelope>> {
-    if key.len() != 8 {
-        return Err(Error::Corrupt("a key of the log table is damaged".into()));
-    }
-    block::envelopes(read_u64(key, "a log key")?, value)
+    block::envelopes(first_seq_of(key)?, value)
 }
 
 /// [`read_envelope`]'s record alone.

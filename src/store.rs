@@ -398,7 +398,23 @@ impl Store {
             let until = head.seq.min(applied + REPLAY_CHUNK);
             let mut records = Vec::with_capacity((until - applied) as usize);
             for envelope in log::scan_records(self.storage.as_ref(), applied + 1, until) {
-                records.push(envelope?.record);
+                let record = envelope?.record;
+                // Every record of the chunk, in order: a missing entry
+                // (one record, or a whole block) must not be applied past.
+                let expected = applied + 1 + records.len() as u64;
+                if record.seq != expected {
+                    return Err(Error::Corrupt(format!(
+                        "log record {expected} is missing (the next one found is {})",
+                        record.seq
+                    )));
+                }
+                records.push(record);
+            }
+            if records.len() as u64 != until - applied {
+                return Err(Error::Corrupt(format!(
+                    "log record {} is missing",
+                    applied + 1 + records.len() as u64
+                )));
             }
             let writes = self.build(&records)?;
             self.publish(writes, until)?;

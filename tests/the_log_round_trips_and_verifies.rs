@@ -157,7 +157,10 @@ fn verify_detects_a_modified_record_and_reads_refuse_it() {
     );
     assert_eq!(scratch.run(&["import", more.to_str().unwrap()]).code, 0);
     // Record 6 is the claim q-late; flip a byte near the end of the entry
-    // that holds it (its own body, or its block's compressed records).
+    // that holds it (its own body, or its block's compressed records: LZ4
+    // ends a block with literals, so the byte is a record's byte, and the
+    // damage shows as a modified record, not as a block that cannot be
+    // decompressed).
     flip_a_byte(&scratch.db(), 6, 3);
     let verify = scratch.run(&["verify"]);
     assert_eq!(verify.code, 1, "{}{}", verify.stdout, verify.stderr);

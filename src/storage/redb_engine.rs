@@ -206,6 +206,8 @@ struct CommitWatch {
 const REDB_HEADER_BYTES: usize = 320;
 
 impl CommitWatch {
+    /// `None` where the header cannot be read with one `pread`.
+    #[cfg(unix)]
     fn open(file: &Path) -> Option<CommitWatch> {
         Some(CommitWatch {
             file: std::fs::File::open(file).ok()?,
@@ -221,6 +223,11 @@ impl CommitWatch {
         let mut header = vec![0u8; REDB_HEADER_BYTES];
         self.file.read_exact_at(&mut header, 0).ok()?;
         Some(header)
+    }
+
+    #[cfg(not(unix))]
+    fn open(_file: &Path) -> Option<CommitWatch> {
+        None
     }
 
     #[cfg(not(unix))]
