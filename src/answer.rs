@@ -177,6 +177,10 @@ pub(crate) struct Reader<'a> {
     filter: EventFilter,
     /// `as possibly known`.
     pub possibly: bool,
+    /// The record read last: a `history` step reads a claim's record twice
+    /// (as the event and as the claim), and reading one record unpacks and
+    /// rehashes its whole log block.
+    last_record: std::sync::Mutex<Option<Record>>,
 }
 
 impl<'a> Reader<'a> {
@@ -186,11 +190,18 @@ impl<'a> Reader<'a> {
             published: HashMap::new(),
             filter: EventFilter::default(),
             possibly: false,
+            last_record: std::sync::Mutex::new(None),
         }
     }
 
     pub fn record(&self, seq: u64) -> Result<Record> {
-        log::read_record(self.view.storage, seq)
+        let mut last = self.last_record.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(record) = last.as_ref().filter(|r| r.seq == seq) {
+            return Ok(record.clone());
+        }
+        let record = log::read_record(self.view.storage, seq)?;
+        *last = Some(record.clone());
+        Ok(record)
     }
 
     /// A claim's or denial's known period: its own, else its source's
