@@ -190,16 +190,6 @@ fn first_seq_of(key: &[u8]) -> Result<u64> {
     read_u64(key, "a log key")
 }
 
-/// Record `seq` of the batch being written, out of the entry at or below
-/// its key in the transaction that holds the batch (see
-/// [`block::batch_record`]).
-pub fn batch_record_in(entry: Option<Entry>, seq: u64) -> Result<Option<Record>> {
-    let Some((key, value)) = entry else {
-        return Ok(None);
-    };
-    block::batch_record(first_seq_of(&key)?, &value, seq)
-}
-
 /// The records with seq in `from..=to`, in order, each checked. A block
 /// that begins before `from` is read from its key. Missing records are
 /// skipped: a reader that needs every one checks the seqs it gets.

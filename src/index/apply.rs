@@ -12,7 +12,8 @@
 //! had before the batch plus what the builder remembers of the batch's
 //! earlier parts (series, kinds, ids), which stays small however long the
 //! batch is. A claim of an earlier part that a later part denies is flagged
-//! through the transaction that holds it ([`flag_earlier`]).
+//! as the batch's claims are written, after its last part
+//! ([`super::ClaimRuns`]).
 //!
 //! The writes are kept in push order and sorted once at the end rather than
 //! kept in an ordered map: a batch of a million claims spent more time
@@ -61,8 +62,8 @@ pub struct IndexWrites {
     /// What these records deny or retract, as `add` resolved it.
     targeted: Vec<IdEntry>,
     /// Claims of earlier parts of the batch that these records deny or
-    /// retract: their entries are not in the store yet, so the transaction
-    /// holding them flags them ([`flag_earlier`]).
+    /// retract: their entries are not in the store yet, and are flagged as
+    /// the batch's entries are written ([`super::ClaimRuns`]).
     earlier_targets: Vec<u64>,
     /// For writes of a whole batch: what they change in the readers' cache.
     cache: CacheUpdates,
@@ -122,6 +123,13 @@ impl IndexWrites {
     pub fn earlier_targets(&self) -> &[u64] {
         &self.earlier_targets
     }
+
+    /// Takes the `claims` entries out, sorted, to be written with the rest
+    /// of the batch's ([`super::ClaimRuns`]).
+    pub fn take_claims(&mut self) -> Vec<Entry> {
+        self.claim_seqs.clear();
+        self.tables.remove(&Table::Claims).unwrap_or_default()
+    }
 }
 
 impl IndexBuilder {
@@ -169,7 +177,7 @@ impl IndexBuilder {
     /// Sets the flag of every claim these records deny or retract: in
     /// place for a claim of these records, by reading and putting again
     /// one already stored, and for one of an earlier part of the batch by
-    /// leaving it to [`flag_earlier`].
+    /// naming it in [`IndexWrites::earlier_targets`].
     fn flag_targeted(
         &self,
         writes: &mut IndexWrites,
@@ -196,8 +204,7 @@ impl IndexBuilder {
                 }
             } else if seq >= self.first_seq {
                 writes.earlier_targets.push(seq);
-            } else if let Some((key, value)) = flagged_claim(seq, &mut WriterReads::Store(storage))?
-            {
+            } else if let Some((key, value)) = flagged_claim(seq, storage)? {
                 writes.put(Table::Claims, key, value);
             }
         }
@@ -351,66 +358,20 @@ impl IndexBuilder {
     }
 }
 
-/// Flags the claims of earlier parts of a batch that a later part targets
-/// ([`IndexWrites::earlier_targets`]), reading them, their series and their
-/// records through the transaction that holds the batch (which is why this
-/// needs no [`IndexBuilder`], and can run beside the one building the next
-/// part).
-pub fn flag_earlier(txn: &mut dyn Transaction, targets: &[u64]) -> Result<()> {
-    // Written together: a claim targeted twice is flagged twice alike.
-    let mut flagged = Vec::new();
-    for &seq in targets {
-        if let Some((key, value)) = flagged_claim(seq, &mut WriterReads::Batch(txn))? {
-            flagged.push((key, Some(value)));
-        }
-    }
-    flagged.sort_by(|a, b| a.0.cmp(&b.0));
-    txn.write(Table::Claims, flagged)
-}
-
-/// What a writer reads the log and the index through: the store, or the
-/// transaction that holds its batch.
-enum WriterReads<'a> {
-    Store(&'a dyn Storage),
-    Batch(&'a mut dyn Transaction),
-}
-
-impl WriterReads<'_> {
-    fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        match self {
-            WriterReads::Store(storage) => storage.get(table, key),
-            WriterReads::Batch(txn) => txn.get(table, key),
-        }
-    }
-
-    /// Record `seq`: from the store, checked; from the transaction, a
-    /// record of the batch it holds (see [`crate::log::batch_record_in`]).
-    fn record(&mut self, seq: u64) -> Result<crate::log::Record> {
-        let record = match self {
-            WriterReads::Store(storage) => {
-                crate::log::find_envelope(*storage, seq)?.map(|e| e.record)
-            }
-            WriterReads::Batch(txn) => {
-                let entry = txn.floor(Table::Log, &crate::log::key(seq))?;
-                crate::log::batch_record_in(entry, seq)?
-            }
-        };
-        record.ok_or_else(|| crate::Error::Corrupt(format!("log record {seq} is missing")))
-    }
-}
-
 /// The slot index entry of the claim record `seq` made, with its key,
 /// flagged as targeted: `None` when the record is no claim, the claim is
-/// not indexed, or it is flagged already.
-fn flagged_claim(seq: u64, reads: &mut WriterReads<'_>) -> Result<Option<Entry>> {
-    let Event::Assert(c) = reads.record(seq)?.event else {
+/// not indexed, or it is flagged already. `storage` is the store as the
+/// batch found it: `seq` is of an earlier batch.
+fn flagged_claim(seq: u64, storage: &dyn Storage) -> Result<Option<Entry>> {
+    let record = crate::log::read_envelope(storage, seq)?.record;
+    let Event::Assert(c) = record.event else {
         return Ok(None);
     };
-    let Some(series) = reads.get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
+    let Some(series) = storage.get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
         return Ok(None);
     };
     let key = claim_key(SeriesEntry::decode(&series)?.number, &c.valid, seq);
-    let Some(mut value) = reads.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) else {
+    let Some(mut value) = storage.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     Ok(mark_targeted(&mut value).then_some((key, value)))

@@ -19,12 +19,14 @@
 mod apply;
 mod cache;
 mod keys;
+mod spill;
 mod view;
 
 #[cfg(test)]
 mod tests;
 
-pub use apply::{flag_earlier, IndexBuilder, IndexWrites};
+pub use apply::{IndexBuilder, IndexWrites};
 pub use cache::ReadCache;
 pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
+pub use spill::ClaimRuns;
 pub use view::{AttributeMatch, IndexedClaim, View};

@@ -162,12 +162,6 @@ struct Packed {
 /// A block's records unpacked and rehashed: the packed bytes and where
 /// each record lies in them. Fails if the block is damaged anywhere.
 fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
-    unpack_checking(first, value, true)
-}
-
-/// [`unpack`], rehashing the records only if `rehash` (otherwise the
-/// hashes it gives are not the records' and must not be used).
-fn unpack_checking(first: u64, value: &[u8], rehash: bool) -> Result<(Vec<u8>, Vec<Packed>)> {
     let damaged = |why: &str| Error::Corrupt(format!("the log block at record {first} {why}"));
     // A damaged key near the end of the seqs must not overflow below.
     if first.checked_add(BLOCK_RECORDS as u64).is_none() {
@@ -207,9 +201,7 @@ fn unpack_checking(first: u64, value: &[u8], rehash: bool) -> Result<(Vec<u8>, V
             .filter(|r| !r.is_empty())
             .ok_or_else(|| damaged("ends inside a record"))?;
         let before = hash;
-        if rehash {
-            hash = chain_hash(&before, body);
-        }
+        hash = chain_hash(&before, body);
         records.push(Packed {
             body: at + 2..at + 2 + len,
             prev_hash: before,
@@ -220,7 +212,7 @@ fn unpack_checking(first: u64, value: &[u8], rehash: bool) -> Result<(Vec<u8>, V
     if at != packed.len() {
         return Err(damaged("has bytes after its last record"));
     }
-    if rehash && hash != last_hash {
+    if hash != last_hash {
         return Err(Error::Corrupt(format!(
             "log records {first}..{}: their hashes do not match their contents (a record was modified)",
             first + count as u64 - 1
@@ -252,22 +244,6 @@ pub fn envelopes(first: u64, value: &[u8]) -> Result<Vec<Envelope>> {
 /// Record `seq` of the entry stored under `first`, if it holds that
 /// record: the whole block is checked, only this record decoded.
 pub fn envelope(first: u64, value: &[u8], seq: u64) -> Result<Option<Envelope>> {
-    envelope_checking(first, value, seq, true)
-}
-
-/// Record `seq` of a batch being written, read back from the transaction
-/// that holds it, without rehashing its block: these are the bytes this
-/// writer encoded and hashed itself, and will commit whatever a read of
-/// them finds. (A denial that targets a claim of an earlier part of its
-/// batch reads the claim so; rehashing the block each time was a tenth of
-/// a large import.) redb may have written them to the file and read them
-/// back: damage there would go unseen by this read, and would be refused
-/// by every later read of the committed block and by `verify`.
-pub fn batch_record(first: u64, value: &[u8], seq: u64) -> Result<Option<Record>> {
-    Ok(envelope_checking(first, value, seq, false)?.map(|e| e.record))
-}
-
-fn envelope_checking(first: u64, value: &[u8], seq: u64, rehash: bool) -> Result<Option<Envelope>> {
     if seq < first {
         return Ok(None);
     }
@@ -278,7 +254,7 @@ fn envelope_checking(first: u64, value: &[u8], seq: u64, rehash: bool) -> Result
             Ok(None)
         };
     }
-    let (packed, records) = unpack_checking(first, value, rehash)?;
+    let (packed, records) = unpack(first, value)?;
     let Some(r) = usize::try_from(seq - first)
         .ok()
         .and_then(|i| records.into_iter().nth(i))

@@ -286,16 +286,6 @@ impl Transaction for CheckedTransaction<'_> {
         open_read(table, key, stored, self.location)
     }
 
-    fn floor(&mut self, table: Table, key: &[u8]) -> Result<Option<Entry>> {
-        match self.inner.floor(table, key)? {
-            Some((key, value)) => {
-                let value = open_read(table, &key, Some(value), self.location)?;
-                Ok(value.map(|value| (key, value)))
-            }
-            None => Ok(None),
-        }
-    }
-
     fn commit(self: Box<Self>) -> Result<()> {
         self.inner.commit()
     }

@@ -107,10 +107,6 @@ pub trait Transaction {
     /// A value as this transaction sees it: its own writes over the store.
     fn get(&mut self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>>;
 
-    /// The entry with the greatest key at or below `key`, as this
-    /// transaction sees it (how a log record is found in its block).
-    fn floor(&mut self, table: Table, key: &[u8]) -> Result<Option<Entry>>;
-
     /// Makes every write durable and visible, at once. An error means
     /// that nothing was committed.
     fn commit(self: Box<Self>) -> Result<()>;

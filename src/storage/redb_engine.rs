@@ -496,22 +496,6 @@ impl Transaction for RedbTransaction<'_> {
         })
     }
 
-    fn floor(&mut self, table: Table, key: &[u8]) -> Result<Option<Entry>> {
-        guarded(self.storage.file.as_deref(), "reading", || {
-            use redb::ReadableTable;
-            let t = self.txn.open_table(definition(table)).map_err(redb_error)?;
-            let mut range = t.range::<&[u8]>(..=key).map_err(redb_error)?;
-            let entry = match range.next_back() {
-                Some(entry) => {
-                    let (k, v) = entry.map_err(redb_error)?;
-                    Some((k.value().to_vec(), v.value().to_vec()))
-                }
-                None => None,
-            };
-            Ok(entry)
-        })
-    }
-
     /// An error means nothing was committed: a failure to take the next
     /// read snapshot after a durable commit is not one (the snapshot is
     /// dropped, and the next read takes a fresh one or reports why not),

@@ -29,7 +29,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::event::Event;
-use crate::index::{flag_earlier, IndexBuilder, IndexWrites, View};
+use crate::index::{ClaimRuns, IndexBuilder, IndexWrites, View};
 use crate::log::{self, Record};
 use crate::storage::{Batch, Table, Transaction};
 use crate::validate::Validator;
@@ -250,15 +250,22 @@ impl Store {
         let storage = self.storage.as_ref();
         let (mut txn, last) = std::thread::scope(|scope| -> Result<_> {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<(Batch, IndexWrites)>(1);
+            // The batch's slot index entries wait for its last part and
+            // go in together, in key order (index/spill.rs).
+            let dir = storage.location().and_then(std::path::Path::parent);
+            let mut claims = ClaimRuns::new(dir);
             let writer = scope.spawn(move || -> Result<_> {
                 let mut txn = txn;
-                for (log_batch, writes) in receiver {
+                let mut targeted = Vec::new();
+                for (log_batch, mut writes) in receiver {
                     txn.write(Table::Log, log_batch)?;
                     crash_point("log-written")?;
-                    flag_earlier(txn.as_mut(), writes.earlier_targets())?;
+                    claims.add(writes.take_claims())?;
+                    targeted.extend_from_slice(writes.earlier_targets());
                     writes.write_into(txn.as_mut())?;
-                    crash_point("projections-written")?;
                 }
+                claims.write_into(txn.as_mut(), targeted)?;
+                crash_point("projections-written")?;
                 Ok(txn)
             });
             let prepared = (|| -> Result<Head> {

@@ -1,0 +1,238 @@
+//! The slot index entries of a batch written in parts, held back until the
+//! batch's last part and then written in key order.
+//!
+//! Each part's claim entries come sorted ([`super::IndexWrites`]); they are
+//! appended to a temporary file as one run, and at the end the runs are
+//! merged, so the `claims` table takes the whole batch in one pass from its
+//! first key to its last. Written part by part, the entries of every part
+//! went into every series' range in turn: each B-tree leaf was touched
+//! once per part, leaves split half-empty, and a claim denied in a later
+//! part than its own had to be read back (its record, its series, its
+//! entry) to be flagged. Here the denials of the batch are gathered as seqs
+//! and flagged as their claims go by in the merge, with no read.
+//!
+//! Memory: a buffer per run, shrinking as runs grow in number (8 MiB in
+//! all), and 8 bytes per claim the batch denies or retracts.
+//!
+//! ```text
+//! the file: the runs one after another; a run: its entries in key order,
+//!           each   key length u16 LE | key | value length u32 LE | value
+//! ```
+//!
+//! The file is unnamed (`O_TMPFILE` where the system has it) in the store's
+//! directory, so a crash leaves nothing behind, and it is never part of the
+//! store: the transaction the merge writes into is the only way anything
+//! reaches it.
+
+use super::keys::mark_targeted;
+use crate::error::{Error, Result};
+use crate::storage::{Entry, Table, Transaction};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+/// All runs' read buffers together stay under this.
+const MERGE_BUFFERS: usize = 8 << 20;
+
+/// Entries handed to the transaction at a time.
+const WRITE_CHUNK: usize = 20_000;
+
+/// The claim entries of a batch's parts, in sorted runs.
+pub struct ClaimRuns {
+    dir: Option<std::path::PathBuf>,
+    /// The first run, held in memory until a second comes: a batch of one
+    /// part (most appends) writes it directly, without a file.
+    held: Vec<Entry>,
+    file: Option<BufWriter<File>>,
+    /// Each run's start and end in the file.
+    runs: Vec<(u64, u64)>,
+    written: u64,
+}
+
+impl ClaimRuns {
+    /// Runs to be kept, if there are several, in a temporary file in `dir`
+    /// (the system's temporary directory if `None`).
+    pub fn new(dir: Option<&std::path::Path>) -> ClaimRuns {
+        ClaimRuns {
+            dir: dir.map(std::path::Path::to_path_buf),
+            held: Vec::new(),
+            file: None,
+            runs: Vec::new(),
+            written: 0,
+        }
+    }
+
+    /// Adds one part's entries, which are in key order.
+    pub fn add(&mut self, entries: Vec<Entry>) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        if self.held.is_empty() && self.file.is_none() {
+            self.held = entries;
+            return Ok(());
+        }
+        if self.file.is_none() {
+            let file = match &self.dir {
+                Some(dir) => tempfile::tempfile_in(dir),
+                None => tempfile::tempfile(),
+            }
+            .map_err(|e| {
+                Error::Storage(format!(
+                    "cannot create a file to sort the batch's index entries in: {e}"
+                ))
+            })?;
+            self.file = Some(BufWriter::with_capacity(1 << 20, file));
+            let held = std::mem::take(&mut self.held);
+            self.append_run(held)?;
+        }
+        self.append_run(entries)
+    }
+
+    fn append_run(&mut self, entries: Vec<Entry>) -> Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        let start = self.written;
+        for (key, value) in entries {
+            file.write_all(&(key.len() as u16).to_le_bytes())?;
+            file.write_all(&key)?;
+            file.write_all(&(value.len() as u32).to_le_bytes())?;
+            file.write_all(&value)?;
+            self.written += 2 + key.len() as u64 + 4 + value.len() as u64;
+        }
+        self.runs.push((start, self.written));
+        Ok(())
+    }
+
+    /// Merges the runs into `txn`'s `claims` table in key order, flagging
+    /// the claims whose seq is in `targeted` (a denial or retraction of the
+    /// batch targets them). Of equal keys (a claim of an earlier batch
+    /// flagged by two parts) the last run's entry is kept.
+    pub fn write_into(self, txn: &mut dyn Transaction, mut targeted: Vec<u64>) -> Result<()> {
+        targeted.sort_unstable();
+        let Some(file) = self.file else {
+            // One run (its own part's denials are flagged already).
+            let held = self.held.into_iter().map(|(k, v)| (k, Some(v))).collect();
+            return txn.write(Table::Claims, held);
+        };
+        let file = file.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+        let buffer = (MERGE_BUFFERS / self.runs.len().max(1)).clamp(4096, 1 << 16);
+        let mut readers: Vec<RunReader> = self
+            .runs
+            .iter()
+            .map(|&(start, end)| RunReader::new(start, end, buffer))
+            .collect();
+        let mut heap = BinaryHeap::new();
+        for (run, reader) in readers.iter_mut().enumerate() {
+            if let Some(entry) = reader.next(&file)? {
+                heap.push(Reverse((entry, run)));
+            }
+        }
+        let mut chunk: crate::storage::Batch = Vec::with_capacity(WRITE_CHUNK);
+        while let Some(Reverse(((key, mut value), run))) = heap.pop() {
+            if let Some(entry) = readers[run].next(&file)? {
+                heap.push(Reverse((entry, run)));
+            }
+            let seq = key
+                .len()
+                .checked_sub(8)
+                .and_then(|at| key[at..].try_into().ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| {
+                    Error::Storage("a sorted index entry was read back cut short".into())
+                })?;
+            if targeted.binary_search(&seq).is_ok() {
+                mark_targeted(&mut value);
+            }
+            match chunk.last_mut() {
+                // Equal keys pop in run order: the later run's wins.
+                Some((last, last_value)) if *last == key => *last_value = Some(value),
+                _ => {
+                    if chunk.len() >= WRITE_CHUNK {
+                        txn.write(Table::Claims, std::mem::take(&mut chunk))?;
+                    }
+                    chunk.push((key, Some(value)));
+                }
+            }
+        }
+        txn.write(Table::Claims, chunk)
+    }
+}
+
+/// Reads one run back, a buffer at a time, through positioned reads of the
+/// one file all runs share.
+struct RunReader {
+    next: u64,
+    end: u64,
+    buffer: Vec<u8>,
+    at: usize,
+    capacity: usize,
+}
+
+impl RunReader {
+    fn new(start: u64, end: u64, capacity: usize) -> RunReader {
+        RunReader {
+            next: start,
+            end,
+            buffer: Vec::new(),
+            at: 0,
+            capacity,
+        }
+    }
+
+    /// The next `n` bytes of the run.
+    fn take(&mut self, file: &File, n: usize) -> Result<&[u8]> {
+        if self.buffer.len() - self.at < n {
+            let kept = self.buffer.split_off(self.at);
+            let wanted = (self.capacity.max(n) - kept.len()) as u64;
+            let read = wanted.min(self.end - self.next) as usize;
+            let mut buffer = kept;
+            let old = buffer.len();
+            buffer.resize(old + read, 0);
+            read_at(file, &mut buffer[old..], self.next)?;
+            self.next += read as u64;
+            self.buffer = buffer;
+            self.at = 0;
+            if self.buffer.len() < n {
+                return Err(Error::Storage(
+                    "the file sorting the batch's index entries ended early".into(),
+                ));
+            }
+        }
+        let bytes = &self.buffer[self.at..self.at + n];
+        self.at += n;
+        Ok(bytes)
+    }
+
+    fn next(&mut self, file: &File) -> Result<Option<Entry>> {
+        if self.at == self.buffer.len() && self.next == self.end {
+            return Ok(None);
+        }
+        let key_len = u16::from_le_bytes(self.take(file, 2)?.try_into().unwrap_or_default());
+        let key = self.take(file, key_len as usize)?.to_vec();
+        let value_len = u32::from_le_bytes(self.take(file, 4)?.try_into().unwrap_or_default());
+        let value = self.take(file, value_len as usize)?.to_vec();
+        Ok(Some((key, value)))
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    Ok(file.read_exact_at(buffer, offset)?)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buffer.len() {
+        let n = file.seek_read(&mut buffer[done..], offset + done as u64)?;
+        if n == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+        }
+        done += n;
+    }
+    Ok(())
+}
