@@ -9,7 +9,10 @@
 //! at the head plus the batch's earlier parts, `Validator`), its records
 //! encoded into the hash chain while its projection writes are built on a
 //! second thread (`IndexBuilder`), and both written into **one**
-//! transaction that also takes the new head and `applied`. Its commit is
+//! transaction that also takes the new head and `applied` — all but the
+//! slot index entries, which wait in sorted runs in a temporary file and
+//! go in after the last part, merged into key order (`ClaimRuns`, which
+//! also flags the claims that later parts deny). Its commit is
 //! the commit point, and the only durable write of the batch: a crash or a
 //! refusal before it leaves nothing, since an uncommitted redb transaction
 //! is never reachable; after it the batch is whole, log and projections
