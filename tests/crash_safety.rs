@@ -298,8 +298,10 @@ fn an_import_aborted_at_each_step_of_the_write_protocol_is_whole_or_absent_as_th
         .position(|s| *s == "committed")
         .expect("the protocol names its commit point");
     for (step_index, step) in annals::testing::CRASH_POINTS.iter().enumerate() {
-        // A batch large enough to take the parallel projection path too.
-        for events in [50, 5000] {
+        // A batch large enough to take the parallel projection path too,
+        // and one of two parts (20,000 lines each), whose slot index
+        // entries are sorted in a temporary file before they are written.
+        for events in [50, 5000, 25_000] {
             let mut store = TestStore::new("redb");
             let round = Round::write(&store.scratch, step_index, events, &mut rng);
             let (stderr, ok) = finish(round.spawn(&store.scratch, "redb", Some(step)));

@@ -49,6 +49,7 @@ const PARALLEL_PART: usize = 4096;
 pub const CRASH_POINTS: &[&str] = &[
     "validated",
     "log-written",
+    "claims-sorted",
     "projections-written",
     "committed",
     "sealed",
@@ -264,6 +265,7 @@ impl Store {
                     txn.write(Table::Log, log_batch)?;
                     crash_point("log-written")?;
                     claims.add(writes.take_claims())?;
+                    crash_point("claims-sorted")?;
                     targeted.extend_from_slice(writes.earlier_targets());
                     writes.write_into(txn.as_mut())?;
                 }
