@@ -166,11 +166,16 @@ pub fn read_envelope(storage: &dyn Storage, seq: u64) -> Result<Envelope> {
 
 /// The record stored at `seq`, if the log holds one.
 pub fn find_envelope(storage: &dyn Storage, seq: u64) -> Result<Option<Envelope>> {
-    let entry = storage
+    envelope_in(entry_holding(storage, seq)?, seq)
+}
+
+/// The log table entry that would hold record `seq`: the one with the
+/// greatest key at or below it (a block holds the records after its key).
+pub fn entry_holding(storage: &dyn Storage, seq: u64) -> Result<Option<Entry>> {
+    storage
         .scan(Table::Log, &key(0), Some(&key(seq.saturating_add(1))))
         .next_back()
-        .transpose()?;
-    envelope_in(entry, seq)
+        .transpose()
 }
 
 /// Record `seq` out of the log table entry at or below its key (a block
@@ -190,22 +195,21 @@ fn first_seq_of(key: &[u8]) -> Result<u64> {
     read_u64(key, "a log key")
 }
 
-/// The records with seq in `from..=to`, in order, each checked. A block
-/// that begins before `from` is read from its key. Missing records are
-/// skipped: a reader that needs every one checks the seqs it gets.
+/// Every record with seq in `from..=to`, in order, each checked. A block
+/// that begins before `from` is read from its key. A record missing
+/// before the last one found is an error; the records end early, without
+/// one, only where the log does, which each reader words for itself.
 pub fn scan_records(
     storage: &dyn Storage,
     from: u64,
     to: u64,
 ) -> Box<dyn Iterator<Item = Result<Envelope>> + '_> {
-    let start = match storage
-        .scan(Table::Log, &key(0), Some(&key(from.saturating_add(1))))
-        .next_back()
-    {
-        Some(Ok((key, _))) => key,
-        Some(Err(e)) => return Box::new(std::iter::once(Err(e))),
-        None => key(from).to_vec(),
+    let start = match entry_holding(storage, from) {
+        Ok(Some((key, _))) => key,
+        Ok(None) => key(from).to_vec(),
+        Err(e) => return Box::new(std::iter::once(Err(e))),
     };
+    let mut expected = from;
     Box::new(
         storage
             .scan(Table::Log, &start, Some(&key(to.saturating_add(1))))
@@ -218,6 +222,17 @@ pub fn scan_records(
                         .collect::<Vec<_>>())
                 });
                 records.unwrap_or_else(|e| vec![Err(e)])
+            })
+            .map(move |envelope| {
+                let envelope = envelope?;
+                let seq = envelope.record.seq;
+                if seq != expected {
+                    return Err(Error::Corrupt(format!(
+                        "log record {expected} is missing (the next one found is {seq})"
+                    )));
+                }
+                expected += 1;
+                Ok(envelope)
             }),
     )
 }

@@ -39,10 +39,7 @@ pub fn hold_write_lock(dir: &Path) -> Result<impl Drop> {
 /// The log table entry that holds record `seq` (a block holds the
 /// records after its key, see `log/block.rs`): for tests that damage it.
 pub fn log_entry_holding(storage: &dyn Storage, seq: u64) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
-    storage
-        .scan(Table::Log, &[0; 8], Some(&(seq + 1).to_be_bytes()))
-        .next_back()
-        .transpose()
+    crate::log::entry_holding(storage, seq)
 }
 
 /// Record `seq` as annals stored every record before blocks: alone, with

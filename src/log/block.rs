@@ -159,6 +159,17 @@ struct Packed {
     hash: Hash,
 }
 
+impl Packed {
+    /// The record, decoded out of the block's packed bytes: record `seq`.
+    fn open(self, packed: &[u8], seq: u64) -> Result<Envelope> {
+        Ok(Envelope {
+            record: decode_body(seq, BLOCK_FORMAT, &packed[self.body])?,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
 /// A block's records unpacked and rehashed: the packed bytes and where
 /// each record lies in them. Fails if the block is damaged anywhere.
 fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
@@ -230,14 +241,7 @@ pub fn envelopes(first: u64, value: &[u8]) -> Result<Vec<Envelope>> {
     records
         .into_iter()
         .enumerate()
-        .map(|(i, r)| {
-            let seq = first + i as u64;
-            Ok(Envelope {
-                record: decode_body(seq, BLOCK_FORMAT, &packed[r.body])?,
-                prev_hash: r.prev_hash,
-                hash: r.hash,
-            })
-        })
+        .map(|(i, r)| r.open(&packed, first + i as u64))
         .collect()
 }
 
@@ -261,11 +265,7 @@ pub fn envelope(first: u64, value: &[u8], seq: u64) -> Result<Option<Envelope>> 
     else {
         return Ok(None);
     };
-    Ok(Some(Envelope {
-        record: decode_body(seq, BLOCK_FORMAT, &packed[r.body])?,
-        prev_hash: r.prev_hash,
-        hash: r.hash,
-    }))
+    r.open(&packed, seq).map(Some)
 }
 
 #[cfg(test)]

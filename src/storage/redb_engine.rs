@@ -198,12 +198,14 @@ struct CommitWatch {
     file: std::fs::File,
     /// The header as it was read just before the last refresh that looked
     /// at the latest commit: the shared snapshot is at least that new.
-    seen: std::sync::Mutex<Option<Vec<u8>>>,
+    seen: std::sync::Mutex<Option<Header>>,
 }
 
 /// redb's header: magic, god byte and the two 128-byte commit slots
 /// (`DB_HEADER_SIZE` in redb 4's `page_store/header.rs`).
 const REDB_HEADER_BYTES: usize = 320;
+
+type Header = [u8; REDB_HEADER_BYTES];
 
 impl CommitWatch {
     /// `None` where the header cannot be read with one `pread`.
@@ -218,9 +220,9 @@ impl CommitWatch {
     /// The header now, or `None` when it cannot be read (then every
     /// refresh looks at the latest commit, as without a watch).
     #[cfg(unix)]
-    fn header(&self) -> Option<Vec<u8>> {
+    fn header(&self) -> Option<Header> {
         use std::os::unix::fs::FileExt;
-        let mut header = vec![0u8; REDB_HEADER_BYTES];
+        let mut header = [0u8; REDB_HEADER_BYTES];
         self.file.read_exact_at(&mut header, 0).ok()?;
         Some(header)
     }
@@ -231,15 +233,15 @@ impl CommitWatch {
     }
 
     #[cfg(not(unix))]
-    fn header(&self) -> Option<Vec<u8>> {
+    fn header(&self) -> Option<Header> {
         None
     }
 
-    fn unchanged(&self, header: &Option<Vec<u8>>) -> bool {
+    fn unchanged(&self, header: &Option<Header>) -> bool {
         header.is_some() && *self.seen.lock().unwrap_or_else(|e| e.into_inner()) == *header
     }
 
-    fn remember(&self, header: Option<Vec<u8>>) {
+    fn remember(&self, header: Option<Header>) {
         *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = header;
     }
 }
