@@ -45,7 +45,7 @@ use std::sync::{Arc, Mutex};
 mod append;
 
 pub(crate) use append::BatchParts;
-pub use append::{CRASH_POINTS, STEPWISE_CRASH_POINTS};
+pub use append::{CRASH_POINTS, MERGE_CRASH_POINT, STEPWISE_CRASH_POINTS};
 
 const HEAD_KEY: &[u8] = b"head";
 const APPLIED_KEY: &[u8] = b"applied";
@@ -53,8 +53,9 @@ const VERSION_KEY: &[u8] = b"projection.version";
 /// The layout of the projection tables; a store whose projections have
 /// another is rebuilt from its log on open. Layout 8: every projection
 /// entry carries a checksum (`storage/checksummed.rs`); 9: claim entries
-/// keep the written forms of vague dates.
-const PROJECTION_VERSION: u64 = 9;
+/// keep the written forms of vague dates; 10: the slot index in runs of
+/// blocks of claims (`index/runs.rs`).
+const PROJECTION_VERSION: u64 = 10;
 /// How many records a replay applies between flushes.
 const REPLAY_CHUNK: u64 = 50_000;
 
@@ -66,11 +67,13 @@ const REPLAY_CHUNK: u64 = 50_000;
 /// no destructor runs and nothing is flushed. (Not `abort`, which may leave
 /// a core file wherever the process ran.) The variables are read once;
 /// while they are unset a crash point costs two comparisons.
-fn crash_point(step: &'static str) -> Result<()> {
+pub(crate) fn crash_point(step: &'static str) -> Result<()> {
     static CRASH_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     static FAIL_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     debug_assert!(
-        CRASH_POINTS.contains(&step) || append::STEPWISE_CRASH_POINTS.contains(&step),
+        CRASH_POINTS.contains(&step)
+            || append::STEPWISE_CRASH_POINTS.contains(&step)
+            || step == append::MERGE_CRASH_POINT,
         "unlisted crash point {step}"
     );
     if FAIL_AT
@@ -409,8 +412,19 @@ impl Store {
             }
             let writes = self.build(&records)?;
             self.publish(writes, until)?;
+            self.merge_runs()?;
             applied = until;
         }
+        Ok(())
+    }
+
+    /// Merges runs of the slot index while some tier has too many
+    /// (`index/runs.rs`), then has readers list the runs again. A failure
+    /// leaves runs unmerged, which changes no answer.
+    fn merge_runs(&self) -> Result<()> {
+        crate::index::compact(self.storage.as_ref(), &|commit| {
+            self.cache.publish_merge(commit)
+        })?;
         Ok(())
     }
 

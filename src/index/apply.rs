@@ -23,11 +23,12 @@ use super::keys::{
     automatic_seq, bin_of, claim_key, encode_claim, mark_targeted, revision_key, series_key,
     target_key, ClaimEntryRef, IdEntry, IdOp, SeriesEntry, TargetEntry,
 };
+use super::runs;
 use super::view::View;
 use crate::error::Result;
 use crate::event::{Event, Kind};
 use crate::log::{encode_value, Record};
-use crate::storage::{Entry, Storage, Table, Transaction};
+use crate::storage::{Batch, Entry, Storage, Table, Transaction};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -65,6 +66,11 @@ pub struct IndexWrites {
     /// retract: their entries are not in the store yet, and are flagged as
     /// the batch's entries are written ([`super::ClaimRuns`]).
     earlier_targets: Vec<u64>,
+    /// The keys of claims of earlier batches that these records deny or
+    /// retract: their blocks are rewritten flagged (`runs::flag_stored`).
+    stored_targets: Vec<Vec<u8>>,
+    /// The run these records' claims form: the seq of the first record.
+    run: u64,
     /// For writes of a whole batch: what they change in the readers' cache.
     cache: CacheUpdates,
 }
@@ -96,19 +102,26 @@ impl IndexWrites {
 
     /// Writes everything, one atomic batch per table.
     pub fn write(self, storage: &dyn Storage) -> Result<()> {
-        storage.write_tables(self.into_batches())
+        storage.write_tables(self.into_batches(storage)?)
     }
 
-    /// Writes everything into `txn`.
-    pub fn write_into(self, txn: &mut dyn Transaction) -> Result<()> {
-        for (table, batch) in self.into_batches() {
+    /// Writes everything into `txn`; `storage` is the store as the batch
+    /// found it.
+    pub fn write_into(self, txn: &mut dyn Transaction, storage: &dyn Storage) -> Result<()> {
+        for (table, batch) in self.into_batches(storage)? {
             txn.write(table, batch)?;
         }
         Ok(())
     }
 
-    fn into_batches(self) -> Vec<(Table, crate::storage::Batch)> {
-        self.tables
+    /// The batches to write: the claims as a run of blocks, with the
+    /// stored blocks that these records flag.
+    fn into_batches(mut self, storage: &dyn Storage) -> Result<Vec<(Table, Batch)>> {
+        let claims = self.tables.remove(&Table::Claims).unwrap_or_default();
+        let mut claim_batch = runs::run_of(self.run, claims);
+        claim_batch.extend(runs::flag_stored(storage, self.stored_targets)?);
+        let mut batches: Vec<(Table, Batch)> = self
+            .tables
             .into_iter()
             .map(|(table, entries)| {
                 (
@@ -116,12 +129,22 @@ impl IndexWrites {
                     entries.into_iter().map(|(k, v)| (k, Some(v))).collect(),
                 )
             })
-            .collect()
+            .collect();
+        if !claim_batch.is_empty() {
+            batches.push((Table::Claims, claim_batch));
+        }
+        Ok(batches)
     }
 
     /// Claims of earlier parts of the batch that these records target.
     pub fn earlier_targets(&self) -> &[u64] {
         &self.earlier_targets
+    }
+
+    /// Takes out the keys of claims of earlier batches that these records
+    /// target, to be flagged with the rest of the batch's ([`super::ClaimRuns`]).
+    pub fn take_stored_targets(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.stored_targets)
     }
 
     /// Takes the `claims` entries out, sorted, to be written with the rest
@@ -146,7 +169,10 @@ impl IndexBuilder {
     /// be written. Sorting here rather than when writing lets an append
     /// sort on the thread that builds them while the log is written.
     pub fn build(&mut self, storage: &dyn Storage, records: &[Record]) -> Result<IndexWrites> {
-        let mut writes = IndexWrites::default();
+        let mut writes = IndexWrites {
+            run: records.first().map_or(0, |r| r.seq),
+            ..IndexWrites::default()
+        };
         for record in records {
             self.add(&mut writes, storage, record)?;
         }
@@ -175,9 +201,9 @@ impl IndexBuilder {
     }
 
     /// Sets the flag of every claim these records deny or retract: in
-    /// place for a claim of these records, by reading and putting again
-    /// one already stored, and for one of an earlier part of the batch by
-    /// naming it in [`IndexWrites::earlier_targets`].
+    /// place for a claim of these records, and for others by naming them:
+    /// one of an earlier part of the batch in
+    /// [`IndexWrites::earlier_targets`], one already stored by its key.
     fn flag_targeted(
         &self,
         writes: &mut IndexWrites,
@@ -204,8 +230,8 @@ impl IndexBuilder {
                 }
             } else if seq >= self.first_seq {
                 writes.earlier_targets.push(seq);
-            } else if let Some((key, value)) = flagged_claim(seq, storage)? {
-                writes.put(Table::Claims, key, value);
+            } else if let Some(key) = stored_claim_key(seq, storage)? {
+                writes.stored_targets.push(key);
             }
         }
         Ok(())
@@ -358,11 +384,10 @@ impl IndexBuilder {
     }
 }
 
-/// The slot index entry of the claim record `seq` made, with its key,
-/// flagged as targeted: `None` when the record is no claim, the claim is
-/// not indexed, or it is flagged already. `storage` is the store as the
-/// batch found it: `seq` is of an earlier batch.
-fn flagged_claim(seq: u64, storage: &dyn Storage) -> Result<Option<Entry>> {
+/// The slot index key of the claim record `seq` made: `None` when the
+/// record is no claim or its series is not indexed. `storage` is the store
+/// as the batch found it: `seq` is of an earlier batch.
+fn stored_claim_key(seq: u64, storage: &dyn Storage) -> Result<Option<Vec<u8>>> {
     let record = crate::log::read_envelope(storage, seq)?.record;
     let Event::Assert(c) = record.event else {
         return Ok(None);
@@ -370,11 +395,11 @@ fn flagged_claim(seq: u64, storage: &dyn Storage) -> Result<Option<Entry>> {
     let Some(series) = storage.get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
         return Ok(None);
     };
-    let key = claim_key(SeriesEntry::decode(&series)?.number, &c.valid, seq);
-    let Some(mut value) = storage.get(Table::Claims, &key)?.filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    Ok(mark_targeted(&mut value).then_some((key, value)))
+    Ok(Some(claim_key(
+        SeriesEntry::decode(&series)?.number,
+        &c.valid,
+        seq,
+    )))
 }
 
 /// Sorts entries by key and keeps, of equal keys, the last one put.

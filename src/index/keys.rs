@@ -321,11 +321,17 @@ pub(super) fn mark_targeted(value: &mut [u8]) -> bool {
 }
 
 /// A claim entry as stored, and whether its flag says it is targeted.
+#[cfg(test)]
 pub(super) fn decode_claim(value: &[u8]) -> Result<(bool, ClaimEntry)> {
     let Some((flags, body)) = value.split_first() else {
         return Err(Error::Corrupt("a claim index entry is empty".into()));
     };
-    Ok((flags & TARGETED != 0, decode_value(body, "a claim entry")?))
+    Ok((flags & TARGETED != 0, decode_claim_body(body)?))
+}
+
+/// A claim entry's body, without its flags.
+pub(super) fn decode_claim_body(body: &[u8]) -> Result<ClaimEntry> {
+    decode_value(body, "a claim entry")
 }
 
 /// What an event did to another event (table `targets`).

@@ -19,6 +19,7 @@
 mod apply;
 mod cache;
 mod keys;
+mod runs;
 mod spill;
 mod view;
 
@@ -28,5 +29,6 @@ mod tests;
 pub use apply::{IndexBuilder, IndexWrites};
 pub use cache::ReadCache;
 pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
+pub(crate) use runs::{compact, every_claim};
 pub use spill::ClaimRuns;
 pub use view::{AttributeMatch, IndexedClaim, View};

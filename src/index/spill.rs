@@ -25,8 +25,9 @@
 //! reaches it.
 
 use super::keys::mark_targeted;
+use super::runs::{self, RunWriter};
 use crate::error::{Error, Result};
-use crate::storage::{Entry, Table, Transaction};
+use crate::storage::{Batch, Entry, Storage, Table, Transaction};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -35,8 +36,8 @@ use std::io::{BufWriter, Write};
 /// All runs' read buffers together stay under this.
 const MERGE_BUFFERS: usize = 8 << 20;
 
-/// Entries handed to the transaction at a time.
-const WRITE_CHUNK: usize = 20_000;
+/// Blocks handed to the transaction at a time.
+const WRITE_CHUNK: usize = 1024;
 
 /// The claim entries of a batch's parts, in sorted runs.
 pub struct ClaimRuns {
@@ -105,17 +106,29 @@ impl ClaimRuns {
         Ok(())
     }
 
-    /// Merges the runs into `txn`'s `claims` table in key order, flagging
-    /// the claims whose seq is in `targeted` (a denial or retraction of the
-    /// batch targets them). Of equal keys (a claim of an earlier batch
-    /// flagged by two parts) the last run's entry is kept.
-    pub fn write_into(self, txn: &mut dyn Transaction, mut targeted: Vec<u64>) -> Result<()> {
-        targeted.sort_unstable();
+    /// Writes the batch's claims into `txn` as one run of the slot index
+    /// numbered `run` (`runs.rs`), merging the parts' sorted runs in key
+    /// order and flagging the claims whose seq is in `targeted` (a denial
+    /// or retraction of a later part targets them); then the stored blocks
+    /// holding the claims of earlier batches that `stored` names (their
+    /// keys), rewritten flagged. `storage` is the store as the batch found
+    /// it. Of equal keys the last run's entry is kept.
+    pub fn write_into(
+        self,
+        txn: &mut dyn Transaction,
+        storage: &dyn Storage,
+        mut targeted: Vec<u64>,
+        stored: Vec<Vec<u8>>,
+        run: u64,
+    ) -> Result<()> {
+        let flagged = runs::flag_stored(storage, stored)?;
         let Some(file) = self.file else {
-            // One run (its own part's denials are flagged already).
-            let held = self.held.into_iter().map(|(k, v)| (k, Some(v))).collect();
-            return txn.write(Table::Claims, held);
+            // One part (its own denials are flagged already).
+            let mut batch = runs::run_of(run, self.held);
+            batch.extend(flagged);
+            return txn.write(Table::Claims, batch);
         };
+        targeted.sort_unstable();
         let file = file.into_inner().map_err(|e| Error::Io(e.into_error()))?;
         let buffer = (MERGE_BUFFERS / self.runs.len().max(1)).clamp(4096, 1 << 16);
         let mut readers: Vec<RunReader> = self
@@ -124,15 +137,17 @@ impl ClaimRuns {
             .map(|&(start, end)| RunReader::new(start, end, buffer))
             .collect();
         let mut heap = BinaryHeap::new();
-        for (run, reader) in readers.iter_mut().enumerate() {
+        for (part, reader) in readers.iter_mut().enumerate() {
             if let Some(entry) = reader.next(&file)? {
-                heap.push(Reverse((entry, run)));
+                heap.push(Reverse((entry, part)));
             }
         }
-        let mut chunk: crate::storage::Batch = Vec::with_capacity(WRITE_CHUNK);
-        while let Some(Reverse(((key, mut value), run))) = heap.pop() {
-            if let Some(entry) = readers[run].next(&file)? {
-                heap.push(Reverse((entry, run)));
+        let mut blocks = RunWriter::new(run, run);
+        let mut chunk: Batch = Vec::with_capacity(WRITE_CHUNK);
+        let mut pending: Option<Entry> = None;
+        while let Some(Reverse(((key, mut value), part))) = heap.pop() {
+            if let Some(entry) = readers[part].next(&file)? {
+                heap.push(Reverse((entry, part)));
             }
             let seq = key
                 .len()
@@ -145,17 +160,28 @@ impl ClaimRuns {
             if targeted.binary_search(&seq).is_ok() {
                 mark_targeted(&mut value);
             }
-            match chunk.last_mut() {
-                // Equal keys pop in run order: the later run's wins.
-                Some((last, last_value)) if *last == key => *last_value = Some(value),
+            match pending.as_mut() {
+                // Equal keys pop in part order: the later part's wins.
+                Some((last, last_value)) if *last == key => *last_value = value,
                 _ => {
-                    if chunk.len() >= WRITE_CHUNK {
-                        txn.write(Table::Claims, std::mem::take(&mut chunk))?;
+                    if let Some((k, v)) = pending.replace((key, value)) {
+                        if let Some((k, v)) = blocks.push(&k, &v) {
+                            chunk.push((k, Some(v)));
+                            if chunk.len() >= WRITE_CHUNK {
+                                txn.write(Table::Claims, std::mem::take(&mut chunk))?;
+                            }
+                        }
                     }
-                    chunk.push((key, Some(value)));
                 }
             }
         }
+        if let Some((k, v)) = pending {
+            if let Some((k, v)) = blocks.push(&k, &v) {
+                chunk.push((k, Some(v)));
+            }
+        }
+        chunk.extend(blocks.finish().into_iter().map(|(k, v)| (k, Some(v))));
+        chunk.extend(flagged);
         txn.write(Table::Claims, chunk)
     }
 }

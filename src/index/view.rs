@@ -7,10 +7,11 @@
 
 use super::cache::ReadCache;
 use super::keys::{
-    automatic_seq, decode_claim, decode_claim_key, ordered_day, read_u64, revision_key,
+    automatic_seq, decode_claim_body, decode_claim_key, ordered_day, read_u64, revision_key,
     revision_name, revision_seq, series_key, split_series_key, CalendarDay, ClaimEntry, IdEntry,
-    IdOp, SeriesEntry, TargetEntry, LEVELS,
+    IdOp, SeriesEntry, TargetEntry, LEVELS, TARGETED,
 };
+use super::runs::{self, RunHeader};
 use crate::error::{Error, Result};
 use crate::event::{Definition, Event, Kind};
 use crate::log::decode_value;
@@ -333,45 +334,102 @@ impl<'a> View<'a> {
     }
 
     /// The claims of the series `entry` overlapping `period`. Touches only
-    /// the bins of the levels the series uses that `period` reaches.
+    /// the bins of the levels the series uses that `period` reaches, in
+    /// each run of the slot index old enough for this position.
     pub fn claims_of(&self, entry: SeriesEntry, period: &Period) -> Result<Vec<IndexedClaim>> {
         let first = CalendarDay::new(period.start_key());
         let last = CalendarDay::new(period.end_key().saturating_sub(1));
-        let mut out = Vec::new();
-        for level in LEVELS
+        // Per level the series uses: the bins of it that the period
+        // touches, from the first key to read to the key that ends the
+        // reading. Within a level the key orders claims by start (a
+        // claim's bin is its start's), so the reading stops at the first
+        // claim that starts after the period ends, even inside the last bin.
+        let ranges: Vec<(Vec<u8>, Vec<u8>)> = LEVELS
             .into_iter()
             .filter(|l| entry.mask & (1 << *l as u8) != 0)
-        {
-            // The bins of this level that the period touches.
-            let (low, high) = (level.bin(&first), level.bin(&last));
-            let level = level as u8;
-            let bound = |bin: u32| {
-                let mut key = entry.number.to_be_bytes().to_vec();
-                key.push(level);
-                key.extend_from_slice(&bin.to_be_bytes());
-                key
-            };
-            let start = bound(low);
-            // Within a level the key orders claims by start (a claim's bin
-            // is its start's), so the scan can stop at the first claim that
-            // starts after the period ends, even inside the last bin.
-            let mut end = bound(high);
-            end.extend_from_slice(&ordered_day(period.end_key()));
-            for item in self.storage.scan(Table::Claims, &start, Some(&end)) {
-                let (key, value) = item?;
-                let (valid, seq) = decode_claim_key(&key)?;
-                if seq <= self.position && valid.overlaps(period) {
-                    let (targeted, entry) = decode_claim(&value)?;
-                    out.push(IndexedClaim {
-                        seq,
-                        valid,
-                        entry,
-                        targeted,
-                    });
+            .map(|level| {
+                let bound = |bin: u32| {
+                    let mut key = entry.number.to_be_bytes().to_vec();
+                    key.push(level as u8);
+                    key.extend_from_slice(&bin.to_be_bytes());
+                    key
+                };
+                let mut end = bound(level.bin(&last));
+                end.extend_from_slice(&ordered_day(period.end_key()));
+                (bound(level.bin(&first)), end)
+            })
+            .collect();
+        let mut found: Vec<(Vec<u8>, IndexedClaim)> = Vec::new();
+        let mut read = 0;
+        let mut visit = |run: u64, found: &mut Vec<(Vec<u8>, IndexedClaim)>| -> Result<()> {
+            read += 1;
+            for (start, end) in &ranges {
+                runs::visit(self.storage, run, start, end, |claim| {
+                    let (valid, seq) = decode_claim_key(claim.key)?;
+                    if seq <= self.position && valid.overlaps(period) {
+                        found.push((
+                            claim.key.to_vec(),
+                            IndexedClaim {
+                                seq,
+                                valid,
+                                entry: decode_claim_body(claim.body)?,
+                                targeted: claim.flags & TARGETED != 0,
+                            },
+                        ));
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        };
+        // The quick way: the cached list of runs, skipping those that hold
+        // nothing as old as this position. It holds only if no merge began
+        // meanwhile (then the list, and its `oldest`s, may be stale).
+        let quick = match self.cache.and_then(|c| Some((c, c.merges()?))) {
+            Some((cache, merges)) => {
+                for run in self.runs()?.iter() {
+                    if run.oldest <= self.position {
+                        visit(run.number, &mut found)?;
+                    }
                 }
+                cache.merges() == Some(merges)
+            }
+            None => false,
+        };
+        if !quick {
+            // The sure way: every run, found one after another in the
+            // order of their numbers, which a merge cannot escape (see
+            // `runs.rs`).
+            found.clear();
+            let mut after = None;
+            while let Some(run) = runs::next_run(self.storage, after)? {
+                visit(run.number, &mut found)?;
+                after = Some(run.number);
             }
         }
-        Ok(out)
+        if read > 1 {
+            // Runs are read one after another: back into key order, and
+            // one claim per key (see `runs.rs`).
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            found.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1.targeted |= later.1.targeted;
+                }
+                same
+            });
+        }
+        Ok(found.into_iter().map(|(_, claim)| claim).collect())
+    }
+
+    /// The runs of the slot index, from the readers' cache when there is
+    /// one.
+    fn runs(&self) -> Result<std::sync::Arc<Vec<RunHeader>>> {
+        let load = || runs::run_headers(self.storage);
+        match self.cache {
+            Some(cache) => cache.runs(load),
+            None => Ok(std::sync::Arc::new(load()?)),
+        }
     }
 }
 

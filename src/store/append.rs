@@ -55,6 +55,12 @@ pub const CRASH_POINTS: &[&str] = &[
     "sealed",
 ];
 
+/// The step of a merge of slot index runs after an append (`index/runs.rs`)
+/// at which `ANNALS_TEST_CRASH_AT` aborts: its writes are made, its commit
+/// is not.
+#[doc(hidden)]
+pub const MERGE_CRASH_POINT: &str = "runs-merged";
+
 /// The steps of an append on an engine without transactions. A crash at
 /// any of the first three leaves the batch absent; from `head-written` on
 /// it is whole after the next open (once replayed).
@@ -260,16 +266,17 @@ impl Store {
             let mut claims = ClaimRuns::new(dir);
             let writer = scope.spawn(move || -> Result<_> {
                 let mut txn = txn;
-                let mut targeted = Vec::new();
+                let (mut targeted, mut stored) = (Vec::new(), Vec::new());
                 for (log_batch, mut writes) in receiver {
                     txn.write(Table::Log, log_batch)?;
                     crash_point("log-written")?;
                     claims.add(writes.take_claims())?;
                     crash_point("claims-sorted")?;
                     targeted.extend_from_slice(writes.earlier_targets());
-                    writes.write_into(txn.as_mut())?;
+                    stored.append(&mut writes.take_stored_targets());
+                    writes.write_into(txn.as_mut(), storage)?;
                 }
-                claims.write_into(txn.as_mut(), targeted)?;
+                claims.write_into(txn.as_mut(), storage, targeted, stored, head.seq + 1)?;
                 crash_point("projections-written")?;
                 Ok(txn)
             });
@@ -333,7 +340,8 @@ impl Store {
         // retry would import it twice.
         let sealed = crash_point("committed")
             .and_then(|()| self.storage.write_seal(&seal_bytes_of(last)))
-            .and_then(|()| crash_point("sealed"));
+            .and_then(|()| crash_point("sealed"))
+            .and_then(|()| self.merge_runs());
         sealed.map_err(|cause| Error::Committed {
             first_seq: head.seq + 1,
             last_seq: last.seq,
@@ -422,7 +430,8 @@ impl Store {
         crash_point("sealed")?;
         // The projections were at the old head (caught up above), so the
         // new records are exactly what they lack; no need to read them back.
-        self.publish(writes?, last_seq)
+        self.publish(writes?, last_seq)?;
+        self.merge_runs()
     }
 }
 

@@ -1,0 +1,563 @@
+//! The slot index (table `claims`) as **runs**: each batch's claims, in
+//! key order, packed into blocks under a prefix of their own, so that a
+//! batch writes only new pages and never rewrites its predecessors'.
+//!
+//! Keyed by series alone, the slot index took every batch's claims into
+//! every series' range: each batch rewrote leaves across the whole table
+//! (a batch of 1,000 events cost ~30 ms at 1M, and the tenth batch of a
+//! 10M import three times the first). Here a batch's claims form one run,
+//! written from its first key to its last; runs are merged a few at a time
+//! ([`compact`], after a commit) so that readers probe few of them.
+//!
+//! ```text
+//! run header:  key  run u64 | 29 zero bytes        value  0xC0 | claims u64 | oldest u64
+//! claim block: key  run u64 | its last claim key   value  0xC1 | n u16 | n times:
+//!                   claim key (29 bytes) | flags u8 | body length u32 | body
+//! ```
+//!
+//! Integers are big-endian. A run's number is the seq of the first record
+//! of the batch that wrote it, or of the newest run merged into it; its
+//! `oldest` is the first seq of the oldest batch whose claims it holds, so
+//! a reader at position `R` skips every run whose oldest is above `R`.
+//!
+//! Why a merge keeps the *newest* number: within one process, a writer's
+//! commit moves every reader's view forward, even in the middle of a
+//! question, so a merge may land while a reader goes through the runs. A
+//! claim only ever moves to a run numbered higher than (or as) the one it
+//! was in, and runs are created numbered above every run before them, so a
+//! reader that finds the runs one after another in the order of their
+//! numbers (each the first above the one before, in the storage as it is
+//! then) finds every claim in one of them: in the run it was in when read,
+//! or in a later one. (Numbered as the oldest, the merged run could be read
+//! first, from before the merge, and the others after it, gone.) Readers
+//! go the quicker way, by a cached list of runs skipping those newer than
+//! their position, and fall back on this one when a merge began meanwhile
+//! (`View::claims_of`, `ReadCache::merges`).
+//!
+//! A claim key never starts with eight
+//! zero bytes (a series' number is the seq of its first claim), so the
+//! header is the first entry of its run. A block ends at the first claim
+//! that takes it past [`BLOCK_BYTES`]; being keyed by its *last* claim, the
+//! block that may hold a key `k` is the first at or after `run | k`.
+//!
+//! Architecture Invariant: a claim key may be in several runs (a replay on
+//! an engine without transactions writes a batch again, in other chunks);
+//! every reader merges the runs and keeps one claim per key, with the
+//! flags of all its copies.
+
+use super::keys::{mark_targeted, CLAIM_KEY_LEN, TARGETED};
+use crate::error::{Error, Result};
+use crate::storage::{Batch, Entry, Scan, Storage, Table};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// A block is closed once its claims pass this many bytes.
+pub(super) const BLOCK_BYTES: usize = 4096;
+
+const HEADER_TAG: u8 = 0xC0;
+const BLOCK_TAG: u8 = 0xC1;
+const RUN_KEY_LEN: usize = 8 + CLAIM_KEY_LEN;
+
+/// Runs of the same tier (the same power of [`FANOUT`] in claims) are
+/// merged once there are this many.
+const FANOUT: u64 = 4;
+
+/// Runs smaller than this many claims are all of the first tier.
+const SMALLEST_TIER: u64 = 1024;
+
+/// How a merge is made visible: called with the merge's commit, which it
+/// must call once.
+pub(crate) type Publish<'a> = dyn Fn(&mut dyn FnMut() -> Result<()>) -> Result<()> + 'a;
+
+/// Blocks handed to a transaction at a time by a merge.
+const WRITE_CHUNK: usize = 1024;
+
+/// A run as its header describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunHeader {
+    pub number: u64,
+    pub claims: u64,
+    /// The first seq of the oldest batch whose claims the run holds.
+    pub oldest: u64,
+}
+
+fn header_key(run: u64) -> Vec<u8> {
+    let mut key = vec![0u8; RUN_KEY_LEN];
+    key[..8].copy_from_slice(&run.to_be_bytes());
+    key
+}
+
+/// `run | claim key`: where a claim key's block is sought.
+fn run_key(run: u64, claim_key: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + claim_key.len());
+    key.extend_from_slice(&run.to_be_bytes());
+    key.extend_from_slice(claim_key);
+    key
+}
+
+fn damaged(what: &str) -> Error {
+    Error::Corrupt(format!(
+        "{what} of the slot index is damaged (`annals verify` reports the store's state)"
+    ))
+}
+
+/// The runs of the slot index, in the order of their numbers: one short
+/// scan per run, each landing on the next run's header.
+pub(super) fn run_headers(storage: &dyn Storage) -> Result<Vec<RunHeader>> {
+    let mut runs = Vec::new();
+    while let Some(run) = next_run(storage, runs.last().map(|r: &RunHeader| r.number))? {
+        runs.push(run);
+    }
+    Ok(runs)
+}
+
+/// The first run numbered above `after` (from the first run if `None`).
+pub(super) fn next_run(storage: &dyn Storage, after: Option<u64>) -> Result<Option<RunHeader>> {
+    let from = match after {
+        None => 0,
+        Some(n) => match n.checked_add(1) {
+            Some(next) => next,
+            None => return Ok(None),
+        },
+    };
+    let Some(entry) = storage.scan(Table::Claims, &header_key(from), None).next() else {
+        return Ok(None);
+    };
+    let (key, value) = entry?;
+    let number = crate::log::read_u64(&key, "a slot index key")?;
+    if key != header_key(number) || value.len() != 17 || value[0] != HEADER_TAG {
+        return Err(damaged("the header of a run"));
+    }
+    Ok(Some(RunHeader {
+        number,
+        claims: crate::log::read_u64(&value[1..], "a run header")?,
+        oldest: crate::log::read_u64(&value[9..], "a run header")?,
+    }))
+}
+
+/// One claim of a block, borrowed from it.
+pub(super) struct BlockClaim<'a> {
+    pub key: &'a [u8],
+    pub flags: u8,
+    pub body: &'a [u8],
+    /// Where the flags byte is in the block.
+    flags_at: usize,
+}
+
+impl BlockClaim<'_> {
+    /// The claim as a `claims` entry value of old: flags, then the body.
+    pub(super) fn value(&self) -> Vec<u8> {
+        let mut value = Vec::with_capacity(1 + self.body.len());
+        value.push(self.flags);
+        value.extend_from_slice(self.body);
+        value
+    }
+}
+
+/// The claims of a block, in key order; damage is an error, never a panic.
+pub(super) fn block_claims(block: &[u8]) -> Result<Vec<BlockClaim<'_>>> {
+    let (Some(&BLOCK_TAG), Some(n)) = (block.first(), block.get(1..3)) else {
+        return Err(damaged("a block"));
+    };
+    let n = u16::from_be_bytes([n[0], n[1]]) as usize;
+    let mut claims = Vec::with_capacity(n);
+    let mut at = 3;
+    for _ in 0..n {
+        let key = block
+            .get(at..at + CLAIM_KEY_LEN)
+            .ok_or_else(|| damaged("a block"))?;
+        let flags_at = at + CLAIM_KEY_LEN;
+        let flags = *block.get(flags_at).ok_or_else(|| damaged("a block"))?;
+        let length = block
+            .get(flags_at + 1..flags_at + 5)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or_else(|| damaged("a block"))?;
+        let body_at = flags_at + 5;
+        let body = block
+            .get(body_at..body_at + length)
+            .ok_or_else(|| damaged("a block"))?;
+        if claims.last().is_some_and(|c: &BlockClaim| c.key >= key) {
+            return Err(damaged("a block"));
+        }
+        claims.push(BlockClaim {
+            key,
+            flags,
+            body,
+            flags_at,
+        });
+        at = body_at + length;
+    }
+    if at != block.len() || claims.is_empty() {
+        return Err(damaged("a block"));
+    }
+    Ok(claims)
+}
+
+/// Packs claims, given in key order, into the blocks of one run.
+pub(super) struct RunWriter {
+    run: u64,
+    oldest: u64,
+    block: Vec<u8>,
+    in_block: u16,
+    last_key: Vec<u8>,
+    claims: u64,
+}
+
+impl RunWriter {
+    /// The writer of run `run`, holding claims of batches from `oldest` on.
+    pub(super) fn new(run: u64, oldest: u64) -> RunWriter {
+        RunWriter {
+            run,
+            oldest,
+            block: Vec::new(),
+            in_block: 0,
+            last_key: Vec::new(),
+            claims: 0,
+        }
+    }
+
+    /// Adds a claim (its key, and its value: flags then body); returns a
+    /// block when this claim filled one.
+    pub(super) fn push(&mut self, key: &[u8], value: &[u8]) -> Option<Entry> {
+        let (flags, body) = value.split_first().unwrap_or((&0, &[]));
+        if self.block.is_empty() {
+            self.block.reserve(BLOCK_BYTES + 256);
+            self.block.push(BLOCK_TAG);
+            self.block.extend_from_slice(&[0, 0]);
+        }
+        self.block.extend_from_slice(key);
+        self.block.push(*flags);
+        self.block
+            .extend_from_slice(&(body.len() as u32).to_be_bytes());
+        self.block.extend_from_slice(body);
+        self.in_block += 1;
+        self.claims += 1;
+        self.last_key.clear();
+        self.last_key.extend_from_slice(key);
+        (self.block.len() >= BLOCK_BYTES || self.in_block == u16::MAX).then(|| self.close())
+    }
+
+    fn close(&mut self) -> Entry {
+        self.block[1..3].copy_from_slice(&self.in_block.to_be_bytes());
+        self.in_block = 0;
+        (
+            run_key(self.run, &self.last_key),
+            std::mem::take(&mut self.block),
+        )
+    }
+
+    /// The last block, if any, and the run's header; nothing for a run
+    /// without claims.
+    pub(super) fn finish(mut self) -> Vec<Entry> {
+        if self.claims == 0 {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(2);
+        if self.in_block > 0 {
+            out.push(self.close());
+        }
+        let mut header = vec![HEADER_TAG];
+        header.extend_from_slice(&self.claims.to_be_bytes());
+        header.extend_from_slice(&self.oldest.to_be_bytes());
+        out.push((header_key(self.run), header));
+        out
+    }
+}
+
+/// The puts of a whole run of claims given in key order.
+pub(super) fn run_of(run: u64, claims: Vec<Entry>) -> Batch {
+    let mut writer = RunWriter::new(run, run);
+    let mut out = Batch::new();
+    for (key, value) in claims {
+        if let Some((k, v)) = writer.push(&key, &value) {
+            out.push((k, Some(v)));
+        }
+    }
+    out.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
+    out
+}
+
+/// Calls `each` with every claim of run `run` whose key is at least
+/// `start` and below `end`, in key order, as it reads the run's blocks.
+pub(super) fn visit(
+    storage: &dyn Storage,
+    run: u64,
+    start: &[u8],
+    end: &[u8],
+    mut each: impl FnMut(&BlockClaim<'_>) -> Result<()>,
+) -> Result<()> {
+    let beyond = header_key(run.saturating_add(1));
+    for entry in storage.scan(Table::Claims, &run_key(run, start), Some(&beyond)) {
+        let (key, block) = entry?;
+        for claim in block_claims(&block)? {
+            if claim.key >= end {
+                return Ok(());
+            }
+            if claim.key >= start {
+                each(&claim)?;
+            }
+        }
+        if key.get(8..).is_none_or(|last| last >= end) {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The blocks of stored runs rewritten with the flag set on the claims
+/// `keys` name (claims of earlier batches that a batch denies or retracts),
+/// every copy of each; claims flagged already, or not found, change
+/// nothing.
+pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Result<Batch> {
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = Batch::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    for run in run_headers(storage)? {
+        let beyond = header_key(run.number.saturating_add(1));
+        // The block being changed: its key and bytes.
+        let mut open: Option<(Vec<u8>, Vec<u8>, bool)> = None;
+        for key in &keys {
+            let sought = run_key(run.number, key);
+            if open.as_ref().is_none_or(|(k, _, _)| *k < sought) {
+                if let Some((k, block, changed)) = open.take() {
+                    if changed {
+                        out.push((k, Some(block)));
+                    }
+                }
+                let found = storage.scan(Table::Claims, &sought, Some(&beyond)).next();
+                let Some(found) = found else {
+                    break;
+                };
+                let (k, block) = found?;
+                open = Some((k, block, false));
+            }
+            if let Some((_, block, changed)) = open.as_mut() {
+                let at = block_claims(block)?
+                    .iter()
+                    .find(|c| c.key == key.as_slice())
+                    .map(|c| c.flags_at);
+                if let Some(at) = at {
+                    if mark_targeted(&mut block[at..]) {
+                        *changed = true;
+                    }
+                }
+            }
+        }
+        if let Some((k, block, true)) = open {
+            out.push((k, Some(block)));
+        }
+    }
+    Ok(out)
+}
+
+/// The claims of some runs read in key order, one per key (the flags of
+/// all its copies ORed), as `claims` entries of old: (key, flags | body).
+/// It remembers the keys of the entries it has read (blocks and headers),
+/// for a merge to remove.
+pub(crate) struct Merged<'a> {
+    streams: Vec<RunStream<'a>>,
+    /// Each stream's next claim key, smallest first.
+    heap: BinaryHeap<Reverse<(Vec<u8>, usize)>>,
+    pub(super) entries_read: Vec<Vec<u8>>,
+    started: bool,
+}
+
+struct RunStream<'a> {
+    scan: Scan<'a>,
+    /// The rest of the block being read, in reverse order.
+    pending: Vec<Entry>,
+    /// The value of the claim whose key is in the heap.
+    head: Vec<u8>,
+}
+
+impl<'a> Merged<'a> {
+    pub(super) fn new(storage: &'a dyn Storage, runs: &[u64]) -> Merged<'a> {
+        let streams = runs
+            .iter()
+            .map(|&run| RunStream {
+                scan: storage.scan(
+                    Table::Claims,
+                    &header_key(run),
+                    Some(&header_key(run.saturating_add(1))),
+                ),
+                pending: Vec::new(),
+                head: Vec::new(),
+            })
+            .collect();
+        Merged {
+            streams,
+            heap: BinaryHeap::new(),
+            entries_read: Vec::new(),
+            started: false,
+        }
+    }
+
+    /// Puts stream `i`'s next claim in the heap, reading its next block
+    /// when needed.
+    fn advance(&mut self, i: usize) -> Result<()> {
+        let stream = &mut self.streams[i];
+        loop {
+            if let Some((key, value)) = stream.pending.pop() {
+                stream.head = value;
+                self.heap.push(Reverse((key, i)));
+                return Ok(());
+            }
+            let Some(item) = stream.scan.next() else {
+                return Ok(());
+            };
+            let (key, block) = item?;
+            if key.len() != RUN_KEY_LEN {
+                return Err(damaged("a block key"));
+            }
+            if key[8..].iter().all(|b| *b == 0) {
+                // The run's header.
+                self.entries_read.push(key);
+                continue;
+            }
+            let claims = block_claims(&block)?;
+            if claims.last().map(|c| c.key) != Some(&key[8..]) {
+                return Err(damaged("a block key"));
+            }
+            stream.pending = claims
+                .iter()
+                .rev()
+                .map(|c| (c.key.to_vec(), c.value()))
+                .collect();
+            self.entries_read.push(key);
+        }
+    }
+
+    pub(super) fn next_claim(&mut self) -> Result<Option<Entry>> {
+        if !self.started {
+            self.started = true;
+            for i in 0..self.streams.len() {
+                self.advance(i)?;
+            }
+        }
+        let Some(Reverse((key, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        let mut value = std::mem::take(&mut self.streams[i].head);
+        self.advance(i)?;
+        // Copies of the same claim in other runs: one answer, all flags.
+        while let Some(Reverse((other, j))) = self.heap.peek() {
+            if *other != key {
+                break;
+            }
+            let j = *j;
+            self.heap.pop();
+            let copy = std::mem::take(&mut self.streams[j].head);
+            if copy.first().is_some_and(|f| f & TARGETED != 0) {
+                mark_targeted(&mut value);
+            }
+            self.advance(j)?;
+        }
+        Ok(Some((key, value)))
+    }
+}
+
+impl Iterator for Merged<'_> {
+    type Item = Result<Entry>;
+    fn next(&mut self) -> Option<Result<Entry>> {
+        self.next_claim().transpose()
+    }
+}
+
+/// Every claim of the slot index, one per key, in key order.
+pub(crate) fn every_claim(storage: &dyn Storage) -> Result<Merged<'_>> {
+    let runs: Vec<u64> = run_headers(storage)?.iter().map(|r| r.number).collect();
+    Ok(Merged::new(storage, &runs))
+}
+
+/// The tier of a run of `claims`: runs of one tier are merged together.
+fn tier(claims: u64) -> u32 {
+    let mut tier = 0;
+    let mut size = SMALLEST_TIER;
+    while claims >= size {
+        tier += 1;
+        size = size.saturating_mul(FANOUT);
+    }
+    tier
+}
+
+/// The runs to merge next: the first tier (smallest first) holding
+/// [`FANOUT`] runs or more; `None` when no tier does.
+fn runs_to_merge(runs: &[RunHeader]) -> Option<Vec<RunHeader>> {
+    let mut tiers: Vec<(u32, Vec<RunHeader>)> = Vec::new();
+    for run in runs {
+        let t = tier(run.claims);
+        match tiers.iter_mut().find(|(x, _)| *x == t) {
+            Some((_, members)) => members.push(*run),
+            None => tiers.push((t, vec![*run])),
+        }
+    }
+    tiers.sort_by_key(|(t, _)| *t);
+    tiers
+        .into_iter()
+        .find(|(_, members)| members.len() as u64 >= FANOUT)
+        .map(|(_, members)| members)
+}
+
+/// Merges runs of the slot index while some tier has [`FANOUT`] of them,
+/// each merge one atomic write (a transaction where the engine has them),
+/// made visible by `publish` (which calls the function it is given: see
+/// [`super::ReadCache::publish_merge`]); returns whether anything was
+/// merged. Merging changes no answer: the merged run holds the same
+/// claims, numbered as the newest it replaces.
+pub(crate) fn compact(storage: &dyn Storage, publish: &Publish<'_>) -> Result<bool> {
+    let mut merged_any = false;
+    while let Some(runs) = runs_to_merge(&run_headers(storage)?) {
+        merge(storage, &runs, publish)?;
+        merged_any = true;
+    }
+    Ok(merged_any)
+}
+
+/// Merges `runs` into one, numbered as the newest of them (see the
+/// module's docs for why).
+fn merge(storage: &dyn Storage, runs: &[RunHeader], publish: &Publish<'_>) -> Result<()> {
+    let numbers: Vec<u64> = runs.iter().map(|r| r.number).collect();
+    let newest = numbers.iter().copied().max().unwrap_or(0);
+    let oldest = runs.iter().map(|r| r.oldest).min().unwrap_or(0);
+    let mut claims = Merged::new(storage, &numbers);
+    let mut writer = RunWriter::new(newest, oldest);
+    let mut txn = storage.transaction()?;
+    let mut whole = Batch::new();
+    let mut chunk = Batch::new();
+    // Removals of the blocks read go before the puts of the blocks
+    // written: a block written under the key of one read (the newest run's
+    // number is kept) has always been read first, as its last claim has.
+    let mut flush = |chunk: &mut Batch, removed: &mut Vec<Vec<u8>>| -> Result<()> {
+        let mut batch: Batch = removed.drain(..).map(|k| (k, None)).collect();
+        batch.append(chunk);
+        match txn.as_mut() {
+            Some(txn) => txn.write(Table::Claims, batch),
+            None => {
+                whole.append(&mut batch);
+                Ok(())
+            }
+        }
+    };
+    while let Some((key, value)) = claims.next_claim()? {
+        if let Some((k, v)) = writer.push(&key, &value) {
+            chunk.push((k, Some(v)));
+            if chunk.len() >= WRITE_CHUNK {
+                flush(&mut chunk, &mut claims.entries_read)?;
+            }
+        }
+    }
+    chunk.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
+    flush(&mut chunk, &mut claims.entries_read)?;
+    crate::store::crash_point(crate::store::MERGE_CRASH_POINT)?;
+    let mut commit = Some(move || match txn {
+        Some(txn) => txn.commit(),
+        None => storage.write(Table::Claims, whole),
+    });
+    publish(&mut || match commit.take() {
+        Some(commit) => commit(),
+        None => Ok(()),
+    })
+}
