@@ -138,6 +138,8 @@ pub struct Store {
     applied: AtomicU64,
     /// Series entries and source revisions kept for readers.
     cache: ReadCache,
+    /// Log blocks an append read lately (the targets of its denials).
+    recent_blocks: Arc<log::RecentBlocks>,
     /// Opened read-only: `append` refuses every batch.
     read_only: bool,
     /// The `recorded` time of the head record: a batch is never recorded
@@ -215,6 +217,7 @@ impl Store {
             lock_wait,
             applied: AtomicU64::new(applied),
             cache: ReadCache::default(),
+            recent_blocks: Arc::default(),
             last_recorded: std::sync::atomic::AtomicI64::new(i64::MIN),
         };
         if applied > head.seq {
@@ -390,6 +393,7 @@ impl Store {
             storage: self.storage.as_ref(),
             position: recorded.map_or(position, |r| r.min(position)),
             cache: Some(&self.cache),
+            recent: None,
         }
     }
 

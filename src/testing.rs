@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 pub use crate::resolve::{rank, resolve, timeline, Candidate, Resolution};
 pub use crate::storage::{scan_prefix, Batch, RedbStorage, SledStorage, Storage, Table};
-pub use crate::store::{CRASH_POINTS, STEPWISE_CRASH_POINTS};
+pub use crate::store::{CRASH_POINTS, MERGE_CRASH_POINT, STEPWISE_CRASH_POINTS};
 
 /// The engine underneath a store, writable: for tests that damage it.
 pub fn storage_of(store: &Store) -> &dyn Storage {

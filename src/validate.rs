@@ -120,6 +120,23 @@ impl Validator {
     }
 }
 
+/// The kind of `attribute` as the batch so far or else the log defines it;
+/// kept for the rest of the batch once read, since a kind never changes.
+fn kind_of(
+    view: &View<'_>,
+    pending: &mut Pending,
+    attribute: &str,
+) -> Result<Option<Kind>, Refusal> {
+    if let Some(kind) = pending.kinds.get(attribute) {
+        return Ok(Some(*kind));
+    }
+    let kind = view.kind(attribute).map_err(storage_refusal)?;
+    if let Some(kind) = kind {
+        pending.kinds.insert(attribute.to_string(), kind);
+    }
+    Ok(kind)
+}
+
 /// The unit of `attribute` as the batch so far or else the log defines it.
 fn unit_of(
     view: &View<'_>,
@@ -242,9 +259,8 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
             claim_id(view, pending, event, seq, IdOp::Assert)?;
             name(NameKind::Subject, "subject", &c.subject)?;
             name(NameKind::Attribute, "attribute", &c.attribute)?;
-            let defined = pending.kinds.contains_key(&c.attribute)
-                || view.kind(&c.attribute).map_err(storage_refusal)?.is_some();
-            if !defined {
+            let kind = kind_of(view, pending, &c.attribute)?;
+            let Some(kind) = kind else {
                 let mut known = view.names(Table::Attributes).map_err(storage_refusal)?;
                 known.extend(pending.kinds.keys().cloned());
                 return Err((
@@ -255,15 +271,8 @@ fn check(view: &View<'_>, pending: &mut Pending, event: &Event, seq: u64) -> Res
                         did_you_mean(&c.attribute, &known)
                     ),
                 ));
-            }
-            known_source(view, pending, &c.source)?;
-            let kind = match pending.kinds.get(&c.attribute) {
-                Some(kind) => *kind,
-                None => view
-                    .kind(&c.attribute)
-                    .map_err(storage_refusal)?
-                    .unwrap_or(Kind::Period),
             };
+            known_source(view, pending, &c.source)?;
             check_valid_form(c, kind)?;
             if let Some(known) = c.known {
                 check_known_form("known", known, &c.known_form)?;

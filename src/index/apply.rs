@@ -48,6 +48,8 @@ pub struct IndexBuilder {
     kinds: FxHashMap<String, Kind>,
     /// Sources that got a revision in the batch so far.
     sources: Vec<String>,
+    /// Log blocks read lately, to read the targets of denials through.
+    recent: Option<std::sync::Arc<crate::log::RecentBlocks>>,
 }
 
 /// The writes of some records, sorted by table and key.
@@ -164,6 +166,21 @@ impl IndexBuilder {
         }
     }
 
+    /// The builder, reading the records its denials target through
+    /// `recent` (each is read twice: to resolve its id, to find its claim).
+    pub fn reading_through(mut self, recent: std::sync::Arc<crate::log::RecentBlocks>) -> Self {
+        self.recent = Some(recent);
+        self
+    }
+
+    /// A view of the store as the batch found it, for resolving ids.
+    fn view<'a>(&'a self, storage: &'a dyn Storage) -> View<'a> {
+        View {
+            recent: self.recent.as_deref(),
+            ..View::everything(storage)
+        }
+    }
+
     /// The projection entries of the batch's next records (consecutive,
     /// after every record built before), sorted by table and key, ready to
     /// be written. Sorting here rather than when writing lets an append
@@ -197,7 +214,7 @@ impl IndexBuilder {
                 return Ok(Some(IdEntry { seq, op: *op }));
             }
         }
-        View::everything(storage).id(id)
+        self.view(storage).id(id)
     }
 
     /// Sets the flag of every claim these records deny or retract: in
@@ -230,7 +247,7 @@ impl IndexBuilder {
                 }
             } else if seq >= self.first_seq {
                 writes.earlier_targets.push(seq);
-            } else if let Some(key) = stored_claim_key(seq, storage)? {
+            } else if let Some(key) = stored_claim_key(seq, storage, self.recent.as_deref())? {
                 writes.stored_targets.push(key);
             }
         }
@@ -387,8 +404,12 @@ impl IndexBuilder {
 /// The slot index key of the claim record `seq` made: `None` when the
 /// record is no claim or its series is not indexed. `storage` is the store
 /// as the batch found it: `seq` is of an earlier batch.
-fn stored_claim_key(seq: u64, storage: &dyn Storage) -> Result<Option<Vec<u8>>> {
-    let record = crate::log::read_envelope(storage, seq)?.record;
+fn stored_claim_key(
+    seq: u64,
+    storage: &dyn Storage,
+    recent: Option<&crate::log::RecentBlocks>,
+) -> Result<Option<Vec<u8>>> {
+    let record = crate::log::read_envelope_in(storage, recent, seq)?.record;
     let Event::Assert(c) = record.event else {
         return Ok(None);
     };

@@ -36,9 +36,9 @@
 //!
 //! A claim key never starts with eight
 //! zero bytes (a series' number is the seq of its first claim), so the
-//! header is the first entry of its run. A block ends at the first claim
-//! that takes it past [`BLOCK_BYTES`]; being keyed by its *last* claim, the
-//! block that may hold a key `k` is the first at or after `run | k`.
+//! header is the first entry of its run. A block holds claims up to
+//! [`BLOCK_BYTES`]; being keyed by its *last* claim, the block that may
+//! hold a key `k` is the first at or after `run | k`.
 //!
 //! Architecture Invariant: a claim key may be in several runs (a replay on
 //! an engine without transactions writes a batch again, in other chunks);
@@ -51,8 +51,10 @@ use crate::storage::{Batch, Entry, Scan, Storage, Table};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// A block is closed once its claims pass this many bytes.
-pub(super) const BLOCK_BYTES: usize = 4096;
+/// A block holds claims up to this many bytes: with its key, its checksum
+/// and redb's bookkeeping it then fits a 4 KiB page (a block a little over
+/// 4 KiB took a page of 8).
+pub(super) const BLOCK_BYTES: usize = 3900;
 
 const HEADER_TAG: u8 = 0xC0;
 const BLOCK_TAG: u8 = 0xC1;
@@ -220,6 +222,12 @@ impl RunWriter {
     /// block when this claim filled one.
     pub(super) fn push(&mut self, key: &[u8], value: &[u8]) -> Option<Entry> {
         let (flags, body) = value.split_first().unwrap_or((&0, &[]));
+        // A claim that would take the block past its size closes it first
+        // (a claim longer than a block has one of its own).
+        let full = (self.block.len() + CLAIM_KEY_LEN + 5 + body.len() > BLOCK_BYTES
+            && self.in_block > 0)
+            || self.in_block == u16::MAX;
+        let closed = full.then(|| self.close());
         if self.block.is_empty() {
             self.block.reserve(BLOCK_BYTES + 256);
             self.block.push(BLOCK_TAG);
@@ -234,7 +242,7 @@ impl RunWriter {
         self.claims += 1;
         self.last_key.clear();
         self.last_key.extend_from_slice(key);
-        (self.block.len() >= BLOCK_BYTES || self.in_block == u16::MAX).then(|| self.close())
+        closed
     }
 
     fn close(&mut self) -> Entry {
@@ -307,7 +315,8 @@ pub(super) fn visit(
 /// The blocks of stored runs rewritten with the flag set on the claims
 /// `keys` name (claims of earlier batches that a batch denies or retracts),
 /// every copy of each; claims flagged already, or not found, change
-/// nothing.
+/// nothing. A run is searched only for the claims as old as its oldest
+/// batch or newer (a claim key ends with the claim's seq).
 pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Result<Batch> {
     keys.sort_unstable();
     keys.dedup();
@@ -315,30 +324,36 @@ pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Resu
     if keys.is_empty() {
         return Ok(out);
     }
+    let seq_of = |key: &[u8]| {
+        key.get(key.len().saturating_sub(8)..)
+            .map_or(0, |b| crate::log::read_u64(b, "a claim key").unwrap_or(0))
+    };
     for run in run_headers(storage)? {
         let beyond = header_key(run.number.saturating_add(1));
-        // The block being changed: its key and bytes.
-        let mut open: Option<(Vec<u8>, Vec<u8>, bool)> = None;
-        for key in &keys {
+        // The block being changed: its key, its bytes, where each of its
+        // claims' key starts and its flags byte is, and whether it changed.
+        let mut open: Option<(Vec<u8>, Vec<u8>, Vec<(usize, usize)>, bool)> = None;
+        for key in keys.iter().filter(|k| seq_of(k) >= run.oldest) {
             let sought = run_key(run.number, key);
-            if open.as_ref().is_none_or(|(k, _, _)| *k < sought) {
-                if let Some((k, block, changed)) = open.take() {
-                    if changed {
-                        out.push((k, Some(block)));
-                    }
+            if open.as_ref().is_none_or(|(k, ..)| *k < sought) {
+                if let Some((k, block, _, true)) = open.take() {
+                    out.push((k, Some(block)));
                 }
-                let found = storage.scan(Table::Claims, &sought, Some(&beyond)).next();
-                let Some(found) = found else {
+                let Some(found) = storage.scan(Table::Claims, &sought, Some(&beyond)).next() else {
                     break;
                 };
                 let (k, block) = found?;
-                open = Some((k, block, false));
-            }
-            if let Some((_, block, changed)) = open.as_mut() {
-                let at = block_claims(block)?
+                let claims = block_claims(&block)?
                     .iter()
-                    .find(|c| c.key == key.as_slice())
-                    .map(|c| c.flags_at);
+                    .map(|c| (c.flags_at - CLAIM_KEY_LEN, c.flags_at))
+                    .collect();
+                open = Some((k, block, claims, false));
+            }
+            if let Some((_, block, claims, changed)) = open.as_mut() {
+                let at = claims
+                    .iter()
+                    .find(|(key_at, _)| block[*key_at..*key_at + CLAIM_KEY_LEN] == key[..])
+                    .map(|(_, flags_at)| *flags_at);
                 if let Some(at) = at {
                     if mark_targeted(&mut block[at..]) {
                         *changed = true;
@@ -346,7 +361,7 @@ pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Resu
                 }
             }
         }
-        if let Some((k, block, true)) = open {
+        if let Some((k, block, _, true)) = open {
             out.push((k, Some(block)));
         }
     }

@@ -25,6 +25,9 @@ pub struct View<'a> {
     pub position: u64,
     /// The store's cache of series entries and source revisions, if any.
     pub cache: Option<&'a ReadCache>,
+    /// Log blocks read lately, for a writer that reads many earlier
+    /// records (`log::RecentBlocks`).
+    pub recent: Option<&'a crate::log::RecentBlocks>,
 }
 
 /// A claim as read from the slot index.
@@ -65,6 +68,7 @@ impl<'a> View<'a> {
             storage,
             position: u64::MAX,
             cache: None,
+            recent: None,
         }
     }
 
@@ -78,7 +82,9 @@ impl<'a> View<'a> {
         let Some(seq) = automatic_seq(id).filter(|s| *s <= self.position) else {
             return Ok(None);
         };
-        let Some(record) = crate::log::find_envelope(self.storage, seq)?.map(|e| e.record) else {
+        let Some(record) =
+            crate::log::find_envelope_in(self.storage, self.recent, seq)?.map(|e| e.record)
+        else {
             return Ok(None);
         };
         if record.event.event_id() != Some(id) {

@@ -232,6 +232,51 @@ fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
     Ok((packed, records))
 }
 
+/// A block unpacked and checked, kept to take more of its records from.
+pub struct Unpacked {
+    first: u64,
+    packed: Vec<u8>,
+    records: Vec<Packed>,
+}
+
+impl Unpacked {
+    /// The block stored under `first`, checked whole; `None` when the
+    /// entry is a record alone.
+    pub fn of(first: u64, value: &[u8]) -> Result<Option<Unpacked>> {
+        if value.first() != Some(&BLOCK_TAG) {
+            return Ok(None);
+        }
+        let (packed, records) = unpack(first, value)?;
+        Ok(Some(Unpacked {
+            first,
+            packed,
+            records,
+        }))
+    }
+
+    pub fn first(&self) -> u64 {
+        self.first
+    }
+
+    /// Whether record `seq` is one of the block's.
+    pub fn holds(&self, seq: u64) -> bool {
+        seq >= self.first && seq - self.first < self.records.len() as u64
+    }
+
+    /// Record `seq`, decoded, if the block holds it.
+    pub fn envelope(&self, seq: u64) -> Result<Option<Envelope>> {
+        if !self.holds(seq) {
+            return Ok(None);
+        }
+        let r = &self.records[(seq - self.first) as usize];
+        Ok(Some(Envelope {
+            record: decode_body(seq, BLOCK_FORMAT, &self.packed[r.body.clone()])?,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }))
+    }
+}
+
 /// Every record of the entry stored under `first`, checked.
 pub fn envelopes(first: u64, value: &[u8]) -> Result<Vec<Envelope>> {
     if value.first() != Some(&BLOCK_TAG) {

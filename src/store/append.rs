@@ -167,6 +167,7 @@ impl Store {
             storage: self.storage.as_ref(),
             position: head.seq,
             cache: None,
+            recent: Some(self.recent_blocks.as_ref()),
         };
         let validator = Validator::new(&view, head.seq + 1)?;
         // Every record of the batch carries the time its append began: the
@@ -217,6 +218,7 @@ impl Store {
             storage: self.storage.as_ref(),
             position: head.seq,
             cache: None,
+            recent: Some(self.recent_blocks.as_ref()),
         };
         let checked = validator
             .check(&view, &mut events, first_seq, &|i| parts.grandfathered(i))
@@ -256,7 +258,8 @@ impl Store {
         mut validator: Validator,
         recorded: i64,
     ) -> Result<Head> {
-        let mut builder = IndexBuilder::new(head.seq + 1);
+        let mut builder =
+            IndexBuilder::new(head.seq + 1).reading_through(self.recent_blocks.clone());
         let storage = self.storage.as_ref();
         let (mut txn, last) = std::thread::scope(|scope| -> Result<_> {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<(Batch, IndexWrites)>(1);
