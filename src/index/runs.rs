@@ -312,6 +312,10 @@ pub(super) fn visit(
     Ok(())
 }
 
+/// A block being flagged: its key, its bytes, where each of its claims'
+/// key starts and its flags byte is, and whether it changed.
+type OpenBlock = (Vec<u8>, Vec<u8>, Vec<(usize, usize)>, bool);
+
 /// The blocks of stored runs rewritten with the flag set on the claims
 /// `keys` name (claims of earlier batches that a batch denies or retracts),
 /// every copy of each; claims flagged already, or not found, change
@@ -330,9 +334,7 @@ pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Resu
     };
     for run in run_headers(storage)? {
         let beyond = header_key(run.number.saturating_add(1));
-        // The block being changed: its key, its bytes, where each of its
-        // claims' key starts and its flags byte is, and whether it changed.
-        let mut open: Option<(Vec<u8>, Vec<u8>, Vec<(usize, usize)>, bool)> = None;
+        let mut open: Option<OpenBlock> = None;
         for key in keys.iter().filter(|k| seq_of(k) >= run.oldest) {
             let sought = run_key(run.number, key);
             if open.as_ref().is_none_or(|(k, ..)| *k < sought) {
