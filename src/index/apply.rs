@@ -121,7 +121,10 @@ impl IndexWrites {
     fn into_batches(mut self, storage: &dyn Storage) -> Result<Vec<(Table, Batch)>> {
         let claims = self.tables.remove(&Table::Claims).unwrap_or_default();
         let mut claim_batch = runs::run_of(self.run, claims);
-        claim_batch.extend(runs::flag_stored(storage, self.stored_targets)?);
+        runs::flag_stored(storage, self.stored_targets, &mut |flagged| {
+            claim_batch.extend(flagged);
+            Ok(())
+        })?;
         let mut batches: Vec<(Table, Batch)> = self
             .tables
             .into_iter()

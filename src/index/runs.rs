@@ -10,7 +10,7 @@
 //! ([`compact`], after a commit) so that readers probe few of them.
 //!
 //! ```text
-//! run header:  key  run u64 | 29 zero bytes        value  0xC0 | claims u64 | oldest u64
+//! run header:  key  run u64 | 29 zero bytes        value  0xC0 | claims u64 | oldest u64 | newest u64
 //! claim block: key  run u64 | its last claim key   value  0xC1 | n u16 | n times:
 //!                   claim key (29 bytes) | flags u8 | body length u32 | body
 //! ```
@@ -18,7 +18,8 @@
 //! Integers are big-endian. A run's number is the seq of the first record
 //! of the batch that wrote it, or of the newest run merged into it; its
 //! `oldest` is the first seq of the oldest batch whose claims it holds, so
-//! a reader at position `R` skips every run whose oldest is above `R`.
+//! a reader at position `R` skips every run whose oldest is above `R`;
+//! `newest` is the greatest seq of its claims.
 //!
 //! Why a merge keeps the *newest* number: within one process, a writer's
 //! commit moves every reader's view forward, even in the middle of a
@@ -84,6 +85,8 @@ pub struct RunHeader {
     pub claims: u64,
     /// The first seq of the oldest batch whose claims the run holds.
     pub oldest: u64,
+    /// The greatest seq of the run's claims.
+    pub newest: u64,
 }
 
 fn header_key(run: u64) -> Vec<u8> {
@@ -130,13 +133,14 @@ pub(super) fn next_run(storage: &dyn Storage, after: Option<u64>) -> Result<Opti
     };
     let (key, value) = entry?;
     let number = crate::log::read_u64(&key, "a slot index key")?;
-    if key != header_key(number) || value.len() != 17 || value[0] != HEADER_TAG {
+    if key != header_key(number) || value.len() != 25 || value[0] != HEADER_TAG {
         return Err(damaged("the header of a run"));
     }
     Ok(Some(RunHeader {
         number,
         claims: crate::log::read_u64(&value[1..], "a run header")?,
         oldest: crate::log::read_u64(&value[9..], "a run header")?,
+        newest: crate::log::read_u64(&value[17..], "a run header")?,
     }))
 }
 
@@ -202,6 +206,7 @@ pub(super) fn block_claims(block: &[u8]) -> Result<Vec<BlockClaim<'_>>> {
 pub(super) struct RunWriter {
     run: u64,
     oldest: u64,
+    newest: u64,
     block: Vec<u8>,
     in_block: u16,
     last_key: Vec<u8>,
@@ -214,6 +219,7 @@ impl RunWriter {
         RunWriter {
             run,
             oldest,
+            newest: 0,
             block: Vec::new(),
             in_block: 0,
             last_key: Vec::new(),
@@ -243,6 +249,10 @@ impl RunWriter {
         self.block.extend_from_slice(body);
         self.in_block += 1;
         self.claims += 1;
+        let seq = key
+            .get(CLAIM_KEY_LEN - 8..)
+            .map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
+        self.newest = self.newest.max(seq);
         self.last_key.clear();
         self.last_key.extend_from_slice(key);
         closed
@@ -270,6 +280,7 @@ impl RunWriter {
         let mut header = vec![HEADER_TAG];
         header.extend_from_slice(&self.claims.to_be_bytes());
         header.extend_from_slice(&self.oldest.to_be_bytes());
+        header.extend_from_slice(&self.newest.to_be_bytes());
         out.push((header_key(self.run), header));
         out
     }
@@ -319,18 +330,33 @@ pub(super) fn visit(
 /// key starts and its flags byte is, and whether it changed.
 type OpenBlock = (Vec<u8>, Vec<u8>, Vec<(usize, usize)>, bool);
 
-/// The blocks of stored runs rewritten with the flag set on the claims
-/// `keys` name (claims of earlier batches that a batch denies or retracts),
-/// every copy of each; claims flagged already, or not found, change
-/// nothing. A run is searched only for the claims as old as its oldest
-/// batch or newer (a claim key ends with the claim's seq).
-pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Result<Batch> {
+/// Rewrites, through `write`, the blocks of stored runs with the flag set
+/// on the claims `keys` name (claims of earlier batches that a batch
+/// denies or retracts), every copy of each; claims flagged already, or not
+/// found, change nothing. A run is searched only for the claims as old as
+/// its oldest batch and no newer than its newest claim (a claim key ends
+/// with the claim's seq): runs hold batches next to each other, so most
+/// claims are sought in one run.
+/// The blocks go to `write` [`WRITE_CHUNK`] at a time, so that a batch
+/// denying claims all over a large store holds few of them at once.
+pub(super) fn flag_stored(
+    storage: &dyn Storage,
+    mut keys: Vec<Vec<u8>>,
+    write: &mut dyn FnMut(Batch) -> Result<()>,
+) -> Result<()> {
     keys.sort_unstable();
     keys.dedup();
-    let mut out = Batch::new();
     if keys.is_empty() {
-        return Ok(out);
+        return Ok(());
     }
+    let mut out = Batch::new();
+    let mut put = |k: Vec<u8>, block: Vec<u8>, out: &mut Batch| -> Result<()> {
+        out.push((k, Some(block)));
+        if out.len() >= WRITE_CHUNK {
+            write(std::mem::take(out))?;
+        }
+        Ok(())
+    };
     let seq_of = |key: &[u8]| {
         key.get(key.len().saturating_sub(8)..)
             .map_or(0, |b| crate::log::read_u64(b, "a claim key").unwrap_or(0))
@@ -338,11 +364,14 @@ pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Resu
     for run in run_headers(storage)? {
         let beyond = header_key(run.number.saturating_add(1));
         let mut open: Option<OpenBlock> = None;
-        for key in keys.iter().filter(|k| seq_of(k) >= run.oldest) {
+        for key in keys
+            .iter()
+            .filter(|k| (run.oldest..=run.newest).contains(&seq_of(k)))
+        {
             let sought = run_key(run.number, key);
             if open.as_ref().is_none_or(|(k, ..)| *k < sought) {
                 if let Some((k, block, _, true)) = open.take() {
-                    out.push((k, Some(block)));
+                    put(k, block, &mut out)?;
                 }
                 let Some(found) = storage.scan(Table::Claims, &sought, Some(&beyond)).next() else {
                     break;
@@ -367,10 +396,13 @@ pub(super) fn flag_stored(storage: &dyn Storage, mut keys: Vec<Vec<u8>>) -> Resu
             }
         }
         if let Some((k, block, _, true)) = open {
-            out.push((k, Some(block)));
+            put(k, block, &mut out)?;
         }
     }
-    Ok(out)
+    if out.is_empty() {
+        return Ok(());
+    }
+    write(out)
 }
 
 /// The claims of some runs read in key order, one per key (the flags of

@@ -121,12 +121,14 @@ impl ClaimRuns {
         stored: Vec<Vec<u8>>,
         run: u64,
     ) -> Result<()> {
-        let flagged = runs::flag_stored(storage, stored)?;
+        // The blocks of earlier batches' claims go first, read from the
+        // store as the batch found it.
+        runs::flag_stored(storage, stored, &mut |flagged| {
+            txn.write(Table::Claims, flagged)
+        })?;
         let Some(file) = self.file else {
             // One part (its own denials are flagged already).
-            let mut batch = runs::run_of(run, self.held);
-            batch.extend(flagged);
-            return txn.write(Table::Claims, batch);
+            return txn.write(Table::Claims, runs::run_of(run, self.held));
         };
         targeted.sort_unstable();
         let file = file.into_inner().map_err(|e| Error::Io(e.into_error()))?;
@@ -181,7 +183,6 @@ impl ClaimRuns {
             }
         }
         chunk.extend(blocks.finish().into_iter().map(|(k, v)| (k, Some(v))));
-        chunk.extend(flagged);
         txn.write(Table::Claims, chunk)
     }
 }
