@@ -360,14 +360,28 @@ fn a_cleared_target_flag_or_a_moved_key_is_refused_not_answered() {
                 .scan(Table::Claims, b"", None)
                 .map(Result::unwrap)
                 .collect();
+            // The one run's one block (ARCHITECTURE.md draws it): a tag, a
+            // count, the last key of the block before, then per claim its
+            // key (29 bytes), flags, body length (u32) and body.
             let (key, value) = entries
                 .iter()
-                .find(|(_, v)| v[0] & 1 == 1)
-                .expect("the retracted claim's entry has its flag set")
+                .find(|(_, v)| v[0] == 0xC1)
+                .expect("a block of claims")
                 .clone();
+            let flags_at = {
+                let mut at = 3 + 29;
+                loop {
+                    assert!(at < value.len(), "no claim of the block has its flag set");
+                    if value[at + 29] & 1 == 1 {
+                        break at + 29;
+                    }
+                    let length = u32::from_be_bytes(value[at + 30..at + 34].try_into().unwrap());
+                    at += 34 + length as usize;
+                }
+            };
             let writes = if damage == "flag" {
                 let mut cleared = value.clone();
-                cleared[0] = 0;
+                cleared[flags_at] = 0;
                 vec![(key, Some(cleared))]
             } else {
                 let mut moved = key.clone();

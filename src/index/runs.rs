@@ -11,8 +11,9 @@
 //!
 //! ```text
 //! run header:  key  run u64 | 29 zero bytes        value  0xC0 | claims u64 | oldest u64 | newest u64
-//! claim block: key  run u64 | its last claim key   value  0xC1 | n u16 | n times:
-//!                   claim key (29 bytes) | flags u8 | body length u32 | body
+//! claim block: key  run u64 | its last claim key   value  0xC1 | n u16 |
+//!                   the last claim key of the block before (29 bytes; zeros for the first) |
+//!                   n times: claim key (29 bytes) | flags u8 | body length u32 | body
 //! ```
 //!
 //! Integers are big-endian. A run's number is the seq of the first record
@@ -39,7 +40,13 @@
 //! zero bytes (a series' number is the seq of its first claim), so the
 //! header is the first entry of its run. A block holds claims up to
 //! [`BLOCK_BYTES`]; being keyed by its *last* claim, the block that may
-//! hold a key `k` is the first at or after `run | k`.
+//! hold a key `k` is the first at or after `run | k`. Each block names the
+//! last key of the one before it, so a reader knows that no block in its
+//! range was missed (a damaged key would move a block out of the way):
+//! the first block it reads must follow a key below its start, each next
+//! one the block it read before ([`visit`]). That is the check the
+//! checksum layer otherwise makes by reading the entry before a scan's
+//! start, which costs a `get` a second descent of the tree per block.
 //!
 //! Architecture Invariant: a claim key may be in several runs (a replay on
 //! an engine without transactions writes a batch again, in other chunks);
@@ -163,6 +170,16 @@ impl BlockClaim<'_> {
     }
 }
 
+/// Where a block's claims start: after its tag, count and the last key of
+/// the block before it.
+const BLOCK_HEADER: usize = 3 + CLAIM_KEY_LEN;
+
+/// The last claim key of the block before this one in its run (zeros for
+/// the run's first).
+fn previous_last_key(block: &[u8]) -> Result<&[u8]> {
+    block.get(3..BLOCK_HEADER).ok_or_else(|| damaged("a block"))
+}
+
 /// The claims of a block, in key order; damage is an error, never a panic.
 pub(super) fn block_claims(block: &[u8]) -> Result<Vec<BlockClaim<'_>>> {
     let (Some(&BLOCK_TAG), Some(n)) = (block.first(), block.get(1..3)) else {
@@ -170,7 +187,10 @@ pub(super) fn block_claims(block: &[u8]) -> Result<Vec<BlockClaim<'_>>> {
     };
     let n = u16::from_be_bytes([n[0], n[1]]) as usize;
     let mut claims = Vec::with_capacity(n);
-    let mut at = 3;
+    let mut at = BLOCK_HEADER;
+    if block.len() < at {
+        return Err(damaged("a block"));
+    }
     for _ in 0..n {
         let key = block
             .get(at..at + CLAIM_KEY_LEN)
@@ -210,6 +230,8 @@ pub(super) struct RunWriter {
     block: Vec<u8>,
     in_block: u16,
     last_key: Vec<u8>,
+    /// The last key of the block closed before the current one.
+    closed_last_key: [u8; CLAIM_KEY_LEN],
     claims: u64,
 }
 
@@ -223,6 +245,7 @@ impl RunWriter {
             block: Vec::new(),
             in_block: 0,
             last_key: Vec::new(),
+            closed_last_key: [0; CLAIM_KEY_LEN],
             claims: 0,
         }
     }
@@ -241,6 +264,7 @@ impl RunWriter {
             self.block.reserve(BLOCK_BYTES + 256);
             self.block.push(BLOCK_TAG);
             self.block.extend_from_slice(&[0, 0]);
+            self.block.extend_from_slice(&self.closed_last_key);
         }
         self.block.extend_from_slice(key);
         self.block.push(*flags);
@@ -261,6 +285,9 @@ impl RunWriter {
     fn close(&mut self) -> Entry {
         self.block[1..3].copy_from_slice(&self.in_block.to_be_bytes());
         self.in_block = 0;
+        if self.last_key.len() == CLAIM_KEY_LEN {
+            self.closed_last_key.copy_from_slice(&self.last_key);
+        }
         (
             run_key(self.run, &self.last_key),
             std::mem::take(&mut self.block),
@@ -300,7 +327,8 @@ pub(super) fn run_of(run: u64, claims: Vec<Entry>) -> Batch {
 }
 
 /// Calls `each` with every claim of run `run` whose key is at least
-/// `start` and below `end`, in key order, as it reads the run's blocks.
+/// `start` and below `end`, in key order, as it reads the run's blocks,
+/// checking by the blocks' chain of last keys that none was missed.
 pub(super) fn visit(
     storage: &dyn Storage,
     run: u64,
@@ -309,8 +337,20 @@ pub(super) fn visit(
     mut each: impl FnMut(&BlockClaim<'_>) -> Result<()>,
 ) -> Result<()> {
     let beyond = header_key(run.saturating_add(1));
-    for entry in storage.scan(Table::Claims, &run_key(run, start), Some(&beyond)) {
+    let mut before: Option<Vec<u8>> = None;
+    for entry in
+        storage.scan_without_start_check(Table::Claims, &run_key(run, start), Some(&beyond))
+    {
         let (key, block) = entry?;
+        let last = key.get(8..).ok_or_else(|| damaged("a block key"))?;
+        let previous = previous_last_key(&block)?;
+        let followed = match &before {
+            None => previous < start,
+            Some(before) => previous == before.as_slice(),
+        };
+        if !followed {
+            return Err(damaged("a block key"));
+        }
         for claim in block_claims(&block)? {
             if claim.key >= end {
                 return Ok(());
@@ -319,9 +359,10 @@ pub(super) fn visit(
                 each(&claim)?;
             }
         }
-        if key.get(8..).is_none_or(|last| last >= end) {
+        if last >= end {
             return Ok(());
         }
+        before = Some(last.to_vec());
     }
     Ok(())
 }
@@ -423,6 +464,8 @@ struct RunStream<'a> {
     pending: Vec<Entry>,
     /// The value of the claim whose key is in the heap.
     head: Vec<u8>,
+    /// The last key of the block read last (zeros before the first).
+    last_key: Vec<u8>,
 }
 
 impl<'a> Merged<'a> {
@@ -437,6 +480,7 @@ impl<'a> Merged<'a> {
                 ),
                 pending: Vec::new(),
                 head: Vec::new(),
+                last_key: vec![0; CLAIM_KEY_LEN],
             })
             .collect();
         Merged {
@@ -470,9 +514,12 @@ impl<'a> Merged<'a> {
                 continue;
             }
             let claims = block_claims(&block)?;
-            if claims.last().map(|c| c.key) != Some(&key[8..]) {
+            if claims.last().map(|c| c.key) != Some(&key[8..])
+                || previous_last_key(&block)? != stream.last_key.as_slice()
+            {
                 return Err(damaged("a block key"));
             }
+            stream.last_key = key[8..].to_vec();
             stream.pending = claims
                 .iter()
                 .rev()
@@ -612,4 +659,158 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader], publish: &Publish<'_>) -> Re
         Some(commit) => commit(),
         None => Ok(()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::MemoryStorage;
+
+    /// A claim key of series 1 with `n` as its start, end and seq, and a
+    /// body long enough that a run takes many blocks.
+    fn claim(n: u64) -> Entry {
+        let mut key = vec![0u8; CLAIM_KEY_LEN];
+        key[..8].copy_from_slice(&1u64.to_be_bytes());
+        key[13..17].copy_from_slice(&(n as u32).to_be_bytes());
+        key[17..21].copy_from_slice(&(n as u32 + 1).to_be_bytes());
+        key[21..].copy_from_slice(&n.to_be_bytes());
+        let mut value = vec![0u8];
+        value.extend(std::iter::repeat_n(n as u8, 100));
+        (key, value)
+    }
+
+    fn store_run(storage: &dyn Storage, run: u64, claims: Vec<Entry>) {
+        storage.write(Table::Claims, run_of(run, claims)).unwrap();
+    }
+
+    fn visited(storage: &dyn Storage, run: u64, from: u64, to: u64) -> Result<Vec<u64>> {
+        let (start, end) = (claim(from).0, claim(to).0);
+        let mut seen = Vec::new();
+        visit(storage, run, &start, &end, |c| {
+            seen.push(crate::log::read_u64(&c.key[21..], "a key")?);
+            Ok(())
+        })?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn a_run_reads_back_exactly_the_claims_of_a_range_across_its_blocks() {
+        let storage = MemoryStorage::new();
+        store_run(&storage, 7, (1..=400).map(claim).collect());
+        assert!(
+            run_headers(&storage).unwrap()[0].claims == 400,
+            "the header counts the run's claims"
+        );
+        for (from, to) in [
+            (1, 401),
+            (1, 2),
+            (17, 18),
+            (30, 250),
+            (399, 401),
+            (401, 500),
+        ] {
+            let expected: Vec<u64> = (from..to.min(401)).collect();
+            assert_eq!(
+                visited(&storage, 7, from, to).unwrap(),
+                expected,
+                "{from}..{to}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_moved_out_of_its_place_is_damage_not_a_gap() {
+        let storage = MemoryStorage::new();
+        store_run(&storage, 7, (1..=400).map(claim).collect());
+        // A block from the middle of the run, filed under a lower key, as a
+        // damaged key would: a reader of its range must not skip it.
+        let blocks: Vec<Entry> = storage
+            .scan(Table::Claims, &header_key(7), None)
+            .skip(3)
+            .take(1)
+            .map(Result::unwrap)
+            .collect();
+        let (key, block) = blocks[0].clone();
+        let mut moved = key.clone();
+        moved[8 + 13..8 + 17].fill(0);
+        storage
+            .write(Table::Claims, vec![(key, None), (moved, Some(block))])
+            .unwrap();
+        let err = visited(&storage, 7, 1, 401).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
+    }
+
+    #[test]
+    fn merged_runs_hold_every_claim_once_with_the_flags_of_all_copies() {
+        let storage = MemoryStorage::new();
+        store_run(&storage, 1, (1..=300).map(claim).collect());
+        // A replay may write claims again in another run: 250..=300 twice,
+        // and one copy flagged.
+        let mut again: Vec<Entry> = (250..=320).map(claim).collect();
+        again[10].1[0] = TARGETED;
+        store_run(&storage, 250, again);
+        store_run(&storage, 321, (321..=330).map(claim).collect());
+        store_run(&storage, 331, (331..=331).map(claim).collect());
+        let runs = run_headers(&storage).unwrap();
+        assert_eq!(runs.len(), 4);
+        merge(&storage, &runs, &|commit| commit()).unwrap();
+        let runs = run_headers(&storage).unwrap();
+        assert_eq!(
+            runs,
+            vec![RunHeader {
+                number: 331,
+                claims: 331,
+                oldest: 1,
+                newest: 331
+            }]
+        );
+        let claims: Vec<Entry> = every_claim(&storage).unwrap().map(Result::unwrap).collect();
+        assert_eq!(claims.len(), 331);
+        for (i, (key, value)) in claims.iter().enumerate() {
+            let n = i as u64 + 1;
+            assert_eq!(key, &claim(n).0);
+            assert_eq!(value[0] == TARGETED, n == 260, "the flag of claim {n}");
+        }
+    }
+
+    #[test]
+    fn flagging_stored_claims_rewrites_only_the_blocks_that_hold_them() {
+        let storage = MemoryStorage::new();
+        store_run(&storage, 1, (1..=200).map(claim).collect());
+        store_run(&storage, 201, (201..=400).map(claim).collect());
+        let mut writes = Batch::new();
+        flag_stored(
+            &storage,
+            vec![claim(5).0, claim(350).0, claim(999).0],
+            &mut |b| {
+                writes.extend(b);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(writes.len(), 2, "one block in each run");
+        storage.write(Table::Claims, writes).unwrap();
+        let flagged: Vec<u64> = every_claim(&storage)
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|(_, v)| v[0] & TARGETED != 0)
+            .map(|(k, _)| crate::log::read_u64(&k[21..], "a key").unwrap())
+            .collect();
+        assert_eq!(flagged, vec![5, 350]);
+    }
+
+    #[test]
+    fn four_runs_of_a_tier_merge_and_a_lone_larger_one_waits() {
+        let run = |number: u64, claims: u64| RunHeader {
+            number,
+            claims,
+            oldest: number,
+            newest: number,
+        };
+        assert_eq!(runs_to_merge(&[run(1, 10), run(2, 10), run(3, 10)]), None);
+        let four = [run(1, 10), run(2, 10), run(3, 10), run(4, 10)];
+        assert_eq!(runs_to_merge(&four).map(|r| r.len()), Some(4));
+        let mixed = [run(1, 100_000), run(2, 10), run(3, 10), run(4, 10)];
+        assert_eq!(runs_to_merge(&mixed), None);
+    }
 }

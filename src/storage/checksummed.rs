@@ -39,6 +39,31 @@ impl<S: Storage + ?Sized> Checksummed<S> {
     pub fn new(inner: std::sync::Arc<S>) -> Checksummed<S> {
         Checksummed { inner }
     }
+
+    fn checked_scan(
+        &self,
+        table: Table,
+        start: &[u8],
+        end: Option<&[u8]>,
+        check_start: bool,
+    ) -> Scan<'_> {
+        if !is_checked(table) {
+            return self.inner.scan(table, start, end);
+        }
+        if end.is_some_and(|end| end <= start) {
+            return Box::new(std::iter::empty());
+        }
+        Box::new(CheckedScan {
+            storage: self.inner.as_ref(),
+            table,
+            start: start.to_vec(),
+            end: end.map(<[u8]>::to_vec),
+            inner: None,
+            check_start,
+            last: None,
+            done: false,
+        })
+    }
 }
 
 /// Whether `table`'s entries carry this layer's checksum.
@@ -128,6 +153,9 @@ struct CheckedScan<'a, S: ?Sized> {
     start: Vec<u8>,
     end: Option<Vec<u8>>,
     inner: Option<(Direction, Scan<'a>)>,
+    /// Whether to read the entry before the start (see `check_neighbour`);
+    /// `false` only for a caller that checks the same thing another way.
+    check_start: bool,
     /// The last key returned, to check the order of the next.
     last: Option<Vec<u8>>,
     done: bool,
@@ -171,7 +199,7 @@ impl<S: Storage + ?Sized> CheckedScan<'_, S> {
         if self.done {
             return None;
         }
-        if self.inner.is_none() {
+        if self.inner.is_none() && (self.check_start || !forward) {
             if let Err(e) = self.check_neighbour(forward) {
                 self.done = true;
                 return Some(Err(named(self.storage.location(), e)));
@@ -302,21 +330,11 @@ impl<S: Storage + ?Sized> Storage for Checksummed<S> {
     }
 
     fn scan(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
-        if !is_checked(table) {
-            return self.inner.scan(table, start, end);
-        }
-        if end.is_some_and(|end| end <= start) {
-            return Box::new(std::iter::empty());
-        }
-        Box::new(CheckedScan {
-            storage: self.inner.as_ref(),
-            table,
-            start: start.to_vec(),
-            end: end.map(<[u8]>::to_vec),
-            inner: None,
-            last: None,
-            done: false,
-        })
+        self.checked_scan(table, start, end, true)
+    }
+
+    fn scan_without_start_check(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
+        self.checked_scan(table, start, end, false)
     }
 
     fn write(&self, table: Table, batch: Batch) -> Result<()> {
