@@ -8,6 +8,10 @@
 //!   (checked) in one place;
 //! - [`apply`]: the writes that applying log records makes
 //!   ([`IndexWrites`]);
+//! - [`runs`]: the slot index as runs of blocks of claims, one per batch,
+//!   merged in tiers ([`compact`]), read in the order of their numbers;
+//! - [`spill`]: a batch's claims sorted part by part in a temporary file
+//!   and merged into its run ([`ClaimRuns`]);
 //! - [`view`]: reading the index as of one log position ([`View`]);
 //! - [`cache`]: the readers' cache of series entries and source revisions,
 //!   and the rule that keeps it consistent with writers ([`ReadCache`]).
