@@ -106,3 +106,36 @@ fn a_refusal_in_a_later_part_names_its_line_and_writes_nothing() {
     interchange::import_file(&store, "big.jsonl", log.as_bytes()).unwrap();
     assert_eq!(store.position(), EVENTS);
 }
+
+/// A part may hold no claim at all: here the second part only denies a
+/// claim of the first, and that claim must still be flagged (a reader
+/// skips the denials of an unflagged claim).
+#[test]
+fn a_claim_denied_by_a_part_without_claims_is_flagged() {
+    let mut file = String::from(
+        "{\"op\":\"define\",\"attribute\":\"price\",\"kind\":\"state\",\"unit\":\"USD\"}\n\
+         {\"op\":\"source\",\"id\":\"s\",\"title\":\"t\",\"publisher\":\"p\",\"published\":\"2010\"}\n",
+    );
+    for i in 0..PART_LINES - 2 {
+        let day = 1 + i % 28;
+        let month = 1 + (i / 28) % 12;
+        let year = 1900 + i / (28 * 12);
+        file.push_str(&format!(
+            "{{\"op\":\"assert\",\"subject\":\"s{}\",\"attribute\":\"price\",\"valid\":\"{year}-{month:02}-{day:02}\",\"value\":\"{i} USD\",\"source\":\"s\"}}\n",
+            i % 7
+        ));
+    }
+    // The second part: one denial of the first claim (seq 3).
+    file.push_str("{\"op\":\"deny\",\"target\":\"e3\",\"source\":\"s\"}\n");
+    let store = Store::temporary().unwrap();
+    interchange::import_file(&store, "denial-last.jsonl", file.as_bytes()).unwrap();
+    let denied = store
+        .query("claims s0.price for 1900-01-01 where status = denied")
+        .unwrap()
+        .collect_all()
+        .unwrap()
+        .rows;
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    let report = annals::verify::verify(&store).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+}

@@ -126,11 +126,20 @@ impl ClaimRuns {
         runs::flag_stored(storage, stored, &mut |flagged| {
             txn.write(Table::Claims, flagged)
         })?;
-        let Some(file) = self.file else {
-            // One part (its own denials are flagged already).
-            return txn.write(Table::Claims, runs::run_of(run, self.held));
-        };
         targeted.sort_unstable();
+        let Some(file) = self.file else {
+            // One part with claims: its own denials are flagged already,
+            // those of later parts without claims are flagged here.
+            let mut held = self.held;
+            if !targeted.is_empty() {
+                for (key, value) in &mut held {
+                    if targeted.binary_search(&seq_of(key)?).is_ok() {
+                        mark_targeted(value);
+                    }
+                }
+            }
+            return txn.write(Table::Claims, runs::run_of(run, held));
+        };
         let file = file.into_inner().map_err(|e| Error::Io(e.into_error()))?;
         let buffer = (MERGE_BUFFERS / self.runs.len().max(1)).clamp(4096, 1 << 16);
         let mut readers: Vec<RunReader> = self
@@ -151,15 +160,7 @@ impl ClaimRuns {
             if let Some(entry) = readers[part].next(&file)? {
                 heap.push(Reverse((entry, part)));
             }
-            let seq = key
-                .len()
-                .checked_sub(8)
-                .and_then(|at| key[at..].try_into().ok())
-                .map(u64::from_be_bytes)
-                .ok_or_else(|| {
-                    Error::Storage("a sorted index entry was read back cut short".into())
-                })?;
-            if targeted.binary_search(&seq).is_ok() {
+            if targeted.binary_search(&seq_of(&key)?).is_ok() {
                 mark_targeted(&mut value);
             }
             match pending.as_mut() {
@@ -185,6 +186,15 @@ impl ClaimRuns {
         chunk.extend(blocks.finish().into_iter().map(|(k, v)| (k, Some(v))));
         txn.write(Table::Claims, chunk)
     }
+}
+
+/// The seq a claim key ends with.
+fn seq_of(key: &[u8]) -> Result<u64> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|at| key[at..].try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| Error::Storage("a sorted index entry was read back cut short".into()))
 }
 
 /// Reads one run back, a buffer at a time, through positioned reads of the
