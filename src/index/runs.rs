@@ -571,6 +571,27 @@ pub(crate) fn every_claim(storage: &dyn Storage) -> Result<Merged<'_>> {
     Ok(Merged::new(storage, &runs))
 }
 
+/// Removes every run numbered above `applied`: the runs of batches whose
+/// index writes landed but whose `applied` did not (engines without
+/// transactions), which a replay writes again. Every claim of such a run
+/// is newer than `applied` (a run's number is its newest batch's first
+/// seq), so no other claim goes with it.
+pub(crate) fn drop_runs_after(storage: &dyn Storage, applied: u64) -> Result<()> {
+    let mut removes = Batch::new();
+    let mut after = Some(applied);
+    while let Some(run) = next_run(storage, after)? {
+        let beyond = header_key(run.number.saturating_add(1));
+        for entry in storage.scan(Table::Claims, &header_key(run.number), Some(&beyond)) {
+            removes.push((entry?.0, None));
+        }
+        after = Some(run.number);
+    }
+    if removes.is_empty() {
+        return Ok(());
+    }
+    storage.write(Table::Claims, removes)
+}
+
 /// The tier of a run of `claims`: runs of one tier are merged together.
 fn tier(claims: u64) -> u32 {
     let mut tier = 0;
