@@ -222,7 +222,12 @@ fn verify_against(store: &Store, projections: &dyn Storage) -> Result<Report> {
         Some((first, last)) => report.problems.push(format!(
             "the log holds records {first}..{last} that the indexes have not finished applying (a writer was interrupted); any writable opening of the store finishes them (e.g. `annals repl`, or an import), then verify again"
         )),
-        None => compare_projections(storage, projections, &mut report)?,
+        None => {
+            compare_projections(storage, projections, &mut report)?;
+            report
+                .problems
+                .extend(crate::index::header_problems(storage)?);
+        }
     }
     for (event, source, quote) in quotes {
         if let Some(Some(text)) = source_texts.get(&source) {

@@ -11,6 +11,7 @@
 //!
 //! ```text
 //! run header:  key  run u64 | 29 zero bytes        value  0xC0 | claims u64 | oldest u64 | newest u64
+//!                                                          | last claim key (29 bytes)
 //! claim block: key  run u64 | its last claim key   value  0xC1 | n u16 |
 //!                   the last claim key of the block before (29 bytes; zeros for the first) |
 //!                   n times: claim key (29 bytes) | flags u8 | body length u32 | body
@@ -82,6 +83,9 @@ const SMALLEST_TIER: u64 = 1024;
 /// must call once.
 pub(crate) type Publish<'a> = dyn Fn(&mut dyn FnMut() -> Result<()>) -> Result<()> + 'a;
 
+/// The `meta` key counting the merges of runs ever made (u64 BE).
+pub(crate) const MERGES_KEY: &[u8] = b"runs.merges";
+
 /// Blocks handed to a transaction at a time by a merge.
 const WRITE_CHUNK: usize = 1024;
 
@@ -94,6 +98,28 @@ pub struct RunHeader {
     pub oldest: u64,
     /// The greatest seq of the run's claims.
     pub newest: u64,
+    /// The key of the run's last claim: what its last block must end with.
+    pub last: [u8; CLAIM_KEY_LEN],
+}
+
+/// The length of a run header's value.
+const HEADER_LEN: usize = 25 + CLAIM_KEY_LEN;
+
+/// A run's header, read from its entry; damage is an error.
+fn parse_header(key: &[u8], value: &[u8]) -> Result<RunHeader> {
+    let number = crate::log::read_u64(key, "a slot index key")?;
+    if key != header_key(number) || value.len() != HEADER_LEN || value[0] != HEADER_TAG {
+        return Err(damaged("the header of a run"));
+    }
+    let mut last = [0u8; CLAIM_KEY_LEN];
+    last.copy_from_slice(&value[25..]);
+    Ok(RunHeader {
+        number,
+        claims: crate::log::read_u64(&value[1..], "a run header")?,
+        oldest: crate::log::read_u64(&value[9..], "a run header")?,
+        newest: crate::log::read_u64(&value[17..], "a run header")?,
+        last,
+    })
 }
 
 fn header_key(run: u64) -> Vec<u8> {
@@ -139,16 +165,7 @@ pub(super) fn next_run(storage: &dyn Storage, after: Option<u64>) -> Result<Opti
         return Ok(None);
     };
     let (key, value) = entry?;
-    let number = crate::log::read_u64(&key, "a slot index key")?;
-    if key != header_key(number) || value.len() != 25 || value[0] != HEADER_TAG {
-        return Err(damaged("the header of a run"));
-    }
-    Ok(Some(RunHeader {
-        number,
-        claims: crate::log::read_u64(&value[1..], "a run header")?,
-        oldest: crate::log::read_u64(&value[9..], "a run header")?,
-        newest: crate::log::read_u64(&value[17..], "a run header")?,
-    }))
+    parse_header(&key, &value).map(Some)
 }
 
 /// One claim of a block, borrowed from it.
@@ -308,6 +325,7 @@ impl RunWriter {
         header.extend_from_slice(&self.claims.to_be_bytes());
         header.extend_from_slice(&self.oldest.to_be_bytes());
         header.extend_from_slice(&self.newest.to_be_bytes());
+        header.extend_from_slice(&self.last_key);
         out.push((header_key(self.run), header));
         out
     }
@@ -328,14 +346,16 @@ pub(super) fn run_of(run: u64, claims: Vec<Entry>) -> Batch {
 
 /// Calls `each` with every claim of run `run` whose key is at least
 /// `start` and below `end`, in key order, as it reads the run's blocks,
-/// checking by the blocks' chain of last keys that none was missed.
+/// checking by the blocks' chain of last keys that none was missed, and by
+/// the header's last key that the run did not end early.
 pub(super) fn visit(
     storage: &dyn Storage,
-    run: u64,
+    header: &RunHeader,
     start: &[u8],
     end: &[u8],
     mut each: impl FnMut(&BlockClaim<'_>) -> Result<()>,
 ) -> Result<()> {
+    let run = header.number;
     let beyond = header_key(run.saturating_add(1));
     let mut before: Option<Vec<u8>> = None;
     for entry in
@@ -364,7 +384,18 @@ pub(super) fn visit(
         }
         before = Some(last.to_vec());
     }
-    Ok(())
+    // The run ended before `end`: its last block, if it reaches `start`,
+    // must be the one read last (a block whose key damage moved below the
+    // start would otherwise go unseen).
+    let ended = match &before {
+        Some(before) => before.as_slice() == header.last,
+        None => header.last.as_slice() < start,
+    };
+    if ended {
+        Ok(())
+    } else {
+        Err(damaged("a block key"))
+    }
 }
 
 /// A block being flagged: its key, its bytes, where each of its claims'
@@ -466,6 +497,8 @@ struct RunStream<'a> {
     head: Vec<u8>,
     /// The last key of the block read last (zeros before the first).
     last_key: Vec<u8>,
+    /// The last key the run's header names, once its header is read.
+    header_last: Option<[u8; CLAIM_KEY_LEN]>,
 }
 
 impl<'a> Merged<'a> {
@@ -481,6 +514,7 @@ impl<'a> Merged<'a> {
                 pending: Vec::new(),
                 head: Vec::new(),
                 last_key: vec![0; CLAIM_KEY_LEN],
+                header_last: None,
             })
             .collect();
         Merged {
@@ -502,16 +536,25 @@ impl<'a> Merged<'a> {
                 return Ok(());
             }
             let Some(item) = stream.scan.next() else {
-                return Ok(());
+                // The run's end: its last block must be the header's.
+                return match stream.header_last {
+                    Some(last) if last.as_slice() != stream.last_key.as_slice() => {
+                        Err(damaged("a block key"))
+                    }
+                    _ => Ok(()),
+                };
             };
             let (key, block) = item?;
             if key.len() != RUN_KEY_LEN {
                 return Err(damaged("a block key"));
             }
             if key[8..].iter().all(|b| *b == 0) {
-                // The run's header.
+                stream.header_last = Some(parse_header(&key, &block)?.last);
                 self.entries_read.push(key);
                 continue;
+            }
+            if stream.header_last.is_none() {
+                return Err(damaged("the header of a run"));
             }
             let claims = block_claims(&block)?;
             if claims.last().map(|c| c.key) != Some(&key[8..])
@@ -563,6 +606,38 @@ impl Iterator for Merged<'_> {
     fn next(&mut self) -> Option<Result<Entry>> {
         self.next_claim().transpose()
     }
+}
+
+/// What is wrong with the headers of the stored runs: each must count its
+/// run's claims, name its last key and its newest seq, and have an oldest
+/// seq no later than its oldest claim's (a reader skips a run by it).
+/// `verify` reports these; the claims themselves it compares with a
+/// rebuild.
+pub(crate) fn header_problems(storage: &dyn Storage) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for header in run_headers(storage)? {
+        let (mut claims, mut oldest, mut newest) = (0u64, u64::MAX, 0u64);
+        let mut last = Vec::new();
+        for claim in Merged::new(storage, &[header.number]) {
+            let (key, _) = claim?;
+            let seq = crate::log::read_u64(&key[CLAIM_KEY_LEN - 8..], "a claim key")?;
+            claims += 1;
+            oldest = oldest.min(seq);
+            newest = newest.max(seq);
+            last = key;
+        }
+        if claims != header.claims
+            || newest != header.newest
+            || header.oldest > oldest
+            || last != header.last
+        {
+            problems.push(format!(
+                "run {} of the slot index: its header does not describe its claims (a projection is damaged; re-import an export to rebuild it)",
+                header.number
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 /// Every claim of the slot index, one per key, in key order.
@@ -671,10 +746,27 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader], publish: &Publish<'_>) -> Re
     }
     chunk.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
     flush(&mut chunk, &mut claims.entries_read)?;
+    // Every merge counts itself in `meta`, where other processes sharing
+    // the store look at the start of each statement: their cached lists of
+    // runs are stale after it (`Store::refresh`).
+    let merges = match storage.get(Table::Meta, MERGES_KEY)? {
+        Some(count) => crate::log::read_u64(&count, "the count of merges")?,
+        None => 0,
+    };
+    let counted = vec![(
+        MERGES_KEY.to_vec(),
+        Some(merges.wrapping_add(1).to_be_bytes().to_vec()),
+    )];
     crate::store::crash_point(crate::store::MERGE_CRASH_POINT)?;
     let mut commit = Some(move || match txn {
-        Some(txn) => txn.commit(),
-        None => storage.write(Table::Claims, whole),
+        Some(mut txn) => {
+            txn.write(Table::Meta, counted)?;
+            txn.commit()
+        }
+        None => {
+            storage.write(Table::Claims, whole)?;
+            storage.write(Table::Meta, counted)
+        }
     });
     publish(&mut || match commit.take() {
         Some(commit) => commit(),
@@ -706,8 +798,12 @@ mod tests {
 
     fn visited(storage: &dyn Storage, run: u64, from: u64, to: u64) -> Result<Vec<u64>> {
         let (start, end) = (claim(from).0, claim(to).0);
+        let header = run_headers(storage)?
+            .into_iter()
+            .find(|h| h.number == run)
+            .expect("the run is stored");
         let mut seen = Vec::new();
-        visit(storage, run, &start, &end, |c| {
+        visit(storage, &header, &start, &end, |c| {
             seen.push(crate::log::read_u64(&c.key[21..], "a key")?);
             Ok(())
         })?;
@@ -762,6 +858,32 @@ mod tests {
     }
 
     #[test]
+    fn a_last_block_moved_before_the_range_is_damage_not_an_empty_answer() {
+        let storage = MemoryStorage::new();
+        store_run(&storage, 7, (1..=400).map(claim).collect());
+        // The run's last block, filed under a key below every claim asked
+        // for: no block after it names it, but the header does.
+        let (key, block) = storage
+            .scan(Table::Claims, &header_key(7), Some(&header_key(8)))
+            .next_back()
+            .unwrap()
+            .unwrap();
+        let mut moved = key.clone();
+        moved[8 + 13..8 + 17].fill(0);
+        storage
+            .write(Table::Claims, vec![(key, None), (moved, Some(block))])
+            .unwrap();
+        let err = visited(&storage, 7, 399, 401).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
+        let err = every_claim(&storage)
+            .unwrap()
+            .collect::<Result<Vec<_>>>()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("damaged"), "{err}");
+    }
+
+    #[test]
     fn merged_runs_hold_every_claim_once_with_the_flags_of_all_copies() {
         let storage = MemoryStorage::new();
         store_run(&storage, 1, (1..=300).map(claim).collect());
@@ -782,7 +904,8 @@ mod tests {
                 number: 331,
                 claims: 331,
                 oldest: 1,
-                newest: 331
+                newest: 331,
+                last: claim(331).0.try_into().unwrap(),
             }]
         );
         let claims: Vec<Entry> = every_claim(&storage).unwrap().map(Result::unwrap).collect();
@@ -821,12 +944,34 @@ mod tests {
     }
 
     #[test]
+    fn a_header_that_misdescribes_its_run_is_a_problem_verify_reports() {
+        let storage = MemoryStorage::new();
+        store_run(&storage, 7, (7..=100).map(claim).collect());
+        assert!(header_problems(&storage).unwrap().is_empty());
+        // An `oldest` past the run's first claim would hide it from readers
+        // at earlier positions.
+        let (key, mut header) = storage
+            .scan(Table::Claims, &header_key(7), None)
+            .next()
+            .unwrap()
+            .unwrap();
+        header[9..17].copy_from_slice(&50u64.to_be_bytes());
+        storage
+            .write(Table::Claims, vec![(key, Some(header))])
+            .unwrap();
+        let problems = header_problems(&storage).unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("run 7"), "{problems:?}");
+    }
+
+    #[test]
     fn four_runs_of_a_tier_merge_and_a_lone_larger_one_waits() {
         let run = |number: u64, claims: u64| RunHeader {
             number,
             claims,
             oldest: number,
             newest: number,
+            last: [0; CLAIM_KEY_LEN],
         };
         assert_eq!(runs_to_merge(&[run(1, 10), run(2, 10), run(3, 10)]), None);
         let four = [run(1, 10), run(2, 10), run(3, 10), run(4, 10)];

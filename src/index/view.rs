@@ -366,9 +366,10 @@ impl<'a> View<'a> {
             })
             .collect();
         let mut found: Vec<(Vec<u8>, IndexedClaim)> = Vec::new();
-        let mut read = 0;
-        let mut visit = |run: u64, found: &mut Vec<(Vec<u8>, IndexedClaim)>| -> Result<()> {
-            read += 1;
+        // Runs read, for the last step (several runs: sort and dedup).
+        let read = std::cell::Cell::new(0);
+        let visit = |run: &RunHeader, found: &mut Vec<(Vec<u8>, IndexedClaim)>| -> Result<()> {
+            read.set(read.get() + 1);
             for (start, end) in &ranges {
                 runs::visit(self.storage, run, start, end, |claim| {
                     let (valid, seq) = decode_claim_key(claim.key)?;
@@ -388,32 +389,56 @@ impl<'a> View<'a> {
             }
             Ok(())
         };
-        // The quick way: the cached list of runs, skipping those that hold
-        // nothing as old as this position. It holds only if no merge began
-        // meanwhile (then the list, and its `oldest`s, may be stale).
-        let quick = match self.cache.and_then(|c| Some((c, c.merges()?))) {
-            Some((cache, merges)) => {
-                for run in self.runs()?.iter() {
-                    if run.oldest <= self.position {
-                        visit(run.number, &mut found)?;
-                    }
-                }
-                cache.merges() == Some(merges)
-            }
-            None => false,
-        };
-        if !quick {
-            // The sure way: every run, found one after another in the
-            // order of their numbers, which a merge cannot escape (see
-            // `runs.rs`).
+        // The sure way: every run, found one after another in the order of
+        // their numbers, which a merge cannot escape (see `runs.rs`).
+        let sure = |found: &mut Vec<(Vec<u8>, IndexedClaim)>| -> Result<()> {
             found.clear();
             let mut after = None;
             while let Some(run) = runs::next_run(self.storage, after)? {
-                visit(run.number, &mut found)?;
+                visit(&run, found)?;
                 after = Some(run.number);
             }
+            Ok(())
+        };
+        match self.cache {
+            None => sure(&mut found)?,
+            Some(cache) => {
+                // The quick way first: the cached list of runs, skipping
+                // those that hold nothing as old as this position. Its
+                // answer, or its refusal, holds only if no merge landed
+                // meanwhile (the list, its `oldest`s and last keys may then
+                // be stale, and a run's blocks read across the merge).
+                let mut settled = false;
+                if let Some(before) = cache.merges() {
+                    let quick = self.runs().and_then(|list| {
+                        list.iter()
+                            .filter(|run| run.oldest <= self.position)
+                            .try_for_each(|run| visit(run, &mut found))
+                    });
+                    if cache.merges() == Some(before) {
+                        quick?;
+                        settled = true;
+                    }
+                }
+                // Then the sure way, again while merges land under it and
+                // it is refused (a header read before a merge, its run's
+                // blocks after); its answer is whole whatever lands.
+                let mut attempts = 0;
+                while !settled {
+                    let before = cache.merges();
+                    match sure(&mut found) {
+                        Ok(()) => settled = true,
+                        Err(e) => {
+                            attempts += 1;
+                            if before.is_some() && cache.merges() == before || attempts == 8 {
+                                return Err(e);
+                            }
+                        }
+                    }
+                }
+            }
         }
-        if read > 1 {
+        if read.get() > 1 {
             // Runs are read one after another: back into key order, and
             // one claim per key (see `runs.rs`).
             found.sort_by(|a, b| a.0.cmp(&b.0));
