@@ -140,8 +140,6 @@ pub struct Store {
     cache: ReadCache,
     /// Log blocks an append read lately (the targets of its denials).
     recent_blocks: Arc<log::RecentBlocks>,
-    /// The count of merges of runs (`meta`) at the last `refresh`.
-    merges_seen: std::sync::atomic::AtomicU64,
     /// Opened read-only: `append` refuses every batch.
     read_only: bool,
     /// The `recorded` time of the head record: a batch is never recorded
@@ -220,7 +218,6 @@ impl Store {
             applied: AtomicU64::new(applied),
             cache: ReadCache::default(),
             recent_blocks: Arc::default(),
-            merges_seen: std::sync::atomic::AtomicU64::new(0),
             last_recorded: std::sync::atomic::AtomicI64::new(i64::MIN),
         };
         if applied > head.seq {
@@ -265,16 +262,9 @@ impl Store {
     pub fn refresh(&self) -> Result<u64> {
         self.storage.refresh()?;
         let on_disk = read_applied(self.storage.as_ref())?;
-        let merges = self
-            .storage
-            .get(Table::Meta, crate::index::MERGES_KEY)?
-            .map(|count| log::read_u64(&count, "the count of merges"))
-            .transpose()?
-            .unwrap_or(0);
-        if on_disk > self.position() || self.merges_seen.swap(merges, Ordering::AcqRel) != merges {
-            // Another process published, or merged runs of the slot index:
-            // what this process cached about series, sources and runs may
-            // be older than its writes.
+        if on_disk > self.position() {
+            // Another process published: what this process cached about
+            // series and sources may be older than its writes.
             self.cache.clear();
             self.applied.fetch_max(on_disk, Ordering::AcqRel);
         }
@@ -444,12 +434,11 @@ impl Store {
     }
 
     /// Merges runs of the slot index while some tier has too many
-    /// (`index/runs.rs`), then has readers list the runs again. A failure
-    /// leaves runs unmerged, which changes no answer.
+    /// (`index/runs.rs`). A failure leaves runs unmerged, which changes no
+    /// answer; readers see the merge as a new state of the storage
+    /// (`Storage::generation`) and list the runs again.
     fn merge_runs(&self) -> Result<()> {
-        crate::index::compact(self.storage.as_ref(), &|commit| {
-            self.cache.publish_merge(commit)
-        })?;
+        crate::index::compact(self.storage.as_ref())?;
         Ok(())
     }
 

@@ -248,7 +248,7 @@ const REBUILD_CHUNK: usize = 50_000;
 /// Applies a chunk of records to the rebuilt projections and empties it.
 fn rebuild(rebuilt: &Rebuilt<'_>, chunk: &mut Vec<crate::log::Record>) -> Result<()> {
     IndexWrites::build(rebuilt, chunk)?.write(rebuilt)?;
-    crate::index::compact(rebuilt, &|commit| commit())?;
+    crate::index::compact(rebuilt)?;
     chunk.clear();
     Ok(())
 }

@@ -30,22 +30,20 @@ pub struct ReadCache {
     series: RwLock<FxHashMap<Vec<u8>, SeriesEntry>>,
     /// Every revision of a source: (seq, published), in seq order.
     sources: RwLock<FxHashMap<String, Vec<(u64, Period)>>>,
-    /// The runs of the slot index (`runs.rs`), read once per change.
-    runs: RwLock<Option<Arc<Vec<RunHeader>>>>,
-    /// Merges of runs begun by this process's writer.
-    merges: AtomicU64,
+    /// The runs of the slot index (`runs.rs`) and the storage generation
+    /// they were read in.
+    runs: RwLock<Option<(u64, Arc<Vec<RunHeader>>)>>,
 }
 
 impl ReadCache {
     /// Records what index writes change, after they are written.
-    /// Every write of the slot index may add or merge runs, so the list
-    /// of runs is forgotten whatever the writes were.
     pub fn update(&self, series: Vec<(Vec<u8>, SeriesEntry)>, sources: Vec<String>) {
+        if series.is_empty() && sources.is_empty() {
+            return;
+        }
         let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
         let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
-        let mut cached_runs = self.runs.write().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        *cached_runs = None;
         for (key, entry) in series {
             if cached_series.contains_key(&key) || cached_series.len() < CACHE_ENTRIES {
                 cached_series.insert(key, entry);
@@ -61,59 +59,28 @@ impl ReadCache {
     pub fn clear(&self) {
         let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
         let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
-        let mut cached_runs = self.runs.write().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::AcqRel);
         cached_series.clear();
         cached_sources.clear();
-        *cached_runs = None;
     }
 
-    /// Makes a merge of runs visible: `commit` between two steps of the
-    /// merge count, the list of runs forgotten before the second. The
-    /// count is odd while a merge is landing.
-    pub fn publish_merge(&self, commit: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        self.merges.fetch_add(1, Ordering::AcqRel);
-        let committed = commit();
-        {
-            let mut runs = self.runs.write().unwrap_or_else(|e| e.into_inner());
-            self.epoch.fetch_add(1, Ordering::AcqRel);
-            *runs = None;
-        }
-        self.merges.fetch_add(1, Ordering::AcqRel);
-        committed
-    }
-
-    /// The merge count, if no merge is landing. A reader that sees the
-    /// same even count before taking its list of runs and after reading
-    /// them knows that no merge moved claims meanwhile and that its list
-    /// was not older than the last merge.
-    pub(super) fn merges(&self) -> Option<u64> {
-        let count = self.merges.load(Ordering::Acquire);
-        count.is_multiple_of(2).then_some(count)
-    }
-
-    /// The runs of the slot index, from the cache or else from `load`.
-    ///
-    /// A list older than the storage a reader then reads is safe: a merge
-    /// keeps the number of the newest run it merges, so a run the list
-    /// names either holds its claims still or is gone (read as empty) with
-    /// its claims in a later run the list names too. A list *newer* than what
-    /// the reader reads is never handed out: the storage's view only moves
-    /// forward, and a writer forgets the list (`update`) after its writes
-    /// land and before readers see the new position.
+    /// The runs of the slot index as the storage's state `generation`
+    /// holds them (`Storage::generation`), from the cache or else from
+    /// `load`, which reads them in that state: a list serves only readers
+    /// of the state it was read in, so no reader ever pairs a list with
+    /// blocks of another state (a merge removes runs and fills another).
     pub(super) fn runs(
         &self,
+        generation: u64,
         load: impl FnOnce() -> Result<Vec<RunHeader>>,
     ) -> Result<Arc<Vec<RunHeader>>> {
-        if let Some(runs) = self.runs.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            return Ok(runs.clone());
+        if let Some((cached, runs)) = self.runs.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            if *cached == generation {
+                return Ok(runs.clone());
+            }
         }
-        let epoch = self.epoch.load(Ordering::Acquire);
         let runs = Arc::new(load()?);
-        let mut cached = self.runs.write().unwrap_or_else(|e| e.into_inner());
-        if self.epoch.load(Ordering::Acquire) == epoch {
-            *cached = Some(runs.clone());
-        }
+        *self.runs.write().unwrap_or_else(|e| e.into_inner()) = Some((generation, runs.clone()));
         Ok(runs)
     }
 

@@ -23,19 +23,18 @@
 //! a reader at position `R` skips every run whose oldest is above `R`;
 //! `newest` is the greatest seq of its claims.
 //!
-//! Why a merge keeps the *newest* number: within one process, a writer's
-//! commit moves every reader's view forward, even in the middle of a
-//! question, so a merge may land while a reader goes through the runs. A
-//! claim only ever moves to a run numbered higher than (or as) the one it
-//! was in, and runs are created numbered above every run before them, so a
-//! reader that finds the runs one after another in the order of their
-//! numbers (each the first above the one before, in the storage as it is
-//! then) finds every claim in one of them: in the run it was in when read,
-//! or in a later one. (Numbered as the oldest, the merged run could be read
-//! first, from before the merge, and the others after it, gone.) Readers
-//! go the quicker way, by a cached list of runs skipping those newer than
-//! their position, and fall back on this one when a merge began meanwhile
-//! (`View::claims_of`, `ReadCache::merges`).
+//! Why a merge keeps the *newest* number: a claim then only ever moves to
+//! a run numbered higher than (or as) the one it was in, and runs are
+//! created numbered above every run before them, so a reader that finds
+//! the runs one after another in the order of their numbers (each the
+//! first above the one before, in the storage as it is then) finds every
+//! claim in one of them even if merges land while it reads: in the run it
+//! was in when read, or in a later one. Within one process a commit moves
+//! every reader's view forward mid-question, so this matters. Readers go
+//! the quicker way, by a cached list of runs skipping those newer than
+//! their position, and keep its answer only if the storage's state did not
+//! change meanwhile (`Storage::generation`); otherwise they walk
+//! (`View::claims_of`).
 //!
 //! A claim key never starts with eight
 //! zero bytes (a series' number is the seq of its first claim), so the
@@ -79,12 +78,8 @@ const FANOUT: u64 = 4;
 /// Runs smaller than this many claims are all of the first tier.
 const SMALLEST_TIER: u64 = 1024;
 
-/// How a merge is made visible: called with the merge's commit, which it
-/// must call once.
-pub(crate) type Publish<'a> = dyn Fn(&mut dyn FnMut() -> Result<()>) -> Result<()> + 'a;
-
 /// The `meta` key counting the merges of runs ever made (u64 BE).
-pub(crate) const MERGES_KEY: &[u8] = b"runs.merges";
+const MERGES_KEY: &[u8] = b"runs.merges";
 
 /// Blocks handed to a transaction at a time by a merge.
 const WRITE_CHUNK: usize = 1024;
@@ -697,15 +692,13 @@ fn runs_to_merge(runs: &[RunHeader]) -> Option<Vec<RunHeader>> {
 }
 
 /// Merges runs of the slot index while some tier has [`FANOUT`] of them,
-/// each merge one atomic write (a transaction where the engine has them),
-/// made visible by `publish` (which calls the function it is given: see
-/// [`super::ReadCache::publish_merge`]); returns whether anything was
-/// merged. Merging changes no answer: the merged run holds the same
-/// claims, numbered as the newest it replaces.
-pub(crate) fn compact(storage: &dyn Storage, publish: &Publish<'_>) -> Result<bool> {
+/// each merge one atomic write (a transaction where the engine has them);
+/// returns whether anything was merged. Merging changes no answer: the
+/// merged run holds the same claims, numbered as the newest it replaces.
+pub(crate) fn compact(storage: &dyn Storage) -> Result<bool> {
     let mut merged_any = false;
     while let Some(runs) = runs_to_merge(&run_headers(storage)?) {
-        merge(storage, &runs, publish)?;
+        merge(storage, &runs)?;
         merged_any = true;
     }
     Ok(merged_any)
@@ -713,7 +706,7 @@ pub(crate) fn compact(storage: &dyn Storage, publish: &Publish<'_>) -> Result<bo
 
 /// Merges `runs` into one, numbered as the newest of them (see the
 /// module's docs for why).
-fn merge(storage: &dyn Storage, runs: &[RunHeader], publish: &Publish<'_>) -> Result<()> {
+fn merge(storage: &dyn Storage, runs: &[RunHeader]) -> Result<()> {
     let numbers: Vec<u64> = runs.iter().map(|r| r.number).collect();
     let newest = numbers.iter().copied().max().unwrap_or(0);
     let oldest = runs.iter().map(|r| r.oldest).min().unwrap_or(0);
@@ -746,9 +739,9 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader], publish: &Publish<'_>) -> Re
     }
     chunk.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
     flush(&mut chunk, &mut claims.entries_read)?;
-    // Every merge counts itself in `meta`, where other processes sharing
-    // the store look at the start of each statement: their cached lists of
-    // runs are stale after it (`Store::refresh`).
+    // Every commit of a store writes its meta table, which is how another
+    // process's refresh tells that it should take a fresh snapshot
+    // (`storage/redb_engine.rs`); a merge counts itself there.
     let merges = match storage.get(Table::Meta, MERGES_KEY)? {
         Some(count) => crate::log::read_u64(&count, "the count of merges")?,
         None => 0,
@@ -758,7 +751,7 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader], publish: &Publish<'_>) -> Re
         Some(merges.wrapping_add(1).to_be_bytes().to_vec()),
     )];
     crate::store::crash_point(crate::store::MERGE_CRASH_POINT)?;
-    let mut commit = Some(move || match txn {
+    match txn {
         Some(mut txn) => {
             txn.write(Table::Meta, counted)?;
             txn.commit()
@@ -767,11 +760,7 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader], publish: &Publish<'_>) -> Re
             storage.write(Table::Claims, whole)?;
             storage.write(Table::Meta, counted)
         }
-    });
-    publish(&mut || match commit.take() {
-        Some(commit) => commit(),
-        None => Ok(()),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -896,7 +885,7 @@ mod tests {
         store_run(&storage, 331, (331..=331).map(claim).collect());
         let runs = run_headers(&storage).unwrap();
         assert_eq!(runs.len(), 4);
-        merge(&storage, &runs, &|commit| commit()).unwrap();
+        merge(&storage, &runs).unwrap();
         let runs = run_headers(&storage).unwrap();
         assert_eq!(
             runs,

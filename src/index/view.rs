@@ -400,40 +400,42 @@ impl<'a> View<'a> {
             }
             Ok(())
         };
-        match self.cache {
-            None => sure(&mut found)?,
-            Some(cache) => {
-                // The quick way first: the cached list of runs, skipping
-                // those that hold nothing as old as this position. Its
-                // answer, or its refusal, holds only if no merge landed
-                // meanwhile (the list, its `oldest`s and last keys may then
-                // be stale, and a run's blocks read across the merge).
-                let mut settled = false;
-                if let Some(before) = cache.merges() {
-                    let quick = self.runs().and_then(|list| {
-                        list.iter()
-                            .filter(|run| run.oldest <= self.position)
-                            .try_for_each(|run| visit(run, &mut found))
-                    });
-                    if cache.merges() == Some(before) {
-                        quick?;
-                        settled = true;
-                    }
-                }
-                // Then the sure way, again while merges land under it and
-                // it is refused (a header read before a merge, its run's
-                // blocks after); its answer is whole whatever lands.
-                let mut attempts = 0;
-                while !settled {
-                    let before = cache.merges();
-                    match sure(&mut found) {
-                        Ok(()) => settled = true,
-                        Err(e) => {
-                            attempts += 1;
-                            if before.is_some() && cache.merges() == before || attempts == 8 {
-                                return Err(e);
-                            }
-                        }
+        // The quick way first, with the readers' cache: the list of runs
+        // kept for the storage's present state, skipping runs that hold
+        // nothing as old as this position. Its answer, or its refusal,
+        // stands only if the state did not change under it (then every
+        // read, the list's included, saw one state).
+        let mut settled = false;
+        let generation = match self.cache {
+            Some(_) => self.storage.generation()?,
+            None => None,
+        };
+        if let (Some(cache), Some(before)) = (self.cache, generation) {
+            let quick = cache
+                .runs(before, || runs::run_headers(self.storage))
+                .and_then(|list| {
+                    list.iter()
+                        .filter(|run| run.oldest <= self.position)
+                        .try_for_each(|run| visit(run, &mut found))
+                });
+            if self.storage.generation()? == Some(before) {
+                quick?;
+                settled = true;
+            }
+        }
+        // Otherwise the sure way, again while the state changes under it
+        // and it is refused (a header read before a merge, its run's blocks
+        // after); its answer is whole whatever lands.
+        let mut attempts = 0;
+        while !settled {
+            let before = self.storage.generation()?;
+            match sure(&mut found) {
+                Ok(()) => settled = true,
+                Err(e) => {
+                    attempts += 1;
+                    let changed = before.is_none() || self.storage.generation()? != before;
+                    if !changed || attempts == 8 {
+                        return Err(e);
                     }
                 }
             }
@@ -451,16 +453,6 @@ impl<'a> View<'a> {
             });
         }
         Ok(found.into_iter().map(|(_, claim)| claim).collect())
-    }
-
-    /// The runs of the slot index, from the readers' cache when there is
-    /// one.
-    fn runs(&self) -> Result<std::sync::Arc<Vec<RunHeader>>> {
-        let load = || runs::run_headers(self.storage);
-        match self.cache {
-            Some(cache) => cache.runs(load),
-            None => Ok(std::sync::Arc::new(load()?)),
-        }
     }
 }
 

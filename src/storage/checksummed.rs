@@ -333,6 +333,10 @@ impl<S: Storage + ?Sized> Storage for Checksummed<S> {
         self.checked_scan(table, start, end, true)
     }
 
+    fn generation(&self) -> Result<Option<u64>> {
+        self.inner.generation()
+    }
+
     fn scan_without_start_check(&self, table: Table, start: &[u8], end: Option<&[u8]>) -> Scan<'_> {
         self.checked_scan(table, start, end, false)
     }

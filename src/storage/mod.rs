@@ -129,6 +129,16 @@ pub trait Storage: Send + Sync {
         self.scan(table, start, end)
     }
 
+    /// A number that stays the same while every read sees the same state
+    /// of the store, and grows when that state may have changed (a commit
+    /// of this process, a refresh that took another's): a reader that finds
+    /// it unchanged after several reads knows they saw one state. `None`
+    /// where the engine cannot tell (sled, memory), and then a reader must
+    /// assume that writes may land between its reads.
+    fn generation(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     /// Applies all puts (`Some`) and removes (`None`) to one table atomically.
     fn write(&self, table: Table, batch: Batch) -> Result<()>;
 

@@ -140,7 +140,13 @@ fn redb_error(e: impl Into<redb::Error>) -> Error {
 /// instead of opening a transaction per read; each commit replaces it.
 struct Snapshot {
     tables: Vec<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>,
+    /// Tells this snapshot from every other taken in the process; later
+    /// snapshots have greater numbers ([`Storage::generation`]).
+    generation: u64,
 }
+
+/// The number of the next snapshot taken.
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The redb handle: writable, or read-only (which never writes the file).
 enum Handle {
@@ -524,7 +530,10 @@ fn take_snapshot(db: &Handle) -> Result<Snapshot> {
         .iter()
         .map(|t| txn.open_table(definition(*t)).map_err(redb_error))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Snapshot { tables })
+    Ok(Snapshot {
+        tables,
+        generation: NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel),
+    })
 }
 
 /// Whether two versions of a (small) table hold the same entries.
@@ -624,6 +633,14 @@ impl Storage for RedbStorage {
 
     fn refresh(&self) -> Result<()> {
         guarded(self.file.as_deref(), "reading", || self.refresh_unguarded())
+    }
+
+    /// Every read goes to the shared snapshot, which a commit or a refresh
+    /// replaces: the snapshot's number is the generation.
+    fn generation(&self) -> Result<Option<u64>> {
+        guarded(self.file.as_deref(), "reading", || {
+            Ok(Some(self.snapshot()?.generation))
+        })
     }
 
     fn release(&self) {
