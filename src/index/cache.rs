@@ -66,9 +66,12 @@ impl ReadCache {
 
     /// The runs of the slot index as the storage's state `generation`
     /// holds them (`Storage::generation`), from the cache or else from
-    /// `load`, which reads them in that state: a list serves only readers
-    /// of the state it was read in, so no reader ever pairs a list with
-    /// blocks of another state (a merge removes runs and fills another).
+    /// `load`. A list serves only readers of the state it was read in, so
+    /// no reader pairs a list with blocks of another state (a merge removes
+    /// runs and fills another). A load that a change of state overtook is
+    /// kept under the older generation, which no reader asks for again
+    /// and whose readers discard what they read (`View::claims_of` checks
+    /// the generation after reading).
     pub(super) fn runs(
         &self,
         generation: u64,
