@@ -73,7 +73,7 @@ pub use options::StoreOptions;
 pub use period::{Day, Period};
 pub use resolve::{Standing, Status};
 pub use storage::Engine;
-pub use store::{Appended, Store};
+pub use store::{Appended, Compacted, Store};
 pub use value::{Amount, Quantity, Value};
 
 /// Installs a panic hook that keeps the default report for every panic

@@ -121,6 +121,14 @@ pub struct Appended {
     pub warnings: Vec<(usize, String)>,
 }
 
+/// What [`Store::compact`] found: the slot index's runs before it (one or
+/// none means there was nothing to merge) and the claims they hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compacted {
+    pub runs: usize,
+    pub claims: u64,
+}
+
 /// An annals store: the log and its projections.
 pub struct Store {
     /// The engine through the checksum layer: every read and write.
@@ -431,6 +439,28 @@ impl Store {
             applied = until;
         }
         Ok(())
+    }
+
+    /// Merges every run of the slot index into one (`annals compact`).
+    /// A store imported in many batches keeps up to three runs of each
+    /// size, and every `get` reads each of them: at 10M events imported in
+    /// ten batches, four runs made a warm `get` about three times slower
+    /// than on a store imported whole. Answers do not change; the merge is
+    /// one transaction, so a crash leaves the runs as they were. It holds
+    /// the writer lock meanwhile (appends wait; readers go on), and the
+    /// file may grow by the size of the index until the next commits reuse
+    /// the pages it freed. Returns how many runs and claims there were.
+    pub fn compact(&self) -> Result<Compacted> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
+        let _head = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _lock = self.storage.lock_writer(self.lock_wait)?;
+        // Projections at the head first: the runs a crashed writer left
+        // unapplied are replayed, not merged.
+        self.settle()?;
+        let (runs, claims) = crate::index::merge_all(self.storage.as_ref())?;
+        Ok(Compacted { runs, claims })
     }
 
     /// Merges runs of the slot index while some tier has too many

@@ -4,7 +4,9 @@
 //! guards what that second write may and may not do: a merge killed or
 //! failing before its commit leaves the batch committed and whole, loses
 //! no claim, and the store verifies and takes the next import, whose own
-//! merge then goes through.
+//! merge then goes through. `annals compact`, which merges every run into
+//! one, is held to the same: it changes no answer, and killed before its
+//! commit it leaves the runs as they were.
 
 mod common;
 use common::{Scratch, BASE};
@@ -108,6 +110,97 @@ fn a_merge_that_fails_says_the_batch_is_committed_and_changes_no_answer() {
     verify(&scratch);
 }
 
+/// The bundled data set imported in three batches, each with claims (its
+/// first hundred lines define attributes and sources): three runs.
+fn fixture_in_three_runs() -> Scratch {
+    let scratch = Scratch::new();
+    let data = std::fs::read_to_string(common::fixture()).unwrap();
+    let lines: Vec<&str> = data.lines().collect();
+    let cuts = [0, 130, 185, lines.len()];
+    for (i, cut) in cuts.windows(2).enumerate() {
+        let chunk = &lines[cut[0]..cut[1]];
+        let file = scratch.file(
+            &format!("part-{i}.jsonl"),
+            (chunk.join("\n") + "\n").as_bytes(),
+        );
+        let run = scratch.run(&["import", file.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    scratch
+}
+
+/// The statements of the golden files about claims (get, claims,
+/// history, timeline), answered in one run as JSON lines.
+fn golden_answers(scratch: &Scratch) -> String {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut statements = String::new();
+    for name in ["get", "claims", "history", "timeline"] {
+        let text = std::fs::read_to_string(golden.join(format!("{name}.golden"))).unwrap();
+        for statement in text.lines().filter_map(|l| l.strip_prefix("> ")) {
+            statements.push_str(statement);
+            statements.push('\n');
+        }
+    }
+    assert!(
+        statements.lines().count() > 50,
+        "the golden files hold the statements"
+    );
+    let file = scratch.file("statements.txt", statements.as_bytes());
+    // Read-only: the golden files also write, and test their errors. A
+    // failing line prints its error as a line of its own (and the run
+    // exits 1), compared like the answers.
+    let run = scratch.run(&["query", "--read-only", "--file", file.to_str().unwrap()]);
+    let answered = run
+        .stdout
+        .lines()
+        .filter(|l| !l.contains(r#""error""#))
+        .count();
+    assert!(answered > 40, "{}{}", run.stdout, run.stderr);
+    run.stdout
+}
+
+#[test]
+fn compact_merges_every_run_into_one_and_changes_no_answer() {
+    let scratch = fixture_in_three_runs();
+    let before = golden_answers(&scratch);
+    let log = scratch.export();
+    let run = scratch.run(&["compact"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("merged 3 runs"), "{}", run.stderr);
+    assert_eq!(golden_answers(&scratch), before);
+    assert_eq!(scratch.export(), log, "compact must not touch the log");
+    verify(&scratch);
+    let again = scratch.run(&["compact"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("nothing to merge"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn a_compaction_killed_before_its_commit_leaves_the_runs_as_they_were() {
+    let scratch = fixture_in_three_runs();
+    let before = golden_answers(&scratch);
+    let killed = scratch.run_with_env(
+        &["compact"],
+        &[("ANNALS_TEST_CRASH_AT", annals::testing::MERGE_CRASH_POINT)],
+    );
+    assert_ne!(
+        killed.code, 0,
+        "compact reached no merge: {}",
+        killed.stderr
+    );
+    assert_eq!(golden_answers(&scratch), before);
+    verify(&scratch);
+    // The three runs are still there to merge.
+    let run = scratch.run(&["compact"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("merged 3 runs"), "{}", run.stderr);
+    assert_eq!(golden_answers(&scratch), before);
+}
+
 /// On an engine without transactions (sled) a batch's index writes and its
 /// `applied` are two writes; a crash between them leaves the batch's run
 /// written and the next open replays the batch in chunks of its own
@@ -119,17 +212,12 @@ fn a_replay_after_a_crash_between_index_and_applied_rebuilds_the_run_cleanly() {
     let mut log = Vec::new();
     annals::synthetic::generate(annals::synthetic::Shape::new(60_000, 3), &mut log).unwrap();
     let file = scratch.file("big.jsonl", &log);
-    let killed = common::finish(
-        std::process::Command::new(env!("CARGO_BIN_EXE_annals"))
-            .arg("--db")
-            .arg(scratch.db())
-            .arg("import")
-            .arg(&file)
-            .env("ANNALS_ENGINE", "sled")
-            .env("ANNALS_TEST_CRASH_AT", "projections-flushed")
-            .env_remove("ANNALS_DB")
-            .output()
-            .unwrap(),
+    let killed = scratch.run_with_env(
+        &["import", file.to_str().unwrap()],
+        &[
+            ("ANNALS_ENGINE", "sled"),
+            ("ANNALS_TEST_CRASH_AT", "projections-flushed"),
+        ],
     );
     assert_ne!(
         killed.code, 0,

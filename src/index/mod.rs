@@ -33,6 +33,6 @@ mod tests;
 pub use apply::{IndexBuilder, IndexWrites};
 pub use cache::ReadCache;
 pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
-pub(crate) use runs::{compact, drop_runs_after, every_claim, header_problems};
+pub(crate) use runs::{compact, drop_runs_after, every_claim, header_problems, merge_all};
 pub use spill::ClaimRuns;
 pub use view::{AttributeMatch, IndexedClaim, View};

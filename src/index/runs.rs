@@ -704,6 +704,20 @@ pub(crate) fn compact(storage: &dyn Storage) -> Result<bool> {
     Ok(merged_any)
 }
 
+/// Merges every run of the slot index into one, in one transaction:
+/// what a store that grew by many batches does when asked
+/// ([`crate::Store::compact`]), since the tiers leave up to
+/// `FANOUT - 1` runs of each size and every `get` reads each. Returns the
+/// runs and claims there were; one run or none is left as it is.
+pub(crate) fn merge_all(storage: &dyn Storage) -> Result<(usize, u64)> {
+    let runs = run_headers(storage)?;
+    let claims = runs.iter().map(|r| r.claims).sum();
+    if runs.len() > 1 {
+        merge(storage, &runs)?;
+    }
+    Ok((runs.len(), claims))
+}
+
 /// Merges `runs` into one, numbered as the newest of them (see the
 /// module's docs for why).
 fn merge(storage: &dyn Storage, runs: &[RunHeader]) -> Result<()> {
