@@ -120,7 +120,7 @@ impl IndexWrites {
     /// stored blocks that these records flag.
     fn into_batches(mut self, storage: &dyn Storage) -> Result<Vec<(Table, Batch)>> {
         let claims = self.tables.remove(&Table::Claims).unwrap_or_default();
-        let mut claim_batch = runs::run_of(self.run, claims);
+        let mut claim_batch = runs::run_of(self.run, claims)?;
         runs::flag_stored(storage, self.stored_targets, &mut |flagged| {
             claim_batch.extend(flagged);
             Ok(())

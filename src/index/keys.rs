@@ -211,7 +211,15 @@ pub(super) fn decode_claim_key(key: &[u8]) -> Result<(Period, u64)> {
         start: (start != i32::MIN).then_some(Day(start)),
         end: (end != i32::MAX).then_some(Day(end)),
     };
-    Ok((valid, read_u64(&key[21..], "a claim index key")?))
+    Ok((valid, claim_key_seq(key)?))
+}
+
+/// The seq that ends a claim key: the claim's record.
+pub(super) fn claim_key_seq(key: &[u8]) -> Result<u64> {
+    if key.len() != CLAIM_KEY_LEN {
+        return Err(Error::Corrupt("a claim index key is damaged".into()));
+    }
+    read_u64(&key[CLAIM_KEY_LEN - 8..], "a claim index key")
 }
 
 /// `target seq | actor seq`.

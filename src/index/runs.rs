@@ -53,7 +53,7 @@
 //! every reader merges the runs and keeps one claim per key, with the
 //! flags of all its copies.
 
-use super::keys::{mark_targeted, CLAIM_KEY_LEN, TARGETED};
+use super::keys::{claim_key_seq, mark_targeted, CLAIM_KEY_LEN, TARGETED};
 use crate::error::{Error, Result};
 use crate::storage::{Batch, Entry, Scan, Storage, Table};
 use std::cmp::Reverse;
@@ -78,7 +78,10 @@ const FANOUT: u64 = 4;
 /// Runs smaller than this many claims are all of the first tier.
 const SMALLEST_TIER: u64 = 1024;
 
-/// The `meta` key counting the merges of runs ever made (u64 BE).
+/// The `meta` key counting the merges of runs ever made (u64 BE). No
+/// reader compares it: it is there so that a merge, like every commit,
+/// changes `meta`, which is what tells another process's refresh to take
+/// a fresh snapshot (`storage/redb_engine.rs`).
 const MERGES_KEY: &[u8] = b"runs.merges";
 
 /// Blocks handed to a transaction at a time by a merge.
@@ -263,8 +266,10 @@ impl RunWriter {
     }
 
     /// Adds a claim (its key, and its value: flags then body); returns a
-    /// block when this claim filled one.
-    pub(super) fn push(&mut self, key: &[u8], value: &[u8]) -> Option<Entry> {
+    /// block when this claim filled one. A key of the wrong length is
+    /// refused before anything is added.
+    pub(super) fn push(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Entry>> {
+        let seq = claim_key_seq(key)?;
         let (flags, body) = value.split_first().unwrap_or((&0, &[]));
         // A claim that would take the block past its size closes it first
         // (a claim longer than a block has one of its own).
@@ -285,13 +290,10 @@ impl RunWriter {
         self.block.extend_from_slice(body);
         self.in_block += 1;
         self.claims += 1;
-        let seq = key
-            .get(CLAIM_KEY_LEN - 8..)
-            .map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
         self.newest = self.newest.max(seq);
         self.last_key.clear();
         self.last_key.extend_from_slice(key);
-        closed
+        Ok(closed)
     }
 
     fn close(&mut self) -> Entry {
@@ -327,16 +329,16 @@ impl RunWriter {
 }
 
 /// The puts of a whole run of claims given in key order.
-pub(super) fn run_of(run: u64, claims: Vec<Entry>) -> Batch {
+pub(super) fn run_of(run: u64, claims: Vec<Entry>) -> Result<Batch> {
     let mut writer = RunWriter::new(run, run);
     let mut out = Batch::new();
     for (key, value) in claims {
-        if let Some((k, v)) = writer.push(&key, &value) {
+        if let Some((k, v)) = writer.push(&key, &value)? {
             out.push((k, Some(v)));
         }
     }
     out.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
-    out
+    Ok(out)
 }
 
 /// Calls `each` with every claim of run `run` whose key is at least
@@ -424,16 +426,19 @@ pub(super) fn flag_stored(
         }
         Ok(())
     };
-    let seq_of = |key: &[u8]| {
-        key.get(key.len().saturating_sub(8)..)
-            .map_or(0, |b| crate::log::read_u64(b, "a claim key").unwrap_or(0))
-    };
+    // Each key's seq, read once: a run is searched only for the claims
+    // its batches wrote.
+    let seqs = keys
+        .iter()
+        .map(|k| claim_key_seq(k))
+        .collect::<Result<Vec<u64>>>()?;
     for run in run_headers(storage)? {
         let beyond = header_key(run.number.saturating_add(1));
         let mut open: Option<OpenBlock> = None;
-        for key in keys
+        for (key, _) in keys
             .iter()
-            .filter(|k| (run.oldest..=run.newest).contains(&seq_of(k)))
+            .zip(&seqs)
+            .filter(|(_, seq)| (run.oldest..=run.newest).contains(*seq))
         {
             let sought = run_key(run.number, key);
             if open.as_ref().is_none_or(|(k, ..)| *k < sought) {
@@ -615,7 +620,7 @@ pub(crate) fn header_problems(storage: &dyn Storage) -> Result<Vec<String>> {
         let mut last = Vec::new();
         for claim in Merged::new(storage, &[header.number]) {
             let (key, _) = claim?;
-            let seq = crate::log::read_u64(&key[CLAIM_KEY_LEN - 8..], "a claim key")?;
+            let seq = claim_key_seq(&key)?;
             claims += 1;
             oldest = oldest.min(seq);
             newest = newest.max(seq);
@@ -744,7 +749,7 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader]) -> Result<()> {
         }
     };
     while let Some((key, value)) = claims.next_claim()? {
-        if let Some((k, v)) = writer.push(&key, &value) {
+        if let Some((k, v)) = writer.push(&key, &value)? {
             chunk.push((k, Some(v)));
             if chunk.len() >= WRITE_CHUNK {
                 flush(&mut chunk, &mut claims.entries_read)?;
@@ -796,7 +801,9 @@ mod tests {
     }
 
     fn store_run(storage: &dyn Storage, run: u64, claims: Vec<Entry>) {
-        storage.write(Table::Claims, run_of(run, claims)).unwrap();
+        storage
+            .write(Table::Claims, run_of(run, claims).unwrap())
+            .unwrap();
     }
 
     fn visited(storage: &dyn Storage, run: u64, from: u64, to: u64) -> Result<Vec<u64>> {

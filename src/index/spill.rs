@@ -24,7 +24,7 @@
 //! store: the transaction the merge writes into is the only way anything
 //! reaches it.
 
-use super::keys::mark_targeted;
+use super::keys::{claim_key_seq, mark_targeted};
 use super::runs::{self, RunWriter};
 use crate::error::{Error, Result};
 use crate::storage::{Batch, Entry, Storage, Table, Transaction};
@@ -133,12 +133,12 @@ impl ClaimRuns {
             let mut held = self.held;
             if !targeted.is_empty() {
                 for (key, value) in &mut held {
-                    if targeted.binary_search(&seq_of(key)?).is_ok() {
+                    if targeted.binary_search(&claim_key_seq(key)?).is_ok() {
                         mark_targeted(value);
                     }
                 }
             }
-            return txn.write(Table::Claims, runs::run_of(run, held));
+            return txn.write(Table::Claims, runs::run_of(run, held)?);
         };
         let file = file.into_inner().map_err(|e| Error::Io(e.into_error()))?;
         let buffer = (MERGE_BUFFERS / self.runs.len().max(1)).clamp(4096, 1 << 16);
@@ -160,7 +160,7 @@ impl ClaimRuns {
             if let Some(entry) = readers[part].next(&file)? {
                 heap.push(Reverse((entry, part)));
             }
-            if targeted.binary_search(&seq_of(&key)?).is_ok() {
+            if targeted.binary_search(&claim_key_seq(&key)?).is_ok() {
                 mark_targeted(&mut value);
             }
             match pending.as_mut() {
@@ -168,7 +168,7 @@ impl ClaimRuns {
                 Some((last, last_value)) if *last == key => *last_value = value,
                 _ => {
                     if let Some((k, v)) = pending.replace((key, value)) {
-                        if let Some((k, v)) = blocks.push(&k, &v) {
+                        if let Some((k, v)) = blocks.push(&k, &v)? {
                             chunk.push((k, Some(v)));
                             if chunk.len() >= WRITE_CHUNK {
                                 txn.write(Table::Claims, std::mem::take(&mut chunk))?;
@@ -179,22 +179,13 @@ impl ClaimRuns {
             }
         }
         if let Some((k, v)) = pending {
-            if let Some((k, v)) = blocks.push(&k, &v) {
+            if let Some((k, v)) = blocks.push(&k, &v)? {
                 chunk.push((k, Some(v)));
             }
         }
         chunk.extend(blocks.finish().into_iter().map(|(k, v)| (k, Some(v))));
         txn.write(Table::Claims, chunk)
     }
-}
-
-/// The seq a claim key ends with.
-fn seq_of(key: &[u8]) -> Result<u64> {
-    key.len()
-        .checked_sub(8)
-        .and_then(|at| key[at..].try_into().ok())
-        .map(u64::from_be_bytes)
-        .ok_or_else(|| Error::Storage("a sorted index entry was read back cut short".into()))
 }
 
 /// Reads one run back, a buffer at a time, through positioned reads of the
