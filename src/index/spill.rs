@@ -141,51 +141,91 @@ impl ClaimRuns {
             return txn.write(Table::Claims, runs::run_of(run, held)?);
         };
         let file = file.into_inner().map_err(|e| Error::Io(e.into_error()))?;
-        let buffer = (MERGE_BUFFERS / self.runs.len().max(1)).clamp(4096, 1 << 16);
-        let mut readers: Vec<RunReader> = self
-            .runs
-            .iter()
-            .map(|&(start, end)| RunReader::new(start, end, buffer))
-            .collect();
-        let mut heap = BinaryHeap::new();
-        for (part, reader) in readers.iter_mut().enumerate() {
-            if let Some(entry) = reader.next(&file)? {
-                heap.push(Reverse((entry, part)));
+        // Merging and packing on a thread of their own, the transaction
+        // taking each chunk of blocks on this one: at 1M events the merge
+        // took 0.3-0.4 s and the writes 0.1 s more, one after the other,
+        // between the last part and the commit.
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let merging =
+                scope.spawn(move || merge_runs(&file, &self.runs, &targeted, run, &sender));
+            let mut written = Ok(());
+            for chunk in receiver {
+                if written.is_ok() {
+                    written = txn.write(Table::Claims, chunk);
+                }
+                // After a failed write the rest is drained unwritten, so
+                // that the merge is never left blocked on a full channel.
             }
+            let merged = merging
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            written.and(merged)
+        })
+    }
+}
+
+/// Merges the sorted `runs` of `file` in key order into blocks of run
+/// `run`, flagging the claims whose seq is in `targeted` (sorted), and
+/// sends them in chunks. Of equal keys the last run's entry is kept.
+fn merge_runs(
+    file: &File,
+    runs: &[(u64, u64)],
+    targeted: &[u64],
+    run: u64,
+    out: &std::sync::mpsc::SyncSender<Batch>,
+) -> Result<()> {
+    // The writer stopped (its error is reported): nothing more to send.
+    let send = |chunk: Batch| {
+        out.send(chunk)
+            .map_err(|_| Error::Storage("the batch's index writes stopped".into()))
+    };
+    let buffer = (MERGE_BUFFERS / runs.len().max(1)).clamp(4096, 1 << 16);
+    let mut readers: Vec<RunReader> = runs
+        .iter()
+        .map(|&(start, end)| RunReader::new(start, end, buffer))
+        .collect();
+    let mut heap = BinaryHeap::new();
+    for (part, reader) in readers.iter_mut().enumerate() {
+        if let Some(entry) = reader.next(file)? {
+            heap.push(Reverse((entry, part)));
         }
-        let mut blocks = RunWriter::new(run, run);
-        let mut chunk: Batch = Vec::with_capacity(WRITE_CHUNK);
-        let mut pending: Option<Entry> = None;
-        while let Some(Reverse(((key, mut value), part))) = heap.pop() {
-            if let Some(entry) = readers[part].next(&file)? {
-                heap.push(Reverse((entry, part)));
-            }
-            if targeted.binary_search(&claim_key_seq(&key)?).is_ok() {
-                mark_targeted(&mut value);
-            }
-            match pending.as_mut() {
-                // Equal keys pop in part order: the later part's wins.
-                Some((last, last_value)) if *last == key => *last_value = value,
-                _ => {
-                    if let Some((k, v)) = pending.replace((key, value)) {
-                        if let Some((k, v)) = blocks.push(&k, &v)? {
-                            chunk.push((k, Some(v)));
-                            if chunk.len() >= WRITE_CHUNK {
-                                txn.write(Table::Claims, std::mem::take(&mut chunk))?;
-                            }
+    }
+    let mut blocks = RunWriter::new(run, run);
+    let mut chunk: Batch = Vec::with_capacity(WRITE_CHUNK);
+    let mut pending: Option<Entry> = None;
+    while let Some(Reverse(((key, mut value), part))) = heap.pop() {
+        if let Some(entry) = readers[part].next(file)? {
+            heap.push(Reverse((entry, part)));
+        }
+        if targeted.binary_search(&claim_key_seq(&key)?).is_ok() {
+            mark_targeted(&mut value);
+        }
+        match pending.as_mut() {
+            // Equal keys pop in part order: the later part's wins.
+            Some((last, last_value)) if *last == key => *last_value = value,
+            _ => {
+                if let Some((k, v)) = pending.replace((key, value)) {
+                    if let Some((k, v)) = blocks.push(&k, &v)? {
+                        chunk.push((k, Some(v)));
+                        if chunk.len() >= WRITE_CHUNK {
+                            send(std::mem::replace(
+                                &mut chunk,
+                                Vec::with_capacity(WRITE_CHUNK),
+                            ))?;
                         }
                     }
                 }
             }
         }
-        if let Some((k, v)) = pending {
-            if let Some((k, v)) = blocks.push(&k, &v)? {
-                chunk.push((k, Some(v)));
-            }
-        }
-        chunk.extend(blocks.finish().into_iter().map(|(k, v)| (k, Some(v))));
-        txn.write(Table::Claims, chunk)
     }
+    if let Some((k, v)) = pending {
+        if let Some((k, v)) = blocks.push(&k, &v)? {
+            chunk.push((k, Some(v)));
+        }
+    }
+    chunk.extend(blocks.finish().into_iter().map(|(k, v)| (k, Some(v))));
+    send(chunk)
 }
 
 /// Reads one run back, a buffer at a time, through positioned reads of the
