@@ -68,9 +68,6 @@ pub struct IndexWrites {
     /// retract: their entries are not in the store yet, and are flagged as
     /// the batch's entries are written ([`super::ClaimRuns`]).
     earlier_targets: Vec<u64>,
-    /// The keys of claims of earlier batches that these records deny or
-    /// retract: their blocks are rewritten flagged (`runs::flag_stored`).
-    stored_targets: Vec<Vec<u8>>,
     /// The run these records' claims form: the seq of the first record.
     run: u64,
     /// For writes of a whole batch: what they change in the readers' cache.
@@ -104,27 +101,21 @@ impl IndexWrites {
 
     /// Writes everything, one atomic batch per table.
     pub fn write(self, storage: &dyn Storage) -> Result<()> {
-        storage.write_tables(self.into_batches(storage)?)
+        storage.write_tables(self.into_batches()?)
     }
 
-    /// Writes everything into `txn`; `storage` is the store as the batch
-    /// found it.
-    pub fn write_into(self, txn: &mut dyn Transaction, storage: &dyn Storage) -> Result<()> {
-        for (table, batch) in self.into_batches(storage)? {
+    /// Writes everything into `txn`.
+    pub fn write_into(self, txn: &mut dyn Transaction) -> Result<()> {
+        for (table, batch) in self.into_batches()? {
             txn.write(table, batch)?;
         }
         Ok(())
     }
 
-    /// The batches to write: the claims as a run of blocks, with the
-    /// stored blocks that these records flag.
-    fn into_batches(mut self, storage: &dyn Storage) -> Result<Vec<(Table, Batch)>> {
+    /// The batches to write: the claims as a run of blocks.
+    fn into_batches(mut self) -> Result<Vec<(Table, Batch)>> {
         let claims = self.tables.remove(&Table::Claims).unwrap_or_default();
-        let mut claim_batch = runs::run_of(self.run, claims)?;
-        runs::flag_stored(storage, self.stored_targets, &mut |flagged| {
-            claim_batch.extend(flagged);
-            Ok(())
-        })?;
+        let claim_batch = runs::run_of(self.run, claims)?;
         let mut batches: Vec<(Table, Batch)> = self
             .tables
             .into_iter()
@@ -144,12 +135,6 @@ impl IndexWrites {
     /// Claims of earlier parts of the batch that these records target.
     pub fn earlier_targets(&self) -> &[u64] {
         &self.earlier_targets
-    }
-
-    /// Takes out the keys of claims of earlier batches that these records
-    /// target, to be flagged with the rest of the batch's ([`super::ClaimRuns`]).
-    pub fn take_stored_targets(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.stored_targets)
     }
 
     /// Takes the `claims` entries out, sorted, to be written with the rest
@@ -221,9 +206,12 @@ impl IndexBuilder {
     }
 
     /// Sets the flag of every claim these records deny or retract: in
-    /// place for a claim of these records, and for others by naming them:
-    /// one of an earlier part of the batch in
-    /// [`IndexWrites::earlier_targets`], one already stored by its key.
+    /// place for a claim of these records; for one of an earlier part of
+    /// the batch by naming it in [`IndexWrites::earlier_targets`]; for one
+    /// of an earlier batch by a flagged copy of its entry among these
+    /// records' claims, so that the batch's run carries the flag and the
+    /// earlier run is left as it is (readers and merges keep one entry per
+    /// key with the flags of all its copies, `runs.rs`).
     fn flag_targeted(
         &self,
         writes: &mut IndexWrites,
@@ -250,8 +238,11 @@ impl IndexBuilder {
                 }
             } else if seq >= self.first_seq {
                 writes.earlier_targets.push(seq);
-            } else if let Some(key) = stored_claim_key(seq, storage, self.recent.as_deref())? {
-                writes.stored_targets.push(key);
+            } else if let Some((key, mut value)) =
+                stored_claim_entry(seq, storage, self.recent.as_deref())?
+            {
+                mark_targeted(&mut value);
+                writes.put(Table::Claims, key, value);
             }
         }
         Ok(())
@@ -322,22 +313,10 @@ impl IndexBuilder {
                     );
                 }
                 self.series.insert(key, entry);
-                let automatic = c.id.as_deref().and_then(automatic_seq) == Some(seq);
-                let claim = ClaimEntryRef {
-                    known: &c.known,
-                    source: &c.source,
-                    value: &c.value,
-                    modality: &c.modality,
-                    id: if automatic { None } else { c.id.as_deref() },
-                    quote: &c.quote,
-                    note: &c.note,
-                    valid_form: &c.valid_form,
-                    known_form: &c.known_form,
-                };
                 // No flag yet: a later denial sets it, and a replay that
                 // rewrites this entry replays that denial after it too.
                 let key = claim_key(entry.number, &c.valid, seq);
-                let value = encode_claim(&claim);
+                let value = encode_claim(&claim_entry_of(c, seq));
                 let claims = writes.tables.entry(Table::Claims).or_default();
                 writes.claim_seqs.push((seq, claims.len()));
                 claims.push((key, value));
@@ -404,14 +383,16 @@ impl IndexBuilder {
     }
 }
 
-/// The slot index key of the claim record `seq` made: `None` when the
-/// record is no claim or its series is not indexed. `storage` is the store
-/// as the batch found it: `seq` is of an earlier batch.
-fn stored_claim_key(
+/// The slot index entry (key, and value without flags) of the claim
+/// record `seq` made: `None` when the record is no claim or its series is
+/// not indexed. `storage` is the store as the batch found it: `seq` is of
+/// an earlier batch. The value is encoded from the record as when it was
+/// first indexed ([`claim_entry_of`]), so it is the same bytes.
+fn stored_claim_entry(
     seq: u64,
     storage: &dyn Storage,
     recent: Option<&crate::log::RecentBlocks>,
-) -> Result<Option<Vec<u8>>> {
+) -> Result<Option<Entry>> {
     let record = crate::log::read_envelope_in(storage, recent, seq)?.record;
     let Event::Assert(c) = record.event else {
         return Ok(None);
@@ -419,11 +400,25 @@ fn stored_claim_key(
     let Some(series) = storage.get(Table::Series, &series_key(&c.subject, &c.attribute))? else {
         return Ok(None);
     };
-    Ok(Some(claim_key(
-        SeriesEntry::decode(&series)?.number,
-        &c.valid,
-        seq,
-    )))
+    let key = claim_key(SeriesEntry::decode(&series)?.number, &c.valid, seq);
+    Ok(Some((key, encode_claim(&claim_entry_of(&c, seq)))))
+}
+
+/// What the slot index keeps of claim `c`, record `seq`: everything but
+/// its series and valid period (in the key), and its id when automatic.
+fn claim_entry_of(c: &crate::event::Claim, seq: u64) -> ClaimEntryRef<'_> {
+    let automatic = c.id.as_deref().and_then(automatic_seq) == Some(seq);
+    ClaimEntryRef {
+        known: &c.known,
+        source: &c.source,
+        value: &c.value,
+        modality: &c.modality,
+        id: if automatic { None } else { c.id.as_deref() },
+        quote: &c.quote,
+        note: &c.note,
+        valid_form: &c.valid_form,
+        known_form: &c.known_form,
+    }
 }
 
 /// Sorts entries by key and keeps, of equal keys, the last one put.

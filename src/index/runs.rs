@@ -19,8 +19,9 @@
 //!
 //! Integers are big-endian. A run's number is the seq of the first record
 //! of the batch that wrote it, or of the newest run merged into it; its
-//! `oldest` is the first seq of the oldest batch whose claims it holds, so
-//! a reader at position `R` skips every run whose oldest is above `R`;
+//! `oldest` is the first seq of the oldest batch whose claims it holds, or
+//! the seq of an older claim it holds a flagged copy of (below), so a
+//! reader at position `R` skips every run whose oldest is above `R`;
 //! `newest` is the greatest seq of its claims.
 //!
 //! Why a merge keeps the *newest* number: a claim then only ever moves to
@@ -48,10 +49,20 @@
 //! checksum layer otherwise makes by reading the entry before a scan's
 //! start, which costs a `get` a second descent of the tree per block.
 //!
-//! Architecture Invariant: a claim key may be in several runs (a replay on
-//! an engine without transactions writes a batch again, in other chunks);
-//! every reader merges the runs and keeps one claim per key, with the
-//! flags of all its copies.
+//! A batch that denies or retracts a claim of an earlier batch does not
+//! rewrite the block that holds it: it puts a copy of the claim's entry,
+//! flagged, into its own run (`apply.rs`), so that even its denials write
+//! only new pages (rewritten in place, the flagged blocks were a random
+//! write each, and at 1,000 events a batch most of what it wrote). The
+//! flag only sends a reader to the `targets` table, which it reads as of
+//! its position, so a copy seen by a reader before the denial changes
+//! nothing; a run's `oldest` covers its copies.
+//!
+//! Architecture Invariant: a claim key may be in several runs (a flagged
+//! copy; a replay on an engine without transactions writes a batch again,
+//! in other chunks), always with the same body, which is a function of
+//! the claim's record; every reader merges the runs and keeps one claim
+//! per key, with the flags of all its copies.
 
 use super::keys::{claim_key_seq, mark_targeted, CLAIM_KEY_LEN, TARGETED};
 use crate::error::{Error, Result};
@@ -171,8 +182,6 @@ pub(super) struct BlockClaim<'a> {
     pub key: &'a [u8],
     pub flags: u8,
     pub body: &'a [u8],
-    /// Where the flags byte is in the block.
-    flags_at: usize,
 }
 
 impl BlockClaim<'_> {
@@ -223,12 +232,7 @@ pub(super) fn block_claims(block: &[u8]) -> Result<Vec<BlockClaim<'_>>> {
         if claims.last().is_some_and(|c: &BlockClaim| c.key >= key) {
             return Err(damaged("a block"));
         }
-        claims.push(BlockClaim {
-            key,
-            flags,
-            body,
-            flags_at,
-        });
+        claims.push(BlockClaim { key, flags, body });
         at = body_at + length;
     }
     if at != block.len() || claims.is_empty() {
@@ -251,7 +255,9 @@ pub(super) struct RunWriter {
 }
 
 impl RunWriter {
-    /// The writer of run `run`, holding claims of batches from `oldest` on.
+    /// The writer of run `run`, holding claims of batches from `oldest` on
+    /// (or from its oldest claim on, if older: a batch's run holds flagged
+    /// copies of the earlier claims it denies or retracts).
     pub(super) fn new(run: u64, oldest: u64) -> RunWriter {
         RunWriter {
             run,
@@ -291,6 +297,7 @@ impl RunWriter {
         self.in_block += 1;
         self.claims += 1;
         self.newest = self.newest.max(seq);
+        self.oldest = self.oldest.min(seq);
         self.last_key.clear();
         self.last_key.extend_from_slice(key);
         Ok(closed)
@@ -393,88 +400,6 @@ pub(super) fn visit(
     } else {
         Err(damaged("a block key"))
     }
-}
-
-/// A block being flagged: its key, its bytes, where each of its claims'
-/// key starts and its flags byte is, and whether it changed.
-type OpenBlock = (Vec<u8>, Vec<u8>, Vec<(usize, usize)>, bool);
-
-/// Rewrites, through `write`, the blocks of stored runs with the flag set
-/// on the claims `keys` name (claims of earlier batches that a batch
-/// denies or retracts), every copy of each; claims flagged already, or not
-/// found, change nothing. A run is searched only for the claims as old as
-/// its oldest batch and no newer than its newest claim (a claim key ends
-/// with the claim's seq): runs hold batches next to each other, so most
-/// claims are sought in one run.
-/// The blocks go to `write` [`WRITE_CHUNK`] at a time, so that a batch
-/// denying claims all over a large store holds few of them at once.
-pub(super) fn flag_stored(
-    storage: &dyn Storage,
-    mut keys: Vec<Vec<u8>>,
-    write: &mut dyn FnMut(Batch) -> Result<()>,
-) -> Result<()> {
-    keys.sort_unstable();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(());
-    }
-    let mut out = Batch::new();
-    let mut put = |k: Vec<u8>, block: Vec<u8>, out: &mut Batch| -> Result<()> {
-        out.push((k, Some(block)));
-        if out.len() >= WRITE_CHUNK {
-            write(std::mem::take(out))?;
-        }
-        Ok(())
-    };
-    // Each key's seq, read once: a run is searched only for the claims
-    // its batches wrote.
-    let seqs = keys
-        .iter()
-        .map(|k| claim_key_seq(k))
-        .collect::<Result<Vec<u64>>>()?;
-    for run in run_headers(storage)? {
-        let beyond = header_key(run.number.saturating_add(1));
-        let mut open: Option<OpenBlock> = None;
-        for (key, _) in keys
-            .iter()
-            .zip(&seqs)
-            .filter(|(_, seq)| (run.oldest..=run.newest).contains(*seq))
-        {
-            let sought = run_key(run.number, key);
-            if open.as_ref().is_none_or(|(k, ..)| *k < sought) {
-                if let Some((k, block, _, true)) = open.take() {
-                    put(k, block, &mut out)?;
-                }
-                let Some(found) = storage.scan(Table::Claims, &sought, Some(&beyond)).next() else {
-                    break;
-                };
-                let (k, block) = found?;
-                let claims = block_claims(&block)?
-                    .iter()
-                    .map(|c| (c.flags_at - CLAIM_KEY_LEN, c.flags_at))
-                    .collect();
-                open = Some((k, block, claims, false));
-            }
-            if let Some((_, block, claims, changed)) = open.as_mut() {
-                let at = claims
-                    .iter()
-                    .find(|(key_at, _)| block[*key_at..*key_at + CLAIM_KEY_LEN] == key[..])
-                    .map(|(_, flags_at)| *flags_at);
-                if let Some(at) = at {
-                    if mark_targeted(&mut block[at..]) {
-                        *changed = true;
-                    }
-                }
-            }
-        }
-        if let Some((k, block, _, true)) = open {
-            put(k, block, &mut out)?;
-        }
-    }
-    if out.is_empty() {
-        return Ok(());
-    }
-    write(out)
 }
 
 /// The claims of some runs read in key order, one per key (the flags of
@@ -928,29 +853,33 @@ mod tests {
     }
 
     #[test]
-    fn flagging_stored_claims_rewrites_only_the_blocks_that_hold_them() {
+    fn a_flagged_copy_in_a_later_run_flags_the_claim_and_merges_into_it() {
+        // A batch denying a claim of an earlier one writes a flagged copy of
+        // its entry into its own run (`apply.rs`), leaving the earlier run
+        // as it is.
         let storage = MemoryStorage::new();
         store_run(&storage, 1, (1..=200).map(claim).collect());
-        store_run(&storage, 201, (201..=400).map(claim).collect());
-        let mut writes = Batch::new();
-        flag_stored(
-            &storage,
-            vec![claim(5).0, claim(350).0, claim(999).0],
-            &mut |b| {
-                writes.extend(b);
-                Ok(())
-            },
-        )
-        .unwrap();
-        assert_eq!(writes.len(), 2, "one block in each run");
-        storage.write(Table::Claims, writes).unwrap();
-        let flagged: Vec<u64> = every_claim(&storage)
-            .unwrap()
-            .map(Result::unwrap)
-            .filter(|(_, v)| v[0] & TARGETED != 0)
-            .map(|(k, _)| crate::log::read_u64(&k[21..], "a key").unwrap())
-            .collect();
-        assert_eq!(flagged, vec![5, 350]);
+        let mut later: Vec<Entry> = (201..=210).map(claim).collect();
+        let mut copy = claim(5);
+        copy.1[0] = TARGETED;
+        later.insert(0, copy);
+        store_run(&storage, 201, later);
+        let runs = run_headers(&storage).unwrap();
+        assert_eq!(runs[1].oldest, 5, "a run's oldest covers its copies");
+        assert!(header_problems(&storage).unwrap().is_empty());
+        let flagged = |storage: &MemoryStorage| -> (usize, Vec<u64>) {
+            let claims: Vec<Entry> = every_claim(storage).unwrap().map(Result::unwrap).collect();
+            let flagged = claims
+                .iter()
+                .filter(|(_, v)| v[0] & TARGETED != 0)
+                .map(|(k, _)| claim_key_seq(k).unwrap())
+                .collect();
+            (claims.len(), flagged)
+        };
+        assert_eq!(flagged(&storage), (210, vec![5]));
+        merge(&storage, &runs).unwrap();
+        assert_eq!(run_headers(&storage).unwrap().len(), 1);
+        assert_eq!(flagged(&storage), (210, vec![5]));
     }
 
     #[test]

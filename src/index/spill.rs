@@ -27,7 +27,7 @@
 use super::keys::{claim_key_seq, mark_targeted};
 use super::runs::{self, RunWriter};
 use crate::error::{Error, Result};
-use crate::storage::{Batch, Entry, Storage, Table, Transaction};
+use crate::storage::{Batch, Entry, Table, Transaction};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -109,23 +109,14 @@ impl ClaimRuns {
     /// Writes the batch's claims into `txn` as one run of the slot index
     /// numbered `run` (`runs.rs`), merging the parts' sorted runs in key
     /// order and flagging the claims whose seq is in `targeted` (a denial
-    /// or retraction of a later part targets them); then the stored blocks
-    /// holding the claims of earlier batches that `stored` names (their
-    /// keys), rewritten flagged. `storage` is the store as the batch found
-    /// it. Of equal keys the last run's entry is kept.
+    /// or retraction of a later part targets them). Of equal keys the last
+    /// run's entry is kept.
     pub fn write_into(
         self,
         txn: &mut dyn Transaction,
-        storage: &dyn Storage,
         mut targeted: Vec<u64>,
-        stored: Vec<Vec<u8>>,
         run: u64,
     ) -> Result<()> {
-        // The blocks of earlier batches' claims go first, read from the
-        // store as the batch found it.
-        runs::flag_stored(storage, stored, &mut |flagged| {
-            txn.write(Table::Claims, flagged)
-        })?;
         targeted.sort_unstable();
         let Some(file) = self.file else {
             // One part with claims: its own denials are flagged already,

@@ -269,17 +269,16 @@ impl Store {
             let mut claims = ClaimRuns::new(dir);
             let writer = scope.spawn(move || -> Result<_> {
                 let mut txn = txn;
-                let (mut targeted, mut stored) = (Vec::new(), Vec::new());
+                let mut targeted = Vec::new();
                 for (log_batch, mut writes) in receiver {
                     txn.write(Table::Log, log_batch)?;
                     crash_point("log-written")?;
                     claims.add(writes.take_claims())?;
                     crash_point("claims-sorted")?;
                     targeted.extend_from_slice(writes.earlier_targets());
-                    stored.append(&mut writes.take_stored_targets());
-                    writes.write_into(txn.as_mut(), storage)?;
+                    writes.write_into(txn.as_mut())?;
                 }
-                claims.write_into(txn.as_mut(), storage, targeted, stored, head.seq + 1)?;
+                claims.write_into(txn.as_mut(), targeted, head.seq + 1)?;
                 crash_point("projections-written")?;
                 Ok(txn)
             });
