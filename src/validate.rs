@@ -31,6 +31,9 @@ struct Pending {
     chosen_automatic: HashSet<u64>,
     retracted: HashSet<u64>,
     sources: HashMap<String, Period>,
+    /// Sources the store had when the batch began, as found (a claim
+    /// or denial names one each; the store does not change meanwhile).
+    stored_sources: HashSet<String>,
     kinds: HashMap<String, Kind>,
     /// The unit of each attribute a claim of the batch used, as defined
     /// by the batch or else the log (looked up once per attribute).
@@ -408,13 +411,16 @@ fn live_target(
     Ok(entry)
 }
 
-fn known_source(view: &View<'_>, pending: &Pending, source: &str) -> Result<(), Refusal> {
-    if pending.sources.contains_key(source)
-        || view
-            .source_published(source)
-            .map_err(storage_refusal)?
-            .is_some()
+fn known_source(view: &View<'_>, pending: &mut Pending, source: &str) -> Result<(), Refusal> {
+    if pending.sources.contains_key(source) || pending.stored_sources.contains(source) {
+        return Ok(());
+    }
+    if view
+        .source_published(source)
+        .map_err(storage_refusal)?
+        .is_some()
     {
+        pending.stored_sources.insert(source.to_string());
         return Ok(());
     }
     let mut known = view.names(Table::Sources).map_err(storage_refusal)?;
