@@ -1,26 +1,41 @@
-//! A merge of the slot index's runs (`index/runs.rs`) happens after a
-//! batch has committed, in a write of its own: the fourth import of a
-//! fresh store, its fourth run of the smallest tier, merges them. This
-//! guards what that second write may and may not do: a merge killed or
-//! failing before its commit leaves the batch committed and whole, loses
-//! no claim, and the store verifies and takes the next import, whose own
-//! merge then goes through. `annals compact`, which merges every run into
-//! one, is held to the same: it changes no answer, and killed before its
-//! commit it leaves the runs as they were.
+//! Runs of the slot index (`index/runs.rs`) are merged four of a size at
+//! a time. Small ones merge inside the transaction of the batch whose run
+//! fills the tier; larger ones after that batch has committed, in a write
+//! of their own: the fourth import of about 4,500 claims into a fresh
+//! store merges the four runs after its commit. This guards what that
+//! second write may and may not do: a merge killed or failing before its
+//! commit leaves the batch committed and whole, loses no claim, and the
+//! store verifies and takes the next import, whose own merge then goes
+//! through. `annals compact`, which merges every run into one, is held to
+//! the same: it changes no answer, and killed before its commit it leaves
+//! the runs as they were.
 
 mod common;
 use common::{Scratch, BASE};
 
-/// A file of one claim of the export quota for `year`.
-fn claim_file(scratch: &Scratch, year: u32) -> String {
-    let line = format!(
-        r#"{{"op":"assert","subject":"china","attribute":"export_quota","valid":"{year}","value":"{year}0 t","source":"reuters-2010-07"}}"#
+/// Claims in each large import: four such runs hold more than the
+/// 16,384 claims merged inside a batch (`runs::MERGE_IN_BATCH`), so they
+/// merge after the fourth one's commit.
+const LARGE: usize = 4_500;
+
+/// A file of one claim of the export quota for `year` and `filler` claims
+/// about other subjects.
+fn claim_file(scratch: &Scratch, year: u32, filler: usize) -> String {
+    let mut lines = format!(
+        "{{\"op\":\"assert\",\"subject\":\"china\",\"attribute\":\"export_quota\",\"valid\":\"{year}\",\"value\":\"{year}0 t\",\"source\":\"reuters-2010-07\"}}\n"
     );
-    let path = scratch.file(
-        &format!("claims-{year}.jsonl"),
-        format!("{line}\n").as_bytes(),
-    );
+    for i in 0..filler {
+        lines.push_str(&format!(
+            "{{\"op\":\"assert\",\"subject\":\"filler_{year}_{i}\",\"attribute\":\"export_quota\",\"valid\":\"2011\",\"value\":\"{i} t\",\"source\":\"reuters-2010-07\"}}\n"
+        ));
+    }
+    let path = scratch.file(&format!("claims-{year}.jsonl"), lines.as_bytes());
     path.to_string_lossy().into_owned()
+}
+
+fn import(scratch: &Scratch, file: &str) {
+    let run = scratch.run(&["import", file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 fn quota_claims(scratch: &Scratch) -> Vec<String> {
@@ -39,26 +54,46 @@ fn verify(scratch: &Scratch) {
     assert_eq!(run.code, 0, "verify: {}{}", run.stdout, run.stderr);
 }
 
-/// A store of the base data set and two more imports: three runs, so that
-/// the next import makes a fourth and merges.
-fn three_runs() -> Scratch {
+/// A store of the base data set and three large imports (2011-2013): the
+/// next large import makes a fourth run of their tier and merges after
+/// its commit.
+fn three_large_runs() -> Scratch {
     let scratch = Scratch::new();
     let base = scratch.file("base.jsonl", BASE.as_bytes());
-    for file in [
-        base.to_string_lossy().into_owned(),
-        claim_file(&scratch, 2011),
-        claim_file(&scratch, 2012),
-    ] {
-        let run = scratch.run(&["import", &file]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
+    import(&scratch, base.to_str().unwrap());
+    for year in 2011..=2013 {
+        import(&scratch, &claim_file(&scratch, year, LARGE - 1));
     }
     scratch
 }
 
 #[test]
+fn a_small_fourth_import_merges_in_its_own_transaction() {
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    import(&scratch, base.to_str().unwrap());
+    import(&scratch, &claim_file(&scratch, 2011, 0));
+    import(&scratch, &claim_file(&scratch, 2012, 0));
+    // A merge after the commit would stop here.
+    let fourth = scratch.run_with_env(
+        &["import", &claim_file(&scratch, 2013, 0)],
+        &[("ANNALS_TEST_CRASH_AT", annals::testing::MERGE_CRASH_POINT)],
+    );
+    assert_eq!(fourth.code, 0, "{}", fourth.stderr);
+    assert_eq!(quota_claims(&scratch).len(), 3);
+    verify(&scratch);
+    let compact = scratch.run(&["compact"]);
+    assert!(
+        compact.stderr.contains("nothing to merge"),
+        "the four runs were merged with the batch: {}",
+        compact.stderr
+    );
+}
+
+#[test]
 fn a_merge_killed_before_its_commit_leaves_the_batch_whole_and_the_next_import_merges() {
-    let scratch = three_runs();
-    let fourth = claim_file(&scratch, 2013);
+    let scratch = three_large_runs();
+    let fourth = claim_file(&scratch, 2014, LARGE - 1);
     let killed = scratch.run_with_env(
         &["import", &fourth],
         &[("ANNALS_TEST_CRASH_AT", annals::testing::MERGE_CRASH_POINT)],
@@ -70,16 +105,14 @@ fn a_merge_killed_before_its_commit_leaves_the_batch_whole_and_the_next_import_m
     );
     assert_eq!(
         quota_claims(&scratch).len(),
-        3,
+        4,
         "the killed import's batch had committed"
     );
     verify(&scratch);
-    let fifth = claim_file(&scratch, 2014);
-    let run = scratch.run(&["import", &fifth]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    import(&scratch, &claim_file(&scratch, 2015, LARGE - 1));
     let claims = quota_claims(&scratch);
-    assert_eq!(claims.len(), 4, "{claims:?}");
-    for year in 2011..=2014 {
+    assert_eq!(claims.len(), 5, "{claims:?}");
+    for year in 2011..=2015 {
         assert!(
             claims.iter().any(|c| c.contains(&format!("{year}0 t"))),
             "the claim for {year} is missing: {claims:?}"
@@ -90,8 +123,8 @@ fn a_merge_killed_before_its_commit_leaves_the_batch_whole_and_the_next_import_m
 
 #[test]
 fn a_merge_that_fails_says_the_batch_is_committed_and_changes_no_answer() {
-    let scratch = three_runs();
-    let fourth = claim_file(&scratch, 2013);
+    let scratch = three_large_runs();
+    let fourth = claim_file(&scratch, 2014, LARGE - 1);
     let failed = scratch.run_with_env(
         &["import", &fourth],
         &[("ANNALS_TEST_FAIL_AT", annals::testing::MERGE_CRASH_POINT)],
@@ -106,7 +139,7 @@ fn a_merge_that_fails_says_the_batch_is_committed_and_changes_no_answer() {
         "the failure must say that the batch is committed: {}",
         failed.stderr
     );
-    assert_eq!(quota_claims(&scratch).len(), 3);
+    assert_eq!(quota_claims(&scratch).len(), 4);
     verify(&scratch);
 }
 

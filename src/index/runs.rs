@@ -348,6 +348,71 @@ pub(super) fn run_of(run: u64, claims: Vec<Entry>) -> Result<Batch> {
     Ok(out)
 }
 
+/// A batch's run is merged with the stored runs of its tier in the
+/// batch's own transaction when it is the run that fills the tier and all
+/// of them together hold at most this many claims (about 2 MiB of blocks,
+/// held in memory): the common merge of small batches then costs no
+/// commit of its own, and no second writing of the batch's claims.
+pub(super) const MERGE_IN_BATCH: u64 = 16_384;
+
+/// The writes that put a batch's claims (sorted, flags set) into the slot
+/// index as run `run`: merged with the stored runs of its tier when it is
+/// the one that fills it and they are small ([`MERGE_IN_BATCH`]), else as
+/// a run of its own ([`run_of`]). `storage` is the store as the batch found
+/// it. Only for a write that is one transaction with the batch: an engine
+/// without transactions replays a batch by first dropping its run, which
+/// would then hold the merged runs' claims too.
+///
+/// A stored run that cannot be read (damage) leaves the batch's run
+/// unmerged: the merge after the commit meets the damage and reports it,
+/// with the batch committed.
+pub(super) fn run_of_batch(storage: &dyn Storage, run: u64, claims: Vec<Entry>) -> Result<Batch> {
+    let joining = tier(claims.len() as u64);
+    let stored: Vec<RunHeader> = run_headers(storage)?
+        .into_iter()
+        .filter(|r| tier(r.claims) == joining)
+        .collect();
+    let total = stored.iter().map(|r| r.claims).sum::<u64>() + claims.len() as u64;
+    if (stored.len() as u64) + 1 < FANOUT || total > MERGE_IN_BATCH {
+        return run_of(run, claims);
+    }
+    let numbers: Vec<u64> = stored.iter().map(|r| r.number).collect();
+    let mut merged = Merged::new(storage, &numbers);
+    let Ok(earlier) = merged.by_ref().collect::<Result<Vec<Entry>>>() else {
+        return run_of(run, claims);
+    };
+    let oldest = stored.iter().map(|r| r.oldest).fold(run, u64::min);
+    let mut writer = RunWriter::new(run, oldest);
+    // The stored runs' entries go first, so that their keys are removed
+    // before any is written again (the batch's number is above theirs, so
+    // none is).
+    let mut out: Batch = merged.entries_read.drain(..).map(|k| (k, None)).collect();
+    let mut earlier = earlier.into_iter().peekable();
+    let mut push = |key: &[u8], value: &[u8], out: &mut Batch| -> Result<()> {
+        if let Some((k, v)) = writer.push(key, value)? {
+            out.push((k, Some(v)));
+        }
+        Ok(())
+    };
+    for (key, mut value) in claims {
+        while let Some((k, v)) = earlier.next_if(|(k, _)| *k < key) {
+            push(&k, &v, &mut out)?;
+        }
+        // A claim in both (a flagged copy): one entry, both flags.
+        if let Some((_, v)) = earlier.next_if(|(k, _)| *k == key) {
+            if v.first().is_some_and(|f| f & TARGETED != 0) {
+                mark_targeted(&mut value);
+            }
+        }
+        push(&key, &value, &mut out)?;
+    }
+    for (k, v) in earlier {
+        push(&k, &v, &mut out)?;
+    }
+    out.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
+    Ok(out)
+}
+
 /// Calls `each` with every claim of run `run` whose key is at least
 /// `start` and below `end`, in key order, as it reads the run's blocks,
 /// checking by the blocks' chain of last keys that none was missed, and by
@@ -880,6 +945,39 @@ mod tests {
         merge(&storage, &runs).unwrap();
         assert_eq!(run_headers(&storage).unwrap().len(), 1);
         assert_eq!(flagged(&storage), (210, vec![5]));
+    }
+
+    #[test]
+    fn a_batch_run_that_fills_a_small_tier_merges_with_it_in_one_write() {
+        let storage = MemoryStorage::new();
+        for first in [1, 11, 21] {
+            store_run(&storage, first, (first..first + 10).map(claim).collect());
+        }
+        // The batch's claims, with a flagged copy of claim 5.
+        let mut batch: Vec<Entry> = (31..=40).map(claim).collect();
+        let mut copy = claim(5);
+        copy.1[0] = TARGETED;
+        batch.insert(0, copy);
+        storage
+            .write(Table::Claims, run_of_batch(&storage, 31, batch).unwrap())
+            .unwrap();
+        let runs = run_headers(&storage).unwrap();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!(
+            (runs[0].number, runs[0].claims, runs[0].oldest),
+            (31, 40, 1)
+        );
+        assert!(header_problems(&storage).unwrap().is_empty());
+        let claims: Vec<Entry> = every_claim(&storage).unwrap().map(Result::unwrap).collect();
+        assert_eq!(claims.len(), 40);
+        for (key, value) in &claims {
+            let seq = claim_key_seq(key).unwrap();
+            assert_eq!(value[0] == TARGETED, seq == 5, "the flag of claim {seq}");
+        }
+        // A batch that does not fill its tier writes its run alone.
+        let alone = run_of_batch(&storage, 41, (41..=42).map(claim).collect()).unwrap();
+        storage.write(Table::Claims, alone).unwrap();
+        assert_eq!(run_headers(&storage).unwrap().len(), 2);
     }
 
     #[test]

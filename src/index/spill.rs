@@ -27,7 +27,7 @@
 use super::keys::{claim_key_seq, mark_targeted};
 use super::runs::{self, RunWriter};
 use crate::error::{Error, Result};
-use crate::storage::{Batch, Entry, Table, Transaction};
+use crate::storage::{Batch, Entry, Storage, Table, Transaction};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -111,9 +111,14 @@ impl ClaimRuns {
     /// order and flagging the claims whose seq is in `targeted` (a denial
     /// or retraction of a later part targets them). Of equal keys the last
     /// run's entry is kept.
+    ///
+    /// A batch of one part with claims may merge its run with small stored
+    /// runs here (`runs::run_of_batch`); `storage` is the store as the batch
+    /// found it.
     pub fn write_into(
         self,
         txn: &mut dyn Transaction,
+        storage: &dyn Storage,
         mut targeted: Vec<u64>,
         run: u64,
     ) -> Result<()> {
@@ -129,7 +134,7 @@ impl ClaimRuns {
                     }
                 }
             }
-            return txn.write(Table::Claims, runs::run_of(run, held)?);
+            return txn.write(Table::Claims, runs::run_of_batch(storage, run, held)?);
         };
         let file = file.into_inner().map_err(|e| Error::Io(e.into_error()))?;
         // Merging and packing on a thread of their own, the transaction

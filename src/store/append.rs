@@ -278,7 +278,7 @@ impl Store {
                     targeted.extend_from_slice(writes.earlier_targets());
                     writes.write_into(txn.as_mut())?;
                 }
-                claims.write_into(txn.as_mut(), targeted, head.seq + 1)?;
+                claims.write_into(txn.as_mut(), storage, targeted, head.seq + 1)?;
                 crash_point("projections-written")?;
                 Ok(txn)
             });
