@@ -265,3 +265,55 @@ fn a_replay_after_a_crash_between_index_and_applied_rebuilds_the_run_cleanly() {
     let run = scratch.run(&["query", "contested *.*", "--format", "csv"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// The same crash in a batch that denies a claim of an earlier batch: the
+/// run dropped before the replay holds the denial's flagged copy of that
+/// claim, which the replay writes again. The store then answers as one
+/// that never crashed, before the denial (`as recorded`) and after it.
+#[test]
+fn a_replay_of_a_batch_denying_an_earlier_claim_flags_it_again() {
+    let denial = br#"{"op":"deny","id":"d-late","target":"q-late","source":"reuters-2010-07"}
+"#;
+    let statements = [
+        "china.export_quota for 2010",
+        "china.export_quota for 2010 as recorded at seq 7",
+        "claims china.export_quota for 2010",
+    ];
+    let answers = |scratch: &Scratch| -> Vec<String> {
+        statements
+            .iter()
+            .map(|q| {
+                let run = scratch.run(&["query", q, "--format", "csv"]);
+                assert_eq!(run.code, 0, "{q}: {}", run.stderr);
+                run.stdout
+            })
+            .collect()
+    };
+    let sled = [("ANNALS_ENGINE", "sled")];
+    let mut stores = Vec::new();
+    for crash in [None, Some("projections-flushed")] {
+        let scratch = Scratch::new();
+        let base = scratch.file("base.jsonl", BASE.as_bytes());
+        let run = scratch.run_with_env(&["import", base.to_str().unwrap()], &sled);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let deny = scratch.file("deny.jsonl", denial);
+        let mut env = sled.to_vec();
+        env.extend(crash.map(|point| ("ANNALS_TEST_CRASH_AT", point)));
+        let run = scratch.run_with_env(&["import", deny.to_str().unwrap()], &env);
+        assert_eq!(run.code == 0, crash.is_none(), "{}", run.stderr);
+        if crash.is_some() {
+            // A writable opening replays the denial's batch.
+            let empty = scratch.file("empty.jsonl", b"");
+            let run = scratch.run(&["import", empty.to_str().unwrap()]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        verify(&scratch);
+        stores.push(answers(&scratch));
+    }
+    assert!(
+        stores[0][2].contains("denied"),
+        "the denial counts: {}",
+        stores[0][2]
+    );
+    assert_eq!(stores[0], stores[1]);
+}

@@ -7,7 +7,9 @@
 //! (a batch of 1,000 events cost ~30 ms at 1M, and the tenth batch of a
 //! 10M import three times the first). Here a batch's claims form one run,
 //! written from its first key to its last; runs are merged a few at a time
-//! ([`compact`], after a commit) so that readers probe few of them.
+//! so that readers probe few of them: small ones with the batch whose run
+//! fills their tier ([`run_of_batch`]), others after a commit
+//! ([`compact`]).
 //!
 //! ```text
 //! run header:  key  run u64 | 29 zero bytes        value  0xC0 | claims u64 | oldest u64 | newest u64
@@ -103,7 +105,8 @@ const WRITE_CHUNK: usize = 1024;
 pub struct RunHeader {
     pub number: u64,
     pub claims: u64,
-    /// The first seq of the oldest batch whose claims the run holds.
+    /// The first seq of the oldest batch whose claims the run holds, or
+    /// the seq of an older claim it holds a flagged copy of.
     pub oldest: u64,
     /// The greatest seq of the run's claims.
     pub newest: u64,
@@ -367,8 +370,15 @@ pub(super) const MERGE_IN_BATCH: u64 = 16_384;
 /// unmerged: the merge after the commit meets the damage and reports it,
 /// with the batch committed.
 pub(super) fn run_of_batch(storage: &dyn Storage, run: u64, claims: Vec<Entry>) -> Result<Batch> {
+    if claims.is_empty() {
+        // No run: nothing joins a tier.
+        return Ok(Batch::new());
+    }
     let joining = tier(claims.len() as u64);
-    let stored: Vec<RunHeader> = run_headers(storage)?
+    let Ok(headers) = run_headers(storage) else {
+        return run_of(run, claims);
+    };
+    let stored: Vec<RunHeader> = headers
         .into_iter()
         .filter(|r| tier(r.claims) == joining)
         .collect();
@@ -394,17 +404,21 @@ pub(super) fn run_of_batch(storage: &dyn Storage, run: u64, claims: Vec<Entry>) 
         }
         Ok(())
     };
-    for (key, mut value) in claims {
+    for (key, value) in claims {
         while let Some((k, v)) = earlier.next_if(|(k, _)| *k < key) {
             push(&k, &v, &mut out)?;
         }
-        // A claim in both (a flagged copy): one entry, both flags.
-        if let Some((_, v)) = earlier.next_if(|(k, _)| *k == key) {
-            if v.first().is_some_and(|f| f & TARGETED != 0) {
-                mark_targeted(&mut value);
+        // A claim in both (a flagged copy): the stored entry, with both
+        // flags, as readers and merges keep it.
+        match earlier.next_if(|(k, _)| *k == key) {
+            Some((_, mut stored)) => {
+                if value.first().is_some_and(|f| f & TARGETED != 0) {
+                    mark_targeted(&mut stored);
+                }
+                push(&key, &stored, &mut out)?;
             }
+            None => push(&key, &value, &mut out)?,
         }
-        push(&key, &value, &mut out)?;
     }
     for (k, v) in earlier {
         push(&k, &v, &mut out)?;
@@ -640,7 +654,10 @@ pub(crate) fn every_claim(storage: &dyn Storage) -> Result<Merged<'_>> {
 /// index writes landed but whose `applied` did not (engines without
 /// transactions), which a replay writes again. Every claim of such a run
 /// is newer than `applied` (a run's number is its newest batch's first
-/// seq), so no other claim goes with it.
+/// seq, and such a run is merged with no other: engines without
+/// transactions merge only after `applied` is written), but for flagged
+/// copies of older claims, whose originals stay in their runs and which
+/// the replay of the denials writes again.
 pub(crate) fn drop_runs_after(storage: &dyn Storage, applied: u64) -> Result<()> {
     let mut removes = Batch::new();
     let mut after = Some(applied);
@@ -706,10 +723,12 @@ pub(crate) fn compact(storage: &dyn Storage) -> Result<bool> {
 /// runs and claims there were; one run or none is left as it is.
 pub(crate) fn merge_all(storage: &dyn Storage) -> Result<(usize, u64)> {
     let runs = run_headers(storage)?;
-    let claims = runs.iter().map(|r| r.claims).sum();
     if runs.len() > 1 {
         merge(storage, &runs)?;
     }
+    // Counted after the merge: before it, a claim with flagged copies in
+    // later runs counts once per copy.
+    let claims = run_headers(storage)?.iter().map(|r| r.claims).sum();
     Ok((runs.len(), claims))
 }
 

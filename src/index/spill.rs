@@ -147,11 +147,12 @@ impl ClaimRuns {
                 scope.spawn(move || merge_runs(&file, &self.runs, &targeted, run, &sender));
             let mut written = Ok(());
             for chunk in receiver {
-                if written.is_ok() {
-                    written = txn.write(Table::Claims, chunk);
+                written = txn.write(Table::Claims, chunk);
+                if written.is_err() {
+                    // The receiver goes with the loop: the merge's next
+                    // send fails and it stops.
+                    break;
                 }
-                // After a failed write the rest is drained unwritten, so
-                // that the merge is never left blocked on a full channel.
             }
             let merged = merging
                 .join()

@@ -22,9 +22,9 @@ use std::io::BufRead;
 use std::sync::atomic::Ordering;
 
 /// Lines per part: large enough that its two parsing threads and the
-/// store's two building threads have work, small enough that the three
-/// parts in flight (one read, one waiting, one being written) stay within
-/// a few tens of MiB. (50,000 lines cost 48 MiB more at the peak of a 2M
+/// store's two building threads have work, small enough that the four
+/// parts in flight (one being parsed, one checked and built, one waiting,
+/// one being written) stay within a few tens of MiB. (50,000 lines cost 48 MiB more at the peak of a 2M
 /// import, and were no faster.)
 pub const PART_LINES: usize = 20_000;
 
@@ -56,15 +56,20 @@ struct Parsing {
 impl Parsing {
     /// Parses `bytes`, lines `lines_before + 1..` of file `name`, on a new
     /// thread.
-    fn start(name: &str, bytes: Vec<u8>, lines_before: usize) -> Parsing {
+    fn start(name: &str, bytes: Vec<u8>, lines_before: usize) -> Result<Parsing> {
         let lines = bytes.iter().filter(|b| **b == b'\n').count();
         let name = name.to_string();
-        let thread = std::thread::spawn(move || {
-            let progress = Progress::default();
-            let parsed = parse_part(&name, &bytes, lines_before, &progress);
-            (parsed, progress)
-        });
-        Parsing { thread, lines }
+        let thread = std::thread::Builder::new()
+            .name("annals-parse".into())
+            .spawn(move || {
+                let progress = Progress::default();
+                let parsed = parse_part(&name, &bytes, lines_before, &progress);
+                (parsed, progress)
+            })
+            .map_err(|e| {
+                Error::Storage(format!("cannot start a thread to parse the import: {e}"))
+            })?;
+        Ok(Parsing { thread, lines })
     }
 
     /// The parsed part, its progress added to `progress`.
@@ -136,7 +141,10 @@ impl<R: BufRead> BatchParts for FileParts<'_, R> {
         match self.read_part() {
             Ok(true) => {
                 let bytes = std::mem::take(&mut self.buffer);
-                let parsing = Parsing::start(self.name, bytes, self.lines_read);
+                let parsing = match Parsing::start(self.name, bytes, self.lines_read) {
+                    Ok(parsing) => parsing,
+                    Err(e) => return Some(Err(e)),
+                };
                 self.lines_read += parsing.lines;
                 self.next = Some(parsing);
             }

@@ -248,7 +248,8 @@ impl Store {
     /// Two stages overlap: this thread reads, validates, encodes and builds
     /// part `k + 1` (on two threads of its own) while a writer thread puts
     /// part `k` into the transaction, which only it touches. A part's
-    /// writes wait in a channel of one, so at most three parts are in
+    /// writes wait in a channel of one, and an import file's reader parses
+    /// the part after `k + 1` meanwhile, so at most four parts are in
     /// memory at once.
     fn append_in_transaction(
         &self,

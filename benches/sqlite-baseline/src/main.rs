@@ -124,6 +124,7 @@ fn main() {
     // pages, whose first-touch zeroing cost an import a tenth of its time
     // under mimalloc; for both sides, every child inherits it.
     // SAFETY: plain integers, no memory of ours touched.
+    #[cfg(target_os = "linux")]
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
