@@ -298,6 +298,17 @@ impl Store {
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// `annals compact`: every run of the slot index merged into one;
+    /// `(runs, claims)` as they were found.
+    fn compact(&self, py: Python<'_>) -> PyResult<(usize, u64)> {
+        let store = self.store()?;
+        run(py, move || {
+            let compacted = store.compact()?;
+            store.idle();
+            Ok((compacted.runs, compacted.claims))
+        })
+    }
+
     /// `verify` (projections rebuilt in memory): `(records, quotes_checked,
     /// problems)`.
     fn verify(&self, py: Python<'_>) -> PyResult<(u64, u64, Vec<String>)> {

@@ -146,6 +146,20 @@ def test_a_hundred_thousand_events_append_as_one_batch_and_verify():
         assert len(exported) == 100_002 and exported[-1]["seq"] == 100_002
 
 
+def test_compact_merges_the_runs_of_many_appends_and_changes_no_answer(bundled):
+    exported = list(bundled.export())
+    with annals.Store.temporary() as store:
+        # Three batches with claims: three runs.
+        for part in (exported[:130], exported[130:185], exported[185:]):
+            store.append(part)
+        question = "china.* for 2010 as known 2011"
+        before = store.query(question).to_json()["rows"]
+        assert store.compact()["runs"] == 3
+        assert store.query(question).to_json()["rows"] == before
+        assert store.compact()["runs"] == 1
+        assert store.verify()["ok"]
+
+
 def test_export_round_trips_through_append(bundled):
     exported = list(bundled.export())
     with annals.Store.temporary() as copy:
