@@ -328,6 +328,15 @@ pub(super) fn mark_targeted(value: &mut [u8]) -> bool {
     }
 }
 
+/// Gives the claim stored as `value` the flags of `copy`, another copy of
+/// the same claim (from another run): one entry per claim, flagged if any
+/// copy is.
+pub(super) fn take_flags(value: &mut [u8], copy: &[u8]) {
+    if copy.first().is_some_and(|flags| flags & TARGETED != 0) {
+        mark_targeted(value);
+    }
+}
+
 /// A claim entry as stored, and whether its flag says it is targeted.
 #[cfg(test)]
 pub(super) fn decode_claim(value: &[u8]) -> Result<(bool, ClaimEntry)> {

@@ -66,7 +66,7 @@
 //! the claim's record; every reader merges the runs and keeps one claim
 //! per key, with the flags of all its copies.
 
-use super::keys::{claim_key_seq, mark_targeted, CLAIM_KEY_LEN, TARGETED};
+use super::keys::{claim_key_seq, take_flags, CLAIM_KEY_LEN};
 use crate::error::{Error, Result};
 use crate::storage::{Batch, Entry, Scan, Storage, Table};
 use std::cmp::Reverse;
@@ -340,15 +340,21 @@ impl RunWriter {
 
 /// The puts of a whole run of claims given in key order.
 pub(super) fn run_of(run: u64, claims: Vec<Entry>) -> Result<Batch> {
-    let mut writer = RunWriter::new(run, run);
     let mut out = Batch::new();
+    pack(RunWriter::new(run, run), claims, &mut out)?;
+    Ok(out)
+}
+
+/// Puts the blocks and header of a run of `claims` (in key order), as
+/// `writer` packs them, after what `out` holds.
+fn pack(mut writer: RunWriter, claims: Vec<Entry>, out: &mut Batch) -> Result<()> {
     for (key, value) in claims {
         if let Some((k, v)) = writer.push(&key, &value)? {
             out.push((k, Some(v)));
         }
     }
     out.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
-    Ok(out)
+    Ok(())
 }
 
 /// A batch's run is merged with the stored runs of its tier in the
@@ -392,38 +398,27 @@ pub(super) fn run_of_batch(storage: &dyn Storage, run: u64, claims: Vec<Entry>) 
         return run_of(run, claims);
     };
     let oldest = stored.iter().map(|r| r.oldest).fold(run, u64::min);
-    let mut writer = RunWriter::new(run, oldest);
-    // The stored runs' entries go first, so that their keys are removed
+    // The two lists in key order, one entry per claim: of a claim in both
+    // (a flagged copy) the stored entry, with both flags, as readers and
+    // merges keep it.
+    let mut all = Vec::with_capacity(earlier.len() + claims.len());
+    let mut earlier = earlier.into_iter().peekable();
+    for (key, value) in claims {
+        all.extend(std::iter::from_fn(|| earlier.next_if(|(k, _)| *k < key)));
+        match earlier.next_if(|(k, _)| *k == key) {
+            Some((_, mut stored)) => {
+                take_flags(&mut stored, &value);
+                all.push((key, stored));
+            }
+            None => all.push((key, value)),
+        }
+    }
+    all.extend(earlier);
+    // The stored runs' entries are removed first, so that their keys go
     // before any is written again (the batch's number is above theirs, so
     // none is).
     let mut out: Batch = merged.entries_read.drain(..).map(|k| (k, None)).collect();
-    let mut earlier = earlier.into_iter().peekable();
-    let mut push = |key: &[u8], value: &[u8], out: &mut Batch| -> Result<()> {
-        if let Some((k, v)) = writer.push(key, value)? {
-            out.push((k, Some(v)));
-        }
-        Ok(())
-    };
-    for (key, value) in claims {
-        while let Some((k, v)) = earlier.next_if(|(k, _)| *k < key) {
-            push(&k, &v, &mut out)?;
-        }
-        // A claim in both (a flagged copy): the stored entry, with both
-        // flags, as readers and merges keep it.
-        match earlier.next_if(|(k, _)| *k == key) {
-            Some((_, mut stored)) => {
-                if value.first().is_some_and(|f| f & TARGETED != 0) {
-                    mark_targeted(&mut stored);
-                }
-                push(&key, &stored, &mut out)?;
-            }
-            None => push(&key, &value, &mut out)?,
-        }
-    }
-    for (k, v) in earlier {
-        push(&k, &v, &mut out)?;
-    }
-    out.extend(writer.finish().into_iter().map(|(k, v)| (k, Some(v))));
+    pack(RunWriter::new(run, oldest), all, &mut out)?;
     Ok(out)
 }
 
@@ -596,9 +591,7 @@ impl<'a> Merged<'a> {
             let j = *j;
             self.heap.pop();
             let copy = std::mem::take(&mut self.streams[j].head);
-            if copy.first().is_some_and(|f| f & TARGETED != 0) {
-                mark_targeted(&mut value);
-            }
+            take_flags(&mut value, &copy);
             self.advance(j)?;
         }
         Ok(Some((key, value)))
@@ -794,6 +787,7 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::keys::TARGETED;
     use crate::storage::MemoryStorage;
 
     /// A claim key of series 1 with `n` as its start, end and seq, and a
