@@ -7,10 +7,11 @@
 //! as a whole-file import does: the store names an event of the current
 //! part, whose line numbers are kept until the next part is read.
 //!
-//! While the store validates and writes a part, the next one is already
-//! being parsed on a thread of its own ([`Parsing`]): parsing is the
-//! largest share of an import's CPU, and the store's work on a part leaves
-//! a core idle part of the time (validation runs on one thread). The file
+//! Every part is parsed on a thread of its own ([`Parsing`]), so that while
+//! the store validates and writes a part the next one is already being
+//! parsed: parsing is the largest share of an import's CPU, and the
+//! store's work on a part leaves a core idle part of the time (validation
+//! runs on one thread). The file
 //! itself is read on the caller's thread, since a reader such as standard
 //! input's lock may not move to another.
 
@@ -106,50 +107,48 @@ impl<R: BufRead> FileParts<'_, R> {
         }
         Ok(lines > 0)
     }
+
+    /// Reads the next part and starts parsing it on a thread of its own;
+    /// false at the end of the file.
+    fn start_next(&mut self) -> Result<bool> {
+        if !self.read_part()? {
+            return Ok(false);
+        }
+        let mut bytes = std::mem::take(&mut self.buffer);
+        // A byte-order mark (editors on some systems write one) is not
+        // part of the first line.
+        if self.lines_read == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+        }
+        let parsing = Parsing::start(self.name, bytes, self.lines_read)?;
+        self.lines_read += parsing.lines;
+        self.next = Some(parsing);
+        Ok(true)
+    }
 }
 
 impl<R: BufRead> BatchParts for FileParts<'_, R> {
     fn next_part(&mut self) -> Option<Result<Vec<Event>>> {
         self.events_before += self.lines.len();
-        let parsed = match self.next.take() {
-            Some(parsing) => parsing.finish(self.progress),
-            // The first part: nothing to overlap with yet.
-            None => match self.read_part() {
-                Ok(true) => {
-                    // A byte-order mark (editors on some systems write
-                    // one) is not part of the first line.
-                    let bytes = self
-                        .buffer
-                        .strip_prefix(b"\xEF\xBB\xBF")
-                        .unwrap_or(&self.buffer);
-                    let parsed = parse_part(self.name, bytes, 0, self.progress);
-                    self.lines_read = self.buffer.iter().filter(|b| **b == b'\n').count();
-                    parsed
-                }
+        // The first part, or the end: nothing is being parsed yet.
+        if self.next.is_none() {
+            match self.start_next() {
+                Ok(true) => {}
                 Ok(false) => {
                     self.progress.writing.store(true, Ordering::Relaxed);
                     return None;
                 }
                 Err(e) => return Some(Err(e)),
-            },
-        };
-        let parsed = match parsed {
+            }
+        }
+        let parsing = self.next.take()?;
+        let parsed = match parsing.finish(self.progress) {
             Ok(parsed) => parsed,
             Err(e) => return Some(Err(e)),
         };
         // The part after it, parsed while the store works on this one.
-        match self.read_part() {
-            Ok(true) => {
-                let bytes = std::mem::take(&mut self.buffer);
-                let parsing = match Parsing::start(self.name, bytes, self.lines_read) {
-                    Ok(parsing) => parsing,
-                    Err(e) => return Some(Err(e)),
-                };
-                self.lines_read += parsing.lines;
-                self.next = Some(parsing);
-            }
-            Ok(false) => {}
-            Err(e) => return Some(Err(e)),
+        if let Err(e) = self.start_next() {
+            return Some(Err(e));
         }
         self.lines = parsed.lines;
         self.exported = parsed.exported;
