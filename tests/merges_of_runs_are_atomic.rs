@@ -54,6 +54,13 @@ fn verify(scratch: &Scratch) {
     assert_eq!(run.code, 0, "verify: {}{}", run.stdout, run.stderr);
 }
 
+/// Runs `annals compact`, which must succeed; returns what it said.
+fn compact(scratch: &Scratch) -> String {
+    let run = scratch.run(&["compact"]);
+    assert_eq!(run.code, 0, "compact: {}", run.stderr);
+    run.stderr
+}
+
 /// A store of the base data set and three large imports (2011-2013): the
 /// next large import makes a fourth run of their tier and merges after
 /// its commit.
@@ -82,11 +89,10 @@ fn a_small_fourth_import_merges_in_its_own_transaction() {
     assert_eq!(fourth.code, 0, "{}", fourth.stderr);
     assert_eq!(quota_claims(&scratch).len(), 3);
     verify(&scratch);
-    let compact = scratch.run(&["compact"]);
+    let said = compact(&scratch);
     assert!(
-        compact.stderr.contains("nothing to merge"),
-        "the four runs were merged with the batch: {}",
-        compact.stderr
+        said.contains("nothing to merge"),
+        "the four runs were merged with the batch: {said}"
     );
 }
 
@@ -197,19 +203,13 @@ fn compact_merges_every_run_into_one_and_changes_no_answer() {
     let scratch = fixture_in_three_runs();
     let before = golden_answers(&scratch);
     let log = scratch.export();
-    let run = scratch.run(&["compact"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("merged 3 runs"), "{}", run.stderr);
+    let said = compact(&scratch);
+    assert!(said.contains("merged 3 runs"), "{said}");
     assert_eq!(golden_answers(&scratch), before);
     assert_eq!(scratch.export(), log, "compact must not touch the log");
     verify(&scratch);
-    let again = scratch.run(&["compact"]);
-    assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(
-        again.stderr.contains("nothing to merge"),
-        "{}",
-        again.stderr
-    );
+    let again = compact(&scratch);
+    assert!(again.contains("nothing to merge"), "{again}");
 }
 
 #[test]
@@ -228,9 +228,8 @@ fn a_compaction_killed_before_its_commit_leaves_the_runs_as_they_were() {
     assert_eq!(golden_answers(&scratch), before);
     verify(&scratch);
     // The three runs are still there to merge.
-    let run = scratch.run(&["compact"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("merged 3 runs"), "{}", run.stderr);
+    let said = compact(&scratch);
+    assert!(said.contains("merged 3 runs"), "{said}");
     assert_eq!(golden_answers(&scratch), before);
 }
 

@@ -308,15 +308,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let store = options()?.create(false).open(&cli.db)?;
             let started = std::time::Instant::now();
             let compacted = store.compact()?;
-            if compacted.runs > 1 {
-                eprintln!(
-                    "merged {} runs ({} claims) into one in {:.1} s",
-                    compacted.runs,
+            match compacted.runs {
+                0 => eprintln!("the store holds no claims: nothing to merge"),
+                1 => eprintln!("the slot index is one run already: nothing to merge"),
+                runs => eprintln!(
+                    "merged {runs} runs ({} claims) into one in {:.1} s",
                     compacted.claims,
                     started.elapsed().as_secs_f64()
-                );
-            } else {
-                eprintln!("the slot index is one run already: nothing to merge");
+                ),
             }
             Ok(ExitCode::SUCCESS)
         }
