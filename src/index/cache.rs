@@ -12,6 +12,7 @@
 //! which bumps `epoch` too). Both sides of the rule live in this file and
 //! nowhere else.
 
+use super::blocks::BlockCache;
 use super::keys::SeriesEntry;
 use super::runs::RunHeader;
 use crate::error::Result;
@@ -23,8 +24,10 @@ use std::sync::{Arc, RwLock};
 /// Entries kept at most; beyond, reads go to storage.
 const CACHE_ENTRIES: usize = 1_000_000;
 
+/// What the readers' cache of blocks holds at most (`blocks.rs`).
+const BLOCK_CACHE_BYTES: usize = 128 << 20;
+
 /// What readers keep in memory between questions.
-#[derive(Default)]
 pub struct ReadCache {
     epoch: AtomicU64,
     series: RwLock<FxHashMap<Vec<u8>, SeriesEntry>>,
@@ -33,6 +36,20 @@ pub struct ReadCache {
     /// The runs of the slot index (`runs.rs`) and the storage generation
     /// they were read in.
     runs: RwLock<Option<(u64, Arc<Vec<RunHeader>>)>>,
+    /// Blocks of the slot index's runs, which need no rule for writers.
+    pub(super) blocks: BlockCache,
+}
+
+impl Default for ReadCache {
+    fn default() -> ReadCache {
+        ReadCache {
+            epoch: AtomicU64::default(),
+            series: RwLock::default(),
+            sources: RwLock::default(),
+            runs: RwLock::default(),
+            blocks: BlockCache::new(BLOCK_CACHE_BYTES),
+        }
+    }
 }
 
 impl ReadCache {

@@ -14,13 +14,16 @@
 //!   and merged into its run ([`ClaimRuns`]);
 //! - [`view`]: reading the index as of one log position ([`View`]);
 //! - [`cache`]: the readers' cache of series entries and source revisions,
-//!   and the rule that keeps it consistent with writers ([`ReadCache`]).
+//!   and the rule that keeps it consistent with writers ([`ReadCache`]);
+//! - [`blocks`]: the readers' cache of the slot index's blocks, which
+//!   needs no such rule, since runs never change ([`BlockCache`]).
 //!
 //! Architecture invariant: nothing in this module knows about questions,
 //! resolution or the query language; it depends only on the log's record
 //! format, the event types and the storage trait.
 
 mod apply;
+mod blocks;
 mod cache;
 mod keys;
 mod runs;

@@ -66,11 +66,13 @@
 //! the claim's record; every reader merges the runs and keeps one claim
 //! per key, with the flags of all its copies.
 
+use super::blocks::{Block, BlockCache};
 use super::keys::{claim_key_seq, take_flags, CLAIM_KEY_LEN};
 use crate::error::{Error, Result};
 use crate::storage::{Batch, Entry, Scan, Storage, Table};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 /// A block holds claims up to this many bytes: with their keys, checksums
 /// and redb's bookkeeping two fit a 4 KiB page (a block a little over 4 KiB
@@ -181,7 +183,7 @@ pub(super) fn next_run(storage: &dyn Storage, after: Option<u64>) -> Result<Opti
 }
 
 /// One claim of a block, borrowed from it.
-pub(super) struct BlockClaim<'a> {
+pub(crate) struct BlockClaim<'a> {
     pub key: &'a [u8],
     pub flags: u8,
     pub body: &'a [u8],
@@ -426,54 +428,83 @@ pub(super) fn run_of_batch(storage: &dyn Storage, run: u64, claims: Vec<Entry>) 
 /// `start` and below `end`, in key order, as it reads the run's blocks,
 /// checking by the blocks' chain of last keys that none was missed, and by
 /// the header's last key that the run did not end early.
+///
+/// With a `cache`, blocks it holds for the whole range are read from it
+/// (they were checked when read), and blocks read from storage are kept
+/// in it once the range is read.
 pub(super) fn visit(
     storage: &dyn Storage,
+    cache: Option<&BlockCache>,
     header: &RunHeader,
     start: &[u8],
     end: &[u8],
     mut each: impl FnMut(&BlockClaim<'_>) -> Result<()>,
 ) -> Result<()> {
+    // Calls `each` with the block's claims in the range; true once the
+    // range ends in it.
+    let mut claims_of = |block: &Block| -> Result<bool> {
+        for claim in block.claims_from(start) {
+            if claim.key >= end {
+                return Ok(true);
+            }
+            each(&claim)?;
+        }
+        Ok(&block.last[..] >= end)
+    };
+    if let Some(blocks) = cache.and_then(|c| c.covering(header, start, end)) {
+        for block in blocks {
+            if claims_of(&block)? {
+                break;
+            }
+        }
+        return Ok(());
+    }
     let run = header.number;
     let beyond = header_key(run.saturating_add(1));
-    let mut before: Option<Vec<u8>> = None;
+    let mut before: Option<[u8; CLAIM_KEY_LEN]> = None;
+    let mut read: Vec<Arc<Block>> = Vec::new();
     for entry in
         storage.scan_without_start_check(Table::Claims, &run_key(run, start), Some(&beyond))
     {
-        let (key, block) = entry?;
-        let last = key.get(8..).ok_or_else(|| damaged("a block key"))?;
-        let previous = previous_last_key(&block)?;
+        let (key, bytes) = entry?;
+        let last: [u8; CLAIM_KEY_LEN] = key
+            .get(8..)
+            .and_then(|k| k.try_into().ok())
+            .ok_or_else(|| damaged("a block key"))?;
+        let block = Block::parse(last, bytes)?;
         let followed = match &before {
-            None => previous < start,
-            Some(before) => previous == before.as_slice(),
+            None => block.previous() < start,
+            Some(before) => block.previous() == before,
         };
         if !followed {
             return Err(damaged("a block key"));
         }
-        for claim in block_claims(&block)? {
-            if claim.key >= end {
-                return Ok(());
-            }
-            if claim.key >= start {
-                each(&claim)?;
-            }
+        let done = claims_of(&block)?;
+        before = Some(last);
+        if cache.is_some() {
+            read.push(Arc::new(block));
         }
-        if last >= end {
+        if done {
+            if let Some(cache) = cache {
+                cache.keep(header, read);
+            }
             return Ok(());
         }
-        before = Some(last.to_vec());
     }
     // The run ended before `end`: its last block, if it reaches `start`,
     // must be the one read last (a block whose key damage moved below the
     // start would otherwise go unseen).
     let ended = match &before {
-        Some(before) => before.as_slice() == header.last,
+        Some(before) => *before == header.last,
         None => header.last.as_slice() < start,
     };
-    if ended {
-        Ok(())
-    } else {
-        Err(damaged("a block key"))
+    if !ended {
+        return Err(damaged("a block key"));
     }
+    if let Some(cache) = cache {
+        cache.keep(header, read);
+    }
+    Ok(())
 }
 
 /// The claims of some runs read in key order, one per key (the flags of
@@ -810,13 +841,23 @@ mod tests {
     }
 
     fn visited(storage: &dyn Storage, run: u64, from: u64, to: u64) -> Result<Vec<u64>> {
-        let (start, end) = (claim(from).0, claim(to).0);
         let header = run_headers(storage)?
             .into_iter()
             .find(|h| h.number == run)
             .expect("the run is stored");
+        visited_with(storage, None, &header, from, to)
+    }
+
+    fn visited_with(
+        storage: &dyn Storage,
+        cache: Option<&BlockCache>,
+        header: &RunHeader,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<u64>> {
+        let (start, end) = (claim(from).0, claim(to).0);
         let mut seen = Vec::new();
-        visit(storage, &header, &start, &end, |c| {
+        visit(storage, cache, header, &start, &end, |c| {
             seen.push(crate::log::read_u64(&c.key[21..], "a key")?);
             Ok(())
         })?;
@@ -846,6 +887,37 @@ mod tests {
                 "{from}..{to}"
             );
         }
+    }
+
+    #[test]
+    fn a_range_read_once_is_read_again_from_the_block_cache_alone() {
+        let storage = MemoryStorage::new();
+        store_run(&storage, 7, (1..=400).map(claim).collect());
+        let header = run_headers(&storage).unwrap()[0];
+        let cache = BlockCache::new(1 << 20);
+        let ranges = [(30, 250), (1, 2), (399, 401), (401, 500)];
+        for (from, to) in ranges {
+            visited_with(&storage, Some(&cache), &header, from, to).unwrap();
+        }
+        // With the run gone from storage, only the cache can answer.
+        let keys: Vec<Vec<u8>> = storage
+            .scan(Table::Claims, &[], None)
+            .map(|e| e.unwrap().0)
+            .collect();
+        storage
+            .write(Table::Claims, keys.into_iter().map(|k| (k, None)).collect())
+            .unwrap();
+        for (from, to) in ranges.into_iter().chain([(31, 249), (100, 101)]) {
+            let expected: Vec<u64> = (from..to.min(401)).collect();
+            assert_eq!(
+                visited_with(&storage, Some(&cache), &header, from, to).unwrap(),
+                expected,
+                "{from}..{to}"
+            );
+        }
+        // A range that reaches a block never read goes to storage, which
+        // no longer has the run: the reader sees the run end early.
+        assert!(visited_with(&storage, Some(&cache), &header, 250, 300).is_err());
     }
 
     #[test]

@@ -371,7 +371,8 @@ impl<'a> View<'a> {
         let visit = |run: &RunHeader, found: &mut Vec<(Vec<u8>, IndexedClaim)>| -> Result<()> {
             read.set(read.get() + 1);
             for (start, end) in &ranges {
-                runs::visit(self.storage, run, start, end, |claim| {
+                let blocks = self.cache.map(|c| &c.blocks);
+                runs::visit(self.storage, blocks, run, start, end, |claim| {
                     let (valid, seq) = decode_claim_key(claim.key)?;
                     if seq <= self.position && valid.overlaps(period) {
                         found.push((

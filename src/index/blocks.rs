@@ -1,0 +1,339 @@
+//! The readers' cache of slot-index blocks ([`BlockCache`]): the blocks of
+//! runs (`runs.rs`) that questions read lately, kept as the checked bytes
+//! the storage returned, so that a question whose blocks are cached reads
+//! its claims without a descent of the storage's tree, a copy of the block
+//! and a check of its checksum — at 1M events those were half of a warm
+//! `get`.
+//!
+//! Why a block can be kept without any rule for writers: a run never
+//! changes once written. A batch writes a run of its own, and a merge
+//! writes a new run in place of several, numbered as the newest of them
+//! (`runs.rs`), so the only way a run number comes to stand for other
+//! claims is a merge, and the merged run's header counts more claims than
+//! the run it replaces held (it holds every key of it, and others), unless
+//! every claim of the runs merged into it was already in it as a flagged
+//! copy; then it holds the same entries and packs into the same blocks. So
+//! cached blocks are filed under their run's whole header, and a reader
+//! uses them only for the header it holds: the header names the claims.
+//!
+//! How a reader knows that the cached blocks cover its range: each block
+//! names the last key of the block before it in its run (`runs.rs`), so
+//! blocks taken from the cache one after another must follow each other,
+//! exactly as the reader checks them when it reads them from storage. A
+//! range the cache does not cover whole is read from storage, whole, and
+//! its blocks are cached then.
+//!
+//! The cache holds at most its budget of bytes; beyond, the blocks cached
+//! first go first.
+
+use super::keys::CLAIM_KEY_LEN;
+use super::runs::{block_claims, BlockClaim, RunHeader};
+use crate::error::Result;
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
+use std::sync::{Arc, RwLock};
+
+/// What a cached block costs beyond its bytes: its last key three times
+/// (in the block, the map and the eviction order), the map's node and the
+/// `Arc`.
+const OVERHEAD: usize = 128;
+
+/// One block of a run as the storage returned it (its checksum checked),
+/// with where each of its claims lies, found once when it was read.
+pub(super) struct Block {
+    /// The key of the block's last claim: the key it is stored under,
+    /// without the run number.
+    pub last: [u8; CLAIM_KEY_LEN],
+    /// The block's value: tag, count, the last key of the block before,
+    /// claims.
+    bytes: Vec<u8>,
+    /// Each claim's offset in `bytes` and its body's length, in key order.
+    claims: Vec<(u32, u32)>,
+}
+
+impl Block {
+    /// Reads a block's claims; damage is an error.
+    pub(super) fn parse(last: [u8; CLAIM_KEY_LEN], bytes: Vec<u8>) -> Result<Block> {
+        let at = |part: &[u8]| (part.as_ptr() as usize - bytes.as_ptr() as usize) as u32;
+        let claims = block_claims(&bytes)?
+            .iter()
+            .map(|c| (at(c.key), c.body.len() as u32))
+            .collect();
+        Ok(Block {
+            last,
+            bytes,
+            claims,
+        })
+    }
+
+    /// The last claim key of the block before this one (zeros for the
+    /// run's first).
+    pub(super) fn previous(&self) -> &[u8] {
+        // `parse` checked that the block is long enough to name it.
+        &self.bytes[3..3 + CLAIM_KEY_LEN]
+    }
+
+    /// The block's claims whose keys are at least `start`, in key order.
+    pub(super) fn claims_from<'b>(
+        &'b self,
+        start: &[u8],
+    ) -> impl Iterator<Item = BlockClaim<'b>> + 'b {
+        let claim = |&(at, length): &(u32, u32)| {
+            let (at, length) = (at as usize, length as usize);
+            let body_at = at + CLAIM_KEY_LEN + 5;
+            // Offsets `parse` found inside the bytes.
+            BlockClaim {
+                key: &self.bytes[at..at + CLAIM_KEY_LEN],
+                flags: self.bytes[at + CLAIM_KEY_LEN],
+                body: &self.bytes[body_at..body_at + length],
+            }
+        };
+        let first = self.claims.partition_point(|c| claim(c).key < start);
+        self.claims[first..].iter().map(claim)
+    }
+
+    fn cost(&self) -> usize {
+        self.bytes.len() + 8 * self.claims.len() + OVERHEAD
+    }
+}
+
+/// A claim key as two integers that order as its bytes do (zeros after a
+/// shorter key, which then orders before every key it begins), so that a
+/// lookup in the cache compares integers, not slices.
+fn ordinal(key: &[u8]) -> (u128, u128) {
+    let mut bytes = [0u8; 32];
+    let n = key.len().min(32);
+    bytes[..n].copy_from_slice(&key[..n]);
+    let half = |b: &[u8]| u128::from_be_bytes(b.try_into().unwrap_or([0; 16]));
+    (half(&bytes[..16]), half(&bytes[16..]))
+}
+
+/// The blocks of slot-index runs that readers read lately.
+pub struct BlockCache {
+    budget: usize,
+    blocks: RwLock<Blocks>,
+}
+
+#[derive(Default)]
+struct Blocks {
+    runs: FxHashMap<u64, CachedRun>,
+    /// Blocks in the order they were cached: (run number, last key).
+    order: VecDeque<(u64, (u128, u128))>,
+    bytes: usize,
+}
+
+/// The cached blocks of one run, under the header they were read with.
+struct CachedRun {
+    header: RunHeader,
+    /// By last claim key ([`ordinal`]): the block that may hold key `k` is
+    /// the first at or after `k`.
+    blocks: BTreeMap<(u128, u128), Arc<Block>>,
+}
+
+impl BlockCache {
+    /// A cache of at most `budget` bytes.
+    pub fn new(budget: usize) -> BlockCache {
+        BlockCache {
+            budget,
+            blocks: RwLock::default(),
+        }
+    }
+
+    /// The blocks of run `header` that hold every claim with a key from
+    /// `start` up to `end`, in key order, each following the one before;
+    /// `None` unless the cache holds every one of them.
+    pub(super) fn covering(
+        &self,
+        header: &RunHeader,
+        start: &[u8],
+        end: &[u8],
+    ) -> Option<Vec<Arc<Block>>> {
+        let blocks = self.blocks.read().unwrap_or_else(|e| e.into_inner());
+        let run = blocks.runs.get(&header.number)?;
+        if run.header != *header {
+            return None;
+        }
+        let mut covering: Vec<Arc<Block>> = Vec::new();
+        let mut from = Bound::Included(ordinal(start));
+        loop {
+            let Some((_, block)) = run.blocks.range((from, Bound::Unbounded)).next() else {
+                // Nothing cached after the last block taken: the run ends
+                // there (or, with nothing taken, before the start), else a
+                // block is missing.
+                let ended = match covering.last() {
+                    Some(last) => last.last == header.last,
+                    None => header.last.as_slice() < start,
+                };
+                return ended.then_some(covering);
+            };
+            let follows = match covering.last() {
+                Some(before) => block.previous() == before.last,
+                None => block.previous() < start,
+            };
+            if !follows {
+                return None;
+            }
+            covering.push(block.clone());
+            if &block.last[..] >= end || block.last == header.last {
+                return Some(covering);
+            }
+            from = Bound::Excluded(ordinal(&block.last));
+        }
+    }
+
+    /// Keeps blocks of run `header`, read from storage and checked.
+    pub(super) fn keep(&self, header: &RunHeader, read: Vec<Arc<Block>>) {
+        if read.is_empty() || self.budget == 0 {
+            return;
+        }
+        let mut blocks = self.blocks.write().unwrap_or_else(|e| e.into_inner());
+        let blocks = &mut *blocks;
+        let run = blocks
+            .runs
+            .entry(header.number)
+            .or_insert_with(|| CachedRun {
+                header: *header,
+                blocks: BTreeMap::new(),
+            });
+        if run.header != *header {
+            // The run was merged into (or this reader holds the older
+            // header): the blocks cached under the other header go.
+            let dropped: usize = run.blocks.values().map(|b| b.cost()).sum();
+            blocks.bytes -= dropped;
+            *run = CachedRun {
+                header: *header,
+                blocks: BTreeMap::new(),
+            };
+        }
+        for block in read {
+            let cost = block.cost();
+            let key = ordinal(&block.last);
+            match run.blocks.insert(key, block) {
+                Some(replaced) => blocks.bytes -= replaced.cost(),
+                None => blocks.order.push_back((header.number, key)),
+            }
+            blocks.bytes += cost;
+        }
+        while blocks.bytes > self.budget {
+            let Some((number, key)) = blocks.order.pop_front() else {
+                break;
+            };
+            if let Some(run) = blocks.runs.get_mut(&number) {
+                if let Some(evicted) = run.blocks.remove(&key) {
+                    blocks.bytes -= evicted.cost();
+                }
+                if run.blocks.is_empty() {
+                    blocks.runs.remove(&number);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u8) -> [u8; CLAIM_KEY_LEN] {
+        [n; CLAIM_KEY_LEN]
+    }
+
+    /// A block of one claim, `last`, following a block that ended at
+    /// `previous`.
+    fn block(previous: u8, last: u8) -> Arc<Block> {
+        let mut bytes = vec![0xC1, 0, 1];
+        bytes.extend_from_slice(&key(previous));
+        bytes.extend_from_slice(&key(last));
+        bytes.extend_from_slice(&[0, 0, 0, 0, 1, 42]);
+        Arc::new(Block::parse(key(last), bytes).expect("a well-formed block"))
+    }
+
+    fn header(number: u64, claims: u64, last: u8) -> RunHeader {
+        RunHeader {
+            number,
+            claims,
+            oldest: number,
+            newest: number,
+            last: key(last),
+        }
+    }
+
+    fn lasts(blocks: Option<Vec<Arc<Block>>>) -> Option<Vec<u8>> {
+        blocks.map(|b| b.iter().map(|b| b.last[0]).collect())
+    }
+
+    #[test]
+    fn a_range_is_answered_only_by_blocks_that_follow_each_other() {
+        let cache = BlockCache::new(1 << 20);
+        let run = header(7, 30, 30);
+        cache.keep(&run, vec![block(0, 10), block(10, 20)]);
+        assert_eq!(
+            lasts(cache.covering(&run, &key(1), &key(15))),
+            Some(vec![10, 20])
+        );
+        assert_eq!(
+            lasts(cache.covering(&run, &key(11), &key(12))),
+            Some(vec![20])
+        );
+        // The block after 20 (up to 30) is not cached: the range is not
+        // covered, though the cache holds blocks of it.
+        assert_eq!(lasts(cache.covering(&run, &key(15), &key(25))), None);
+        cache.keep(&run, vec![block(20, 30)]);
+        assert_eq!(
+            lasts(cache.covering(&run, &key(15), &key(25))),
+            Some(vec![20, 30])
+        );
+        // Past the run's last key nothing is read at all.
+        assert_eq!(
+            lasts(cache.covering(&run, &key(31), &key(40))),
+            Some(vec![])
+        );
+        assert_eq!(
+            lasts(cache.covering(&run, &key(25), &key(40))),
+            Some(vec![30])
+        );
+    }
+
+    #[test]
+    fn a_gap_in_the_chain_is_a_miss() {
+        let cache = BlockCache::new(1 << 20);
+        let run = header(7, 30, 30);
+        // The block ending at 20 is missing between the two cached ones.
+        cache.keep(&run, vec![block(0, 10), block(20, 30)]);
+        assert_eq!(lasts(cache.covering(&run, &key(5), &key(25))), None);
+        // A first block that follows a key at or past the start: the
+        // block before it, which may hold the start, is missing.
+        assert_eq!(lasts(cache.covering(&run, &key(15), &key(25))), None);
+    }
+
+    #[test]
+    fn blocks_serve_only_the_header_they_were_read_with() {
+        let cache = BlockCache::new(1 << 20);
+        let before = header(7, 30, 30);
+        cache.keep(&before, vec![block(0, 10), block(10, 20), block(20, 30)]);
+        let merged = header(7, 45, 30);
+        assert_eq!(lasts(cache.covering(&merged, &key(1), &key(5))), None);
+        cache.keep(&merged, vec![block(0, 4)]);
+        assert_eq!(
+            lasts(cache.covering(&merged, &key(1), &key(3))),
+            Some(vec![4])
+        );
+        assert_eq!(lasts(cache.covering(&before, &key(1), &key(5))), None);
+    }
+
+    #[test]
+    fn the_budget_evicts_the_blocks_cached_first() {
+        let one = block(0, 10).cost();
+        let cache = BlockCache::new(2 * one);
+        let run = header(7, 30, 30);
+        cache.keep(&run, vec![block(0, 10), block(10, 20)]);
+        cache.keep(&run, vec![block(20, 30)]);
+        assert_eq!(lasts(cache.covering(&run, &key(1), &key(5))), None);
+        assert_eq!(
+            lasts(cache.covering(&run, &key(15), &key(25))),
+            Some(vec![20, 30])
+        );
+        assert_eq!(cache.blocks.read().unwrap().bytes, 2 * one);
+    }
+}
