@@ -111,7 +111,8 @@ impl StoreOptions {
         self
     }
 
-    /// The page cache in MiB (redb; kept within 16 MiB and 64 GiB).
+    /// The page cache in MiB: half of it redb's (kept within 16 MiB and
+    /// 64 GiB), half the readers' cache of the slot index's blocks.
     pub fn cache_mib(mut self, mib: usize) -> StoreOptions {
         self.cache_mib = mib;
         self
@@ -167,12 +168,18 @@ impl StoreOptions {
                 })
             }
         };
+        // The page cache is shared: half for the readers' blocks of the
+        // slot index (`index/blocks.rs`), the rest for the engine's pages.
+        // A block read is kept by both, so half of it is not lost; and the
+        // memory a query may take is still the one cache's size.
+        let block_mib = self.cache_mib / 2;
         let open = |read_only| -> Result<Store> {
             Store::with_storage_waiting(
-                engine.open(path, self.cache_mib, read_only)?,
+                engine.open(path, self.cache_mib - block_mib, read_only)?,
                 self.lock_wait,
                 self.reseal,
             )
+            .map(|store| store.keeping_blocks(block_mib << 20))
         };
         let store = if self.read_only {
             match open(true) {

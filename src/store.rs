@@ -196,6 +196,14 @@ impl Store {
     ///
     /// With `reseal`, a store whose seal file is missing has its whole log
     /// checked and is sealed again at its head (`annals verify --reseal`).
+    /// The store, its readers keeping up to `bytes` of the slot index's
+    /// blocks (`index/blocks.rs`). Only as it is opened: no reader has
+    /// cached anything yet.
+    pub(crate) fn keeping_blocks(mut self, bytes: usize) -> Store {
+        self.cache = ReadCache::new(bytes);
+        self
+    }
+
     pub(crate) fn with_storage_waiting(
         storage: Arc<dyn Storage>,
         lock_wait: LockWait,
@@ -480,10 +488,10 @@ impl Store {
     /// Writes projection writes that bring the projections to `until`, makes
     /// them durable, then publishes the new position to readers.
     fn publish(&self, mut writes: IndexWrites, until: u64) -> Result<()> {
-        let (series, sources) = writes.cache_updates();
+        let updates = writes.cache_updates();
         writes.write(self.storage.as_ref())?;
         crash_point("projections-written")?;
-        self.cache.update(series, sources);
+        self.cache.update(updates);
         self.storage.flush()?;
         crash_point("projections-flushed")?;
         self.storage.write(

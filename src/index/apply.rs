@@ -48,6 +48,8 @@ pub struct IndexBuilder {
     kinds: FxHashMap<String, Kind>,
     /// Sources that got a revision in the batch so far.
     sources: Vec<String>,
+    /// Events that a denial or retraction of the batch so far targets.
+    targeted: Vec<u64>,
     /// Log blocks read lately, to read the targets of denials through.
     recent: Option<std::sync::Arc<crate::log::RecentBlocks>>,
 }
@@ -74,9 +76,16 @@ pub struct IndexWrites {
     cache: CacheUpdates,
 }
 
-/// Series entries as they are after some writes, and the sources those
-/// writes revised: what a [`super::ReadCache`] must learn of them.
-pub type CacheUpdates = (Vec<(Vec<u8>, SeriesEntry)>, Vec<String>);
+/// What some writes change that a [`super::ReadCache`] keeps.
+#[derive(Default)]
+pub struct CacheUpdates {
+    /// Series entries as they are after the writes.
+    pub series: Vec<(Vec<u8>, SeriesEntry)>,
+    /// Sources that got a revision.
+    pub sources: Vec<String>,
+    /// Events that got a denial or retraction.
+    pub targeted: Vec<u64>,
+}
 
 impl IndexWrites {
     /// The writes of consecutive records that form a whole batch (or a
@@ -325,6 +334,7 @@ impl IndexBuilder {
             Event::Deny(d) => {
                 if let Some(target) = self.resolve_id(storage, &d.target)? {
                     writes.targeted.push(target);
+                    self.targeted.push(target.seq);
                     let entry = TargetEntry::Denied {
                         known: d.known,
                         source: d.source.clone(),
@@ -340,6 +350,7 @@ impl IndexBuilder {
             Event::Retract(r) => {
                 if let Some(target) = self.resolve_id(storage, &r.target)? {
                     writes.targeted.push(target);
+                    self.targeted.push(target.seq);
                     writes.put(
                         Table::Targets,
                         target_key(target.seq, seq),
@@ -375,11 +386,13 @@ impl IndexBuilder {
         }
     }
 
-    /// What the batch so far changes in a [`super::ReadCache`]: series
-    /// entries, and the sources that got a revision.
+    /// What the batch so far changes in a [`super::ReadCache`].
     pub fn cache_updates(&self) -> CacheUpdates {
-        let series = self.series.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        (series, self.sources.clone())
+        CacheUpdates {
+            series: self.series.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            sources: self.sources.clone(),
+            targeted: self.targeted.clone(),
+        }
     }
 }
 

@@ -98,15 +98,24 @@ impl Block {
     }
 }
 
-/// A claim key as two integers that order as its bytes do (zeros after a
-/// shorter key, which then orders before every key it begins), so that a
-/// lookup in the cache compares integers, not slices.
-fn ordinal(key: &[u8]) -> (u128, u128) {
+/// A claim key, or the start of one, as two integers that order as the
+/// keys' bytes do ([`ordinal`]).
+pub(super) type Ordinal = (u128, u128);
+
+/// The first 29 bytes of `key` (a claim key's length) as two integers that
+/// order as the bytes do, zeros after a shorter key (which then orders
+/// before every key it begins, as a slice does): kept inline in the
+/// cache's map, where a slice would be a pointer to follow.
+pub(super) fn ordinal(key: &[u8]) -> Ordinal {
     let mut bytes = [0u8; 32];
-    let n = key.len().min(32);
-    bytes[..n].copy_from_slice(&key[..n]);
+    // A copy of a known length is a few moves; of any length, a call.
+    match key.first_chunk::<CLAIM_KEY_LEN>() {
+        Some(whole) => bytes[..CLAIM_KEY_LEN].copy_from_slice(whole),
+        None => bytes[..key.len()].copy_from_slice(key),
+    }
+    let (high, low) = bytes.split_at(16);
     let half = |b: &[u8]| u128::from_be_bytes(b.try_into().unwrap_or([0; 16]));
-    (half(&bytes[..16]), half(&bytes[16..]))
+    (half(high), half(low))
 }
 
 /// The blocks of slot-index runs that readers read lately.

@@ -1,5 +1,5 @@
-//! The readers' cache: series entries and source revisions, read by nearly
-//! every question and small enough to keep, with the one rule that keeps it
+//! The readers' cache: series entries, source revisions and the targets of
+//! denied claims, read by nearly every question and small enough to keep, with the one rule that keeps it
 //! consistent with concurrent writers.
 //!
 //! The rule: a writer calls [`ReadCache::update`] after its index writes
@@ -12,8 +12,9 @@
 //! which bumps `epoch` too). Both sides of the rule live in this file and
 //! nowhere else.
 
+use super::apply::CacheUpdates;
 use super::blocks::BlockCache;
-use super::keys::SeriesEntry;
+use super::keys::{SeriesEntry, TargetEntry};
 use super::runs::RunHeader;
 use crate::error::Result;
 use crate::period::Period;
@@ -24,8 +25,12 @@ use std::sync::{Arc, RwLock};
 /// Entries kept at most; beyond, reads go to storage.
 const CACHE_ENTRIES: usize = 1_000_000;
 
-/// What the readers' cache of blocks holds at most (`blocks.rs`).
-const BLOCK_CACHE_BYTES: usize = 128 << 20;
+/// What denies or retracts one event: (actor, what), in actor order.
+type Targets = Arc<Vec<(u64, TargetEntry)>>;
+
+/// What the readers' cache of blocks (`blocks.rs`) holds at most in a
+/// store opened without [`crate::StoreOptions`] (in memory, temporary).
+const DEFAULT_BLOCK_BYTES: usize = 64 << 20;
 
 /// What readers keep in memory between questions.
 pub struct ReadCache {
@@ -33,6 +38,9 @@ pub struct ReadCache {
     series: RwLock<FxHashMap<Vec<u8>, SeriesEntry>>,
     /// Every revision of a source: (seq, published), in seq order.
     sources: RwLock<FxHashMap<String, Vec<(u64, Period)>>>,
+    /// What denies or retracts an event, at any position: (actor, what),
+    /// in actor order; read for every claim a denial ever targeted.
+    targets: RwLock<FxHashMap<u64, Targets>>,
     /// The runs of the slot index (`runs.rs`) and the storage generation
     /// they were read in.
     runs: RwLock<Option<(u64, Arc<Vec<RunHeader>>)>>,
@@ -42,24 +50,38 @@ pub struct ReadCache {
 
 impl Default for ReadCache {
     fn default() -> ReadCache {
+        ReadCache::new(DEFAULT_BLOCK_BYTES)
+    }
+}
+
+impl ReadCache {
+    /// A cache whose blocks of the slot index take at most `block_bytes`.
+    pub fn new(block_bytes: usize) -> ReadCache {
         ReadCache {
             epoch: AtomicU64::default(),
             series: RwLock::default(),
             sources: RwLock::default(),
+            targets: RwLock::default(),
             runs: RwLock::default(),
-            blocks: BlockCache::new(BLOCK_CACHE_BYTES),
+            blocks: BlockCache::new(block_bytes),
         }
     }
 }
 
 impl ReadCache {
     /// Records what index writes change, after they are written.
-    pub fn update(&self, series: Vec<(Vec<u8>, SeriesEntry)>, sources: Vec<String>) {
-        if series.is_empty() && sources.is_empty() {
+    pub fn update(&self, updates: CacheUpdates) {
+        let CacheUpdates {
+            series,
+            sources,
+            targeted,
+        } = updates;
+        if series.is_empty() && sources.is_empty() && targeted.is_empty() {
             return;
         }
         let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
         let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
+        let mut cached_targets = self.targets.write().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::AcqRel);
         for (key, entry) in series {
             if cached_series.contains_key(&key) || cached_series.len() < CACHE_ENTRIES {
@@ -69,6 +91,9 @@ impl ReadCache {
         for source in sources {
             cached_sources.remove(&source);
         }
+        for seq in targeted {
+            cached_targets.remove(&seq);
+        }
     }
 
     /// Forgets everything: another process wrote, and what it changed is
@@ -76,9 +101,11 @@ impl ReadCache {
     pub fn clear(&self) {
         let mut cached_series = self.series.write().unwrap_or_else(|e| e.into_inner());
         let mut cached_sources = self.sources.write().unwrap_or_else(|e| e.into_inner());
+        let mut cached_targets = self.targets.write().unwrap_or_else(|e| e.into_inner());
         self.epoch.fetch_add(1, Ordering::AcqRel);
         cached_series.clear();
         cached_sources.clear();
+        cached_targets.clear();
     }
 
     /// The runs of the slot index as the storage's state `generation`
@@ -127,6 +154,31 @@ impl ReadCache {
             }
         }
         Ok(entry)
+    }
+
+    /// What denies or retracts the event at `seq`, at any position, from
+    /// the cache or else from `load`, which reads every target entry of it
+    /// in actor order.
+    pub(super) fn targets(
+        &self,
+        seq: u64,
+        load: impl FnOnce() -> Result<Vec<(u64, TargetEntry)>>,
+    ) -> Result<Targets> {
+        if let Some(targets) = self
+            .targets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&seq)
+        {
+            return Ok(targets.clone());
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let targets = Arc::new(load()?);
+        let mut cached = self.targets.write().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::Acquire) == epoch && cached.len() < CACHE_ENTRIES {
+            cached.insert(seq, targets.clone());
+        }
+        Ok(targets)
     }
 
     /// The published period of source `id` as revised by `position`, from

@@ -5,6 +5,7 @@
 //! never need to stop readers, and `as recorded at seq N` costs nothing
 //! extra.
 
+use super::blocks::{ordinal, Ordinal};
 use super::cache::ReadCache;
 use super::keys::{
     automatic_seq, decode_claim_body, decode_claim_key, ordered_day, read_u64, revision_key,
@@ -182,13 +183,29 @@ impl<'a> View<'a> {
 
     /// What was done to the event at `target` by events at or before position.
     pub fn targets(&self, target: u64) -> Result<Vec<(u64, TargetEntry)>> {
+        let recorded = |(actor, _): &&(u64, TargetEntry)| *actor <= self.position;
+        match self.cache {
+            Some(cache) => {
+                let every = cache.targets(target, || self.every_target(target))?;
+                Ok(every.iter().filter(recorded).cloned().collect())
+            }
+            None => Ok(self
+                .every_target(target)?
+                .iter()
+                .filter(recorded)
+                .cloned()
+                .collect()),
+        }
+    }
+
+    /// What was done to the event at `target` at any position, in actor
+    /// order.
+    fn every_target(&self, target: u64) -> Result<Vec<(u64, TargetEntry)>> {
         let mut out = Vec::new();
         for entry in scan_prefix(self.storage, Table::Targets, &target.to_be_bytes()) {
             let (key, value) = entry?;
             let actor = read_u64(key.get(8..).unwrap_or_default(), "a target key")?;
-            if actor <= self.position {
-                out.push((actor, decode_value(&value, "a target entry")?));
-            }
+            out.push((actor, decode_value(&value, "a target entry")?));
         }
         Ok(out)
     }
@@ -365,10 +382,10 @@ impl<'a> View<'a> {
                 (bound(level.bin(&first)), end)
             })
             .collect();
-        let mut found: Vec<(Vec<u8>, IndexedClaim)> = Vec::new();
+        let mut found: Vec<(Ordinal, IndexedClaim)> = Vec::new();
         // Runs read, for the last step (several runs: sort and dedup).
         let read = std::cell::Cell::new(0);
-        let visit = |run: &RunHeader, found: &mut Vec<(Vec<u8>, IndexedClaim)>| -> Result<()> {
+        let visit = |run: &RunHeader, found: &mut Vec<(Ordinal, IndexedClaim)>| -> Result<()> {
             read.set(read.get() + 1);
             for (start, end) in &ranges {
                 let blocks = self.cache.map(|c| &c.blocks);
@@ -376,7 +393,7 @@ impl<'a> View<'a> {
                     let (valid, seq) = decode_claim_key(claim.key)?;
                     if seq <= self.position && valid.overlaps(period) {
                         found.push((
-                            claim.key.to_vec(),
+                            ordinal(claim.key),
                             IndexedClaim {
                                 seq,
                                 valid,
@@ -392,7 +409,7 @@ impl<'a> View<'a> {
         };
         // The sure way: every run, found one after another in the order of
         // their numbers, which a merge cannot escape (see `runs.rs`).
-        let sure = |found: &mut Vec<(Vec<u8>, IndexedClaim)>| -> Result<()> {
+        let sure = |found: &mut Vec<(Ordinal, IndexedClaim)>| -> Result<()> {
             found.clear();
             let mut after = None;
             while let Some(run) = runs::next_run(self.storage, after)? {
@@ -444,7 +461,7 @@ impl<'a> View<'a> {
         if read.get() > 1 {
             // Runs are read one after another: back into key order, and
             // one claim per key (see `runs.rs`).
-            found.sort_by(|a, b| a.0.cmp(&b.0));
+            found.sort_by_key(|(key, _)| *key);
             found.dedup_by(|later, kept| {
                 let same = later.0 == kept.0;
                 if same {

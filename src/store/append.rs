@@ -335,8 +335,7 @@ impl Store {
         )?;
         // The commit point.
         txn.commit()?;
-        let (series, sources) = builder.cache_updates();
-        self.cache.update(series, sources);
+        self.cache.update(builder.cache_updates());
         self.last_recorded.store(recorded, Ordering::Release);
         self.applied.store(last.seq, Ordering::Release);
         // A failure from here on must say that the batch is committed, or a
