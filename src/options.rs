@@ -169,9 +169,9 @@ impl StoreOptions {
             }
         };
         // The page cache is shared: half for the readers' blocks of the
-        // slot index (`index/blocks.rs`), the rest for the engine's pages.
-        // A block read is kept by both, so half of it is not lost; and the
-        // memory a query may take is still the one cache's size.
+        // slot index (`index/blocks.rs`), the rest for the engine's pages,
+        // so that keeping blocks adds nothing to what the cache may take.
+        // A block read is in both, so the engine's half loses little.
         let block_mib = self.cache_mib / 2;
         let open = |read_only| -> Result<Store> {
             Store::with_storage_waiting(
@@ -179,7 +179,7 @@ impl StoreOptions {
                 self.lock_wait,
                 self.reseal,
             )
-            .map(|store| store.keeping_blocks(block_mib << 20))
+            .map(|store| store.keeping_blocks(block_mib.saturating_mul(1 << 20)))
         };
         let store = if self.read_only {
             match open(true) {

@@ -144,7 +144,8 @@ pub struct Store {
     /// The position readers answer from: every record up to it is committed
     /// and applied to the projections.
     applied: AtomicU64,
-    /// Series entries and source revisions kept for readers.
+    /// What readers keep between questions: series entries, source
+    /// revisions, targets, blocks of the slot index.
     cache: ReadCache,
     /// Log blocks an append read lately (the targets of its denials).
     recent_blocks: Arc<log::RecentBlocks>,
@@ -183,6 +184,14 @@ impl Store {
         Store::with_storage(Arc::new(MemoryStorage::new())).unwrap_or_else(|_| unreachable!())
     }
 
+    /// The store, its readers keeping up to `bytes` of the slot index's
+    /// blocks (`index/blocks.rs`). Only as it is opened: no reader has
+    /// cached anything yet.
+    pub(crate) fn keeping_blocks(mut self, bytes: usize) -> Store {
+        self.cache = ReadCache::new(bytes);
+        self
+    }
+
     /// Opens a store on any engine with the library's default wait for
     /// another process's write (see [`StoreOptions`](crate::StoreOptions)).
     pub(crate) fn with_storage(storage: Arc<dyn Storage>) -> Result<Store> {
@@ -196,14 +205,6 @@ impl Store {
     ///
     /// With `reseal`, a store whose seal file is missing has its whole log
     /// checked and is sealed again at its head (`annals verify --reseal`).
-    /// The store, its readers keeping up to `bytes` of the slot index's
-    /// blocks (`index/blocks.rs`). Only as it is opened: no reader has
-    /// cached anything yet.
-    pub(crate) fn keeping_blocks(mut self, bytes: usize) -> Store {
-        self.cache = ReadCache::new(bytes);
-        self
-    }
-
     pub(crate) fn with_storage_waiting(
         storage: Arc<dyn Storage>,
         lock_wait: LockWait,

@@ -360,14 +360,28 @@ fn a_cleared_target_flag_or_a_moved_key_is_refused_not_answered() {
                 .scan(Table::Claims, b"", None)
                 .map(Result::unwrap)
                 .collect();
-            // The one run's one block (ARCHITECTURE.md draws it): a tag, a
-            // count, the last key of the block before, then per claim its
-            // key (29 bytes), flags, body length (u32) and body.
-            let (key, value) = entries
+            // The one run's one block (ARCHITECTURE.md draws it), as
+            // stored: compressed (0xC2, the plain length, LZ4) or plain,
+            // with the checksum layer's four bytes after it. Plain: a tag,
+            // a count, the last key of the block before, then per claim
+            // its key (29 bytes), flags, body length (u32) and body.
+            let (key, stored) = entries
                 .iter()
-                .find(|(_, v)| v[0] == 0xC1)
+                .find(|(_, v)| v[0] == 0xC1 || v[0] == 0xC2)
                 .expect("a block of claims")
                 .clone();
+            let (block, sum) = stored.split_at(stored.len() - 4);
+            // The damaged block is written plain, with the checksum of the
+            // block as it was stored.
+            let value = match block[0] {
+                0xC2 => {
+                    let length = u32::from_be_bytes(block[1..5].try_into().unwrap()) as usize;
+                    let mut plain = lz4_flex::block::decompress(&block[5..], length).unwrap();
+                    plain.extend_from_slice(sum);
+                    plain
+                }
+                _ => stored.clone(),
+            };
             let flags_at = {
                 let mut at = 3 + 29;
                 loop {
@@ -387,7 +401,7 @@ fn a_cleared_target_flag_or_a_moved_key_is_refused_not_answered() {
                 let mut moved = key.clone();
                 let last = moved.len() - 9; // a byte of the period's end
                 moved[last] ^= 0x01;
-                vec![(key, None), (moved, Some(value))]
+                vec![(key, None), (moved, Some(stored))]
             };
             storage.write(Table::Claims, writes).unwrap();
         }

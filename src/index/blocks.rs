@@ -1,20 +1,19 @@
 //! The readers' cache of slot-index blocks ([`BlockCache`]): the blocks of
-//! runs (`runs.rs`) that questions read lately, kept as the checked bytes
-//! the storage returned, so that a question whose blocks are cached reads
-//! its claims without a descent of the storage's tree, a copy of the block
-//! and a check of its checksum — at 1M events those were half of a warm
+//! runs (`runs.rs`) that questions read lately, kept unpacked and checked,
+//! so that a question whose blocks are cached reads its claims without a
+//! descent of the storage's tree, a copy of the block, a check of its
+//! checksum and its unpacking — at 1M events those were half of a warm
 //! `get`.
 //!
-//! Why a block can be kept without any rule for writers: a run never
-//! changes once written. A batch writes a run of its own, and a merge
-//! writes a new run in place of several, numbered as the newest of them
-//! (`runs.rs`), so the only way a run number comes to stand for other
-//! claims is a merge, and the merged run's header counts more claims than
-//! the run it replaces held (it holds every key of it, and others), unless
-//! every claim of the runs merged into it was already in it as a flagged
-//! copy; then it holds the same entries and packs into the same blocks. So
-//! cached blocks are filed under their run's whole header, and a reader
-//! uses them only for the header it holds: the header names the claims.
+//! Why a block can be kept without any rule for writers: a run's blocks
+//! change only when a merge writes the run again, and every merge counts
+//! itself in the store's `meta` table (`runs.rs`). So cached blocks are
+//! filed under their run's whole header and the count of merges the
+//! reader read before it read them, and a reader uses them only for the
+//! same header and count. The header alone would not do: a merge into a
+//! run of a claim's flagged copy, from an older run, when the run already
+//! holds the claim itself, changes the claim's flag and nothing the header
+//! says.
 //!
 //! How a reader knows that the cached blocks cover its range: each block
 //! names the last key of the block before it in its run (`runs.rs`), so
@@ -22,6 +21,13 @@
 //! exactly as the reader checks them when it reads them from storage. A
 //! range the cache does not cover whole is read from storage, whole, and
 //! its blocks are cached then.
+//!
+//! A reader that read the count before a merge and the blocks after it
+//! files the merged blocks under the older count (and, if the merge left
+//! the header as it was, under the run's header before the merge). A
+//! reader of the state before the merge may then take them: they hold the
+//! claims of the runs merged in as well, which that reader reads anyway,
+//! each with the flags of all its copies, so its answer is the same.
 //!
 //! The cache holds at most its budget of bytes; beyond, the blocks cached
 //! first go first.
@@ -132,9 +138,11 @@ struct Blocks {
     bytes: usize,
 }
 
-/// The cached blocks of one run, under the header they were read with.
+/// The cached blocks of one run, under the header and the count of merges
+/// they were read with.
 struct CachedRun {
     header: RunHeader,
+    merges: u64,
     /// By last claim key ([`ordinal`]): the block that may hold key `k` is
     /// the first at or after `k`.
     blocks: BTreeMap<(u128, u128), Arc<Block>>,
@@ -149,18 +157,20 @@ impl BlockCache {
         }
     }
 
-    /// The blocks of run `header` that hold every claim with a key from
-    /// `start` up to `end`, in key order, each following the one before;
-    /// `None` unless the cache holds every one of them.
+    /// The blocks of run `header`, after `merges` merges, that hold every
+    /// claim with a key from `start` up to `end`, in key order, each
+    /// following the one before; `None` unless the cache holds every one
+    /// of them.
     pub(super) fn covering(
         &self,
         header: &RunHeader,
+        merges: u64,
         start: &[u8],
         end: &[u8],
     ) -> Option<Vec<Arc<Block>>> {
         let blocks = self.blocks.read().unwrap_or_else(|e| e.into_inner());
         let run = blocks.runs.get(&header.number)?;
-        if run.header != *header {
+        if run.header != *header || run.merges != merges {
             return None;
         }
         let mut covering: Vec<Arc<Block>> = Vec::new();
@@ -191,29 +201,28 @@ impl BlockCache {
         }
     }
 
-    /// Keeps blocks of run `header`, read from storage and checked.
-    pub(super) fn keep(&self, header: &RunHeader, read: Vec<Arc<Block>>) {
+    /// Keeps blocks of run `header`, after `merges` merges, read from
+    /// storage and checked.
+    pub(super) fn keep(&self, header: &RunHeader, merges: u64, read: Vec<Arc<Block>>) {
         if read.is_empty() || self.budget == 0 {
             return;
         }
         let mut blocks = self.blocks.write().unwrap_or_else(|e| e.into_inner());
         let blocks = &mut *blocks;
-        let run = blocks
-            .runs
-            .entry(header.number)
-            .or_insert_with(|| CachedRun {
-                header: *header,
-                blocks: BTreeMap::new(),
-            });
-        if run.header != *header {
-            // The run was merged into (or this reader holds the older
-            // header): the blocks cached under the other header go.
+        let fresh = || CachedRun {
+            header: *header,
+            merges,
+            blocks: BTreeMap::new(),
+        };
+        let run = blocks.runs.entry(header.number).or_insert_with(fresh);
+        if run.header != *header || run.merges != merges {
+            // A merge came between (or this reader read before it): the
+            // blocks cached for the run as it was go, and their places in
+            // the order of eviction.
             let dropped: usize = run.blocks.values().map(|b| b.cost()).sum();
             blocks.bytes -= dropped;
-            *run = CachedRun {
-                header: *header,
-                blocks: BTreeMap::new(),
-            };
+            *run = fresh();
+            blocks.order.retain(|(number, _)| *number != header.number);
         }
         for block in read {
             let cost = block.cost();
@@ -276,30 +285,30 @@ mod tests {
     fn a_range_is_answered_only_by_blocks_that_follow_each_other() {
         let cache = BlockCache::new(1 << 20);
         let run = header(7, 30, 30);
-        cache.keep(&run, vec![block(0, 10), block(10, 20)]);
+        cache.keep(&run, 0, vec![block(0, 10), block(10, 20)]);
         assert_eq!(
-            lasts(cache.covering(&run, &key(1), &key(15))),
+            lasts(cache.covering(&run, 0, &key(1), &key(15))),
             Some(vec![10, 20])
         );
         assert_eq!(
-            lasts(cache.covering(&run, &key(11), &key(12))),
+            lasts(cache.covering(&run, 0, &key(11), &key(12))),
             Some(vec![20])
         );
         // The block after 20 (up to 30) is not cached: the range is not
         // covered, though the cache holds blocks of it.
-        assert_eq!(lasts(cache.covering(&run, &key(15), &key(25))), None);
-        cache.keep(&run, vec![block(20, 30)]);
+        assert_eq!(lasts(cache.covering(&run, 0, &key(15), &key(25))), None);
+        cache.keep(&run, 0, vec![block(20, 30)]);
         assert_eq!(
-            lasts(cache.covering(&run, &key(15), &key(25))),
+            lasts(cache.covering(&run, 0, &key(15), &key(25))),
             Some(vec![20, 30])
         );
         // Past the run's last key nothing is read at all.
         assert_eq!(
-            lasts(cache.covering(&run, &key(31), &key(40))),
+            lasts(cache.covering(&run, 0, &key(31), &key(40))),
             Some(vec![])
         );
         assert_eq!(
-            lasts(cache.covering(&run, &key(25), &key(40))),
+            lasts(cache.covering(&run, 0, &key(25), &key(40))),
             Some(vec![30])
         );
     }
@@ -309,26 +318,42 @@ mod tests {
         let cache = BlockCache::new(1 << 20);
         let run = header(7, 30, 30);
         // The block ending at 20 is missing between the two cached ones.
-        cache.keep(&run, vec![block(0, 10), block(20, 30)]);
-        assert_eq!(lasts(cache.covering(&run, &key(5), &key(25))), None);
+        cache.keep(&run, 0, vec![block(0, 10), block(20, 30)]);
+        assert_eq!(lasts(cache.covering(&run, 0, &key(5), &key(25))), None);
         // A first block that follows a key at or past the start: the
         // block before it, which may hold the start, is missing.
-        assert_eq!(lasts(cache.covering(&run, &key(15), &key(25))), None);
+        assert_eq!(lasts(cache.covering(&run, 0, &key(15), &key(25))), None);
     }
 
     #[test]
     fn blocks_serve_only_the_header_they_were_read_with() {
         let cache = BlockCache::new(1 << 20);
         let before = header(7, 30, 30);
-        cache.keep(&before, vec![block(0, 10), block(10, 20), block(20, 30)]);
+        cache.keep(&before, 0, vec![block(0, 10), block(10, 20), block(20, 30)]);
         let merged = header(7, 45, 30);
-        assert_eq!(lasts(cache.covering(&merged, &key(1), &key(5))), None);
-        cache.keep(&merged, vec![block(0, 4)]);
+        assert_eq!(lasts(cache.covering(&merged, 0, &key(1), &key(5))), None);
+        cache.keep(&merged, 0, vec![block(0, 4)]);
         assert_eq!(
-            lasts(cache.covering(&merged, &key(1), &key(3))),
+            lasts(cache.covering(&merged, 0, &key(1), &key(3))),
             Some(vec![4])
         );
-        assert_eq!(lasts(cache.covering(&before, &key(1), &key(5))), None);
+        assert_eq!(lasts(cache.covering(&before, 0, &key(1), &key(5))), None);
+    }
+
+    #[test]
+    fn blocks_serve_only_the_count_of_merges_they_were_read_after() {
+        // A merge that changes only a flag leaves the header as it was.
+        let cache = BlockCache::new(1 << 20);
+        let run = header(7, 30, 30);
+        cache.keep(&run, 4, vec![block(0, 10), block(10, 20), block(20, 30)]);
+        assert_eq!(
+            lasts(cache.covering(&run, 4, &key(1), &key(5))),
+            Some(vec![10])
+        );
+        assert_eq!(lasts(cache.covering(&run, 5, &key(1), &key(5))), None);
+        cache.keep(&run, 5, vec![block(0, 10)]);
+        assert_eq!(lasts(cache.covering(&run, 5, &key(15), &key(25))), None);
+        assert_eq!(cache.blocks.read().unwrap().order.len(), 1);
     }
 
     #[test]
@@ -336,11 +361,11 @@ mod tests {
         let one = block(0, 10).cost();
         let cache = BlockCache::new(2 * one);
         let run = header(7, 30, 30);
-        cache.keep(&run, vec![block(0, 10), block(10, 20)]);
-        cache.keep(&run, vec![block(20, 30)]);
-        assert_eq!(lasts(cache.covering(&run, &key(1), &key(5))), None);
+        cache.keep(&run, 0, vec![block(0, 10), block(10, 20)]);
+        cache.keep(&run, 0, vec![block(20, 30)]);
+        assert_eq!(lasts(cache.covering(&run, 0, &key(1), &key(5))), None);
         assert_eq!(
-            lasts(cache.covering(&run, &key(15), &key(25))),
+            lasts(cache.covering(&run, 0, &key(15), &key(25))),
             Some(vec![20, 30])
         );
         assert_eq!(cache.blocks.read().unwrap().bytes, 2 * one);

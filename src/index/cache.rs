@@ -1,6 +1,8 @@
-//! The readers' cache: series entries, source revisions and the targets of
-//! denied claims, read by nearly every question and small enough to keep, with the one rule that keeps it
-//! consistent with concurrent writers.
+//! The readers' cache: series entries, source revisions and what denies
+//! or retracts each event, read by nearly every question and small enough
+//! to keep, with the one rule that keeps it consistent with concurrent
+//! writers. (The blocks of the slot index are kept too, in
+//! [`BlockCache`], which needs no such rule.)
 //!
 //! The rule: a writer calls [`ReadCache::update`] after its index writes
 //! land and before readers see the new position, and bumps `epoch`; a
@@ -15,7 +17,7 @@
 use super::apply::CacheUpdates;
 use super::blocks::BlockCache;
 use super::keys::{SeriesEntry, TargetEntry};
-use super::runs::RunHeader;
+use super::runs::Runs;
 use crate::error::Result;
 use crate::period::Period;
 use rustc_hash::FxHashMap;
@@ -43,7 +45,7 @@ pub struct ReadCache {
     targets: RwLock<FxHashMap<u64, Targets>>,
     /// The runs of the slot index (`runs.rs`) and the storage generation
     /// they were read in.
-    runs: RwLock<Option<(u64, Arc<Vec<RunHeader>>)>>,
+    runs: RwLock<Option<(u64, Arc<Runs>)>>,
     /// Blocks of the slot index's runs, which need no rule for writers.
     pub(super) blocks: BlockCache,
 }
@@ -119,8 +121,8 @@ impl ReadCache {
     pub(super) fn runs(
         &self,
         generation: u64,
-        load: impl FnOnce() -> Result<Vec<RunHeader>>,
-    ) -> Result<Arc<Vec<RunHeader>>> {
+        load: impl FnOnce() -> Result<Runs>,
+    ) -> Result<Arc<Runs>> {
         if let Some((cached, runs)) = self.runs.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
             if *cached == generation {
                 return Ok(runs.clone());

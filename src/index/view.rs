@@ -385,10 +385,13 @@ impl<'a> View<'a> {
         let mut found: Vec<(Ordinal, IndexedClaim)> = Vec::new();
         // Runs read, for the last step (several runs: sort and dedup).
         let read = std::cell::Cell::new(0);
-        let visit = |run: &RunHeader, found: &mut Vec<(Ordinal, IndexedClaim)>| -> Result<()> {
+        let visit = |run: &RunHeader,
+                     merges: u64,
+                     found: &mut Vec<(Ordinal, IndexedClaim)>|
+         -> Result<()> {
             read.set(read.get() + 1);
             for (start, end) in &ranges {
-                let blocks = self.cache.map(|c| &c.blocks);
+                let blocks = self.cache.map(|c| (&c.blocks, merges));
                 runs::visit(self.storage, blocks, run, start, end, |claim| {
                     let (valid, seq) = decode_claim_key(claim.key)?;
                     if seq <= self.position && valid.overlaps(period) {
@@ -411,9 +414,10 @@ impl<'a> View<'a> {
         // their numbers, which a merge cannot escape (see `runs.rs`).
         let sure = |found: &mut Vec<(Ordinal, IndexedClaim)>| -> Result<()> {
             found.clear();
+            let merges = runs::merges_made(self.storage)?;
             let mut after = None;
             while let Some(run) = runs::next_run(self.storage, after)? {
-                visit(&run, found)?;
+                visit(&run, merges, found)?;
                 after = Some(run.number);
             }
             Ok(())
@@ -430,11 +434,12 @@ impl<'a> View<'a> {
         };
         if let (Some(cache), Some(before)) = (self.cache, generation) {
             let quick = cache
-                .runs(before, || runs::run_headers(self.storage))
-                .and_then(|list| {
-                    list.iter()
+                .runs(before, || runs::runs_now(self.storage))
+                .and_then(|runs| {
+                    runs.headers
+                        .iter()
                         .filter(|run| run.oldest <= self.position)
-                        .try_for_each(|run| visit(run, &mut found))
+                        .try_for_each(|run| visit(run, runs.merges, &mut found))
                 });
             if self.storage.generation()? == Some(before) {
                 quick?;
