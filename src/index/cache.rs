@@ -30,6 +30,12 @@ const CACHE_ENTRIES: usize = 1_000_000;
 /// What denies or retracts one event: (actor, what), in actor order.
 type Targets = Arc<Vec<(u64, TargetEntry)>>;
 
+/// Events whose targets are kept at most. Most are asked about with
+/// nothing targeting them (a denial, whether it is retracted), so they
+/// share one empty list: about 20 bytes an entry, 5 MiB in all, which a
+/// query's bound of memory (SPEC §10) leaves room for.
+const TARGET_ENTRIES: usize = 1 << 18;
+
 /// What the readers' cache of blocks (`blocks.rs`) holds at most in a
 /// store opened without [`crate::StoreOptions`] (in memory, temporary).
 const DEFAULT_BLOCK_BYTES: usize = 64 << 20;
@@ -43,6 +49,8 @@ pub struct ReadCache {
     /// What denies or retracts an event, at any position: (actor, what),
     /// in actor order; read for every claim a denial ever targeted.
     targets: RwLock<FxHashMap<u64, Targets>>,
+    /// The list every event that nothing targets shares.
+    untargeted: Targets,
     /// The runs of the slot index (`runs.rs`) and the storage generation
     /// they were read in.
     runs: RwLock<Option<(u64, Arc<Runs>)>>,
@@ -64,6 +72,7 @@ impl ReadCache {
             series: RwLock::default(),
             sources: RwLock::default(),
             targets: RwLock::default(),
+            untargeted: Arc::default(),
             runs: RwLock::default(),
             blocks: BlockCache::new(block_bytes),
         }
@@ -175,9 +184,12 @@ impl ReadCache {
             return Ok(targets.clone());
         }
         let epoch = self.epoch.load(Ordering::Acquire);
-        let targets = Arc::new(load()?);
+        let targets = match load()? {
+            none if none.is_empty() => self.untargeted.clone(),
+            some => Arc::new(some),
+        };
         let mut cached = self.targets.write().unwrap_or_else(|e| e.into_inner());
-        if self.epoch.load(Ordering::Acquire) == epoch && cached.len() < CACHE_ENTRIES {
+        if self.epoch.load(Ordering::Acquire) == epoch && cached.len() < TARGET_ENTRIES {
             cached.insert(seq, targets.clone());
         }
         Ok(targets)
