@@ -222,7 +222,7 @@ pub(super) fn next_run(storage: &dyn Storage, after: Option<u64>) -> Result<Opti
 }
 
 /// One claim of a block, borrowed from it.
-pub(crate) struct BlockClaim<'a> {
+pub(super) struct BlockClaim<'a> {
     pub key: &'a [u8],
     pub flags: u8,
     pub body: &'a [u8],
