@@ -5,7 +5,7 @@
 //! never need to stop readers, and `as recorded at seq N` costs nothing
 //! extra.
 
-use super::blocks::{ordinal, Ordinal};
+use super::blocks::{ordinal, BlockCache, Ordinal};
 use super::cache::ReadCache;
 use super::keys::{
     automatic_seq, decode_claim_body, decode_claim_key, ordered_day, read_u64, revision_key,
@@ -183,19 +183,15 @@ impl<'a> View<'a> {
 
     /// What was done to the event at `target` by events at or before position.
     pub fn targets(&self, target: u64) -> Result<Vec<(u64, TargetEntry)>> {
-        let recorded = |(actor, _): &&(u64, TargetEntry)| *actor <= self.position;
-        match self.cache {
-            Some(cache) => {
-                let every = cache.targets(target, || self.every_target(target))?;
-                Ok(every.iter().filter(recorded).cloned().collect())
-            }
-            None => Ok(self
-                .every_target(target)?
-                .iter()
-                .filter(recorded)
-                .cloned()
-                .collect()),
-        }
+        let every = match self.cache {
+            Some(cache) => cache.targets(target, || self.every_target(target))?,
+            None => std::sync::Arc::new(self.every_target(target)?),
+        };
+        Ok(every
+            .iter()
+            .filter(|(actor, _)| *actor <= self.position)
+            .cloned()
+            .collect())
     }
 
     /// What was done to the event at `target` at any position, in actor
@@ -385,13 +381,14 @@ impl<'a> View<'a> {
         let mut found: Vec<(Ordinal, IndexedClaim)> = Vec::new();
         // Runs read, for the last step (several runs: sort and dedup).
         let read = std::cell::Cell::new(0);
+        // `blocks`: the readers' cache of blocks, with the count of merges
+        // read before the run's header (`blocks.rs`); none for a writer.
         let visit = |run: &RunHeader,
-                     merges: u64,
+                     blocks: Option<(&BlockCache, u64)>,
                      found: &mut Vec<(Ordinal, IndexedClaim)>|
          -> Result<()> {
             read.set(read.get() + 1);
             for (start, end) in &ranges {
-                let blocks = self.cache.map(|c| (&c.blocks, merges));
                 runs::visit(self.storage, blocks, run, start, end, |claim| {
                     let (valid, seq) = decode_claim_key(claim.key)?;
                     if seq <= self.position && valid.overlaps(period) {
@@ -414,10 +411,13 @@ impl<'a> View<'a> {
         // their numbers, which a merge cannot escape (see `runs.rs`).
         let sure = |found: &mut Vec<(Ordinal, IndexedClaim)>| -> Result<()> {
             found.clear();
-            let merges = runs::merges_made(self.storage)?;
+            let blocks = match self.cache {
+                Some(cache) => Some((&cache.blocks, runs::merges_made(self.storage)?)),
+                None => None,
+            };
             let mut after = None;
             while let Some(run) = runs::next_run(self.storage, after)? {
-                visit(&run, merges, found)?;
+                visit(&run, blocks, found)?;
                 after = Some(run.number);
             }
             Ok(())
@@ -439,7 +439,9 @@ impl<'a> View<'a> {
                     runs.headers
                         .iter()
                         .filter(|run| run.oldest <= self.position)
-                        .try_for_each(|run| visit(run, runs.merges, &mut found))
+                        .try_for_each(|run| {
+                            visit(run, Some((&cache.blocks, runs.merges)), &mut found)
+                        })
                 });
             if self.storage.generation()? == Some(before) {
                 quick?;
