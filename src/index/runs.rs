@@ -261,6 +261,16 @@ fn packed(plain: Vec<u8>) -> Vec<u8> {
     value
 }
 
+/// A run's entry as a [`RunWriter`] that leaves its blocks plain gives
+/// it, ready to store: a block compressed, a header as it is.
+pub(super) fn pack_block(value: Vec<u8>) -> Vec<u8> {
+    if value.first() == Some(&BLOCK_TAG) {
+        packed(value)
+    } else {
+        value
+    }
+}
+
 /// A block as read from storage, unpacked if it was stored compressed (a
 /// plain block, as stores written before blocks were compressed hold them,
 /// comes back as it is); damage is an error.
@@ -327,6 +337,9 @@ pub(super) struct RunWriter {
     /// The last key of the block closed before the current one.
     closed_last_key: [u8; CLAIM_KEY_LEN],
     claims: u64,
+    /// Whether blocks come out compressed; if not, whoever takes them
+    /// packs them ([`pack_block`]).
+    packing: bool,
 }
 
 impl RunWriter {
@@ -343,7 +356,16 @@ impl RunWriter {
             last_key: Vec::new(),
             closed_last_key: [0; CLAIM_KEY_LEN],
             claims: 0,
+            packing: true,
         }
+    }
+
+    /// This writer, handing out its blocks uncompressed: the merge of a
+    /// batch's parts leaves compressing them to the thread that writes
+    /// them into the transaction, which would otherwise wait for it.
+    pub(super) fn leaving_blocks_plain(mut self) -> RunWriter {
+        self.packing = false;
+        self
     }
 
     /// Adds a claim (its key, and its value: flags then body); returns a
@@ -384,9 +406,10 @@ impl RunWriter {
         if self.last_key.len() == CLAIM_KEY_LEN {
             self.closed_last_key.copy_from_slice(&self.last_key);
         }
+        let block = std::mem::take(&mut self.block);
         (
             run_key(self.run, &self.last_key),
-            packed(std::mem::take(&mut self.block)),
+            if self.packing { packed(block) } else { block },
         )
     }
 
