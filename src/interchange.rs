@@ -113,18 +113,37 @@ fn parse_part(
     lines_before: usize,
     progress: &Progress,
 ) -> Result<ParsedFile> {
+    // The vectors of events are sized once, from the count of lines (the
+    // first half's for both halves, which it then takes in): grown as
+    // they went, their copies and first touches were a tenth of a part's
+    // parse.
+    let lines_in = |bytes: &[u8]| bytes.iter().filter(|b| **b == b'\n').count() + 1;
     if bytes.len() >= PARALLEL_PARSE_BYTES {
         let middle = bytes[bytes.len() / 2..]
             .iter()
             .position(|b| *b == b'\n')
             .map(|i| bytes.len() / 2 + i + 1);
         if let Some(middle) = middle {
-            let lines_in_first =
-                lines_before + bytes[..middle].iter().filter(|b| **b == b'\n').count();
+            let (first_lines, second_lines) =
+                (lines_in(&bytes[..middle]), lines_in(&bytes[middle..]));
+            let lines_in_first = lines_before + first_lines - 1;
             let (first, second) = std::thread::scope(|scope| {
-                let second =
-                    scope.spawn(|| parse_lines(name, &bytes[middle..], lines_in_first, progress));
-                let first = parse_lines(name, &bytes[..middle], lines_before, progress);
+                let second = scope.spawn(|| {
+                    parse_lines(
+                        name,
+                        &bytes[middle..],
+                        lines_in_first,
+                        second_lines,
+                        progress,
+                    )
+                });
+                let first = parse_lines(
+                    name,
+                    &bytes[..middle],
+                    lines_before,
+                    first_lines + second_lines,
+                    progress,
+                );
                 (
                     first,
                     second
@@ -143,7 +162,7 @@ fn parse_part(
             return Ok(parsed);
         }
     }
-    parse_lines(name, bytes, lines_before, progress)
+    parse_lines(name, bytes, lines_before, lines_in(bytes), progress)
 }
 
 /// Lines between two updates of a [`Progress`].
@@ -153,18 +172,19 @@ const PROGRESS_LINES: usize = 4096;
 const PARALLEL_PARSE_BYTES: usize = 1024 * 1024;
 
 /// Parses whole lines; `lines_before` is how many lines precede `bytes` in
-/// the file, for line numbers.
+/// the file, for line numbers; `room` is how many events to make room for.
 fn parse_lines(
     name: &str,
     bytes: &[u8],
     lines_before: usize,
+    room: usize,
     progress: &Progress,
 ) -> Result<ParsedFile> {
     let (mut counted_bytes, mut counted_events) = (0u64, 0u64);
     let mut parsed = ParsedFile {
         name: name.to_string(),
-        events: Vec::new(),
-        lines: Vec::new(),
+        events: Vec::with_capacity(room),
+        lines: Vec::with_capacity(room),
         exported: Vec::new(),
     };
     for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
