@@ -84,6 +84,30 @@ fn an_answer_larger_than_the_memory_the_process_may_use_is_written_whole() {
         .count()
         - 1;
 
+    // A table sizes its columns from the rows it shows, so a long answer
+    // is printed as tables of a thousand rows each, counted once at the
+    // end. Taken whole, this one held gigabytes. (Before the JSON answer
+    // is read here: a child's peak counts the memory of the process it
+    // was forked from.)
+    let (code, table, stderr, peak) = query_measuring_memory(&scratch, "table");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(peak < LIMIT_MIB, "table: {peak} MiB resident at the peak");
+    {
+        let text = std::fs::read_to_string(&table).unwrap();
+        assert!(
+            text.ends_with(&format!("\n{csv_rows} rows; log_seq 400000\n")),
+            "the table ends with the count of every row: {}",
+            &text[text.len().saturating_sub(200)..]
+        );
+        assert_eq!(text.matches(" rows; log_seq ").count(), 1, "one count line");
+        let headers = text.matches("│ subject ").count();
+        assert_eq!(
+            headers,
+            csv_rows.div_ceil(1000),
+            "a header per thousand rows"
+        );
+    }
+
     let (code, json, stderr, peak) = query_measuring_memory(&scratch, "json");
     assert_eq!(code, 0, "{stderr}");
     assert!(peak < LIMIT_MIB, "JSON: {peak} MiB resident at the peak");
