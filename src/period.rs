@@ -189,34 +189,20 @@ impl Period {
         self.end_key() <= query.end_key()
     }
 
-    /// The three forms most written, `YYYY`, `YYYY-MM` and `YYYY-MM-DD`,
-    /// read without the grammar: `None` for anything else, valid or not,
-    /// which the grammar then reads (and words the error of). An import
-    /// reads a million of these, and the grammar's generality (and its
-    /// error values, built for every alternative it tries) is most of the
-    /// cost of a line.
+    /// The forms most written, `YYYY`, `YYYY-MM`, `YYYY-MM-DD` and
+    /// `YYYY-QN`, and ranges of two of them (`1990-01-01..1993`), read
+    /// without the grammar: `None` for anything else, valid or not, which
+    /// the grammar then reads (and words the error of). An import reads a
+    /// million of these, and the grammar's generality (and its error
+    /// values, built for every alternative it tries) is most of the cost
+    /// of a line.
     pub(crate) fn parse_common(text: &str) -> Option<Period> {
-        let bytes = text.as_bytes();
-        let digits = |range: std::ops::Range<usize>| -> Option<i32> {
-            let part = bytes.get(range)?;
-            part.iter().all(u8::is_ascii_digit).then(|| {
-                part.iter()
-                    .fold(0, |n, digit| n * 10 + i32::from(digit - b'0'))
-            })
-        };
-        let year = digits(0..4).filter(|year| *year > 0)?;
-        match bytes.len() {
-            4 => Some(Period::year(year)),
-            7 if bytes[4] == b'-' => {
-                let month = digits(5..7).filter(|m| (1..=12).contains(m))?;
-                Some(Period::month(year, month))
-            }
-            10 if bytes[4] == b'-' && bytes[7] == b'-' => {
-                let day = Day::from_ymd(year, digits(5..7)?, digits(8..10)?).ok()?;
-                Some(Period::day(day))
-            }
-            _ => None,
+        if let Some((first, last)) = text.split_once("..") {
+            let (start, end) = (common_point(first)?.start?, common_point(last)?.end?);
+            // A range that ends before it starts is the grammar's to refuse.
+            return (start < end).then(|| Period::new(start, end));
         }
+        common_point(text)
     }
 
     /// Parses any written form of SPEC §3, the whole string.
@@ -229,6 +215,38 @@ impl std::str::FromStr for Period {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Period::parse(s).map_err(|e| format!("invalid period '{s}': {}", e.describe(s.trim())))
+    }
+}
+
+/// One of the points [`Period::parse_common`] reads, the whole of `text`.
+fn common_point(text: &str) -> Option<Period> {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<i32> {
+        let part = bytes.get(range)?;
+        part.iter().all(u8::is_ascii_digit).then(|| {
+            part.iter()
+                .fold(0, |n, digit| n * 10 + i32::from(digit - b'0'))
+        })
+    };
+    let year = digits(0..4).filter(|year| *year > 0)?;
+    match bytes.len() {
+        4 => Some(Period::year(year)),
+        7 if bytes[4] == b'-' && matches!(bytes[5], b'Q' | b'q') => {
+            let quarter = digits(6..7).filter(|q| (1..=4).contains(q))?;
+            Some(Period::new(
+                Day::first_of_month(year, 1, (quarter - 1) * 3),
+                Day::first_of_month(year, 1, quarter * 3),
+            ))
+        }
+        7 if bytes[4] == b'-' => {
+            let month = digits(5..7).filter(|m| (1..=12).contains(m))?;
+            Some(Period::month(year, month))
+        }
+        10 if bytes[4] == b'-' && bytes[7] == b'-' => {
+            let day = Day::from_ymd(year, digits(5..7)?, digits(8..10)?).ok()?;
+            Some(Period::day(day))
+        }
+        _ => None,
     }
 }
 
@@ -585,6 +603,23 @@ mod tests {
                 }
             }
         }
+        for quarter in ["Q0", "Q1", "q2", "Q4", "Q5", "H1", "QQ"] {
+            texts.push(format!("2010-{quarter}"));
+        }
+        let points = [
+            "1990",
+            "1990-03",
+            "1990-01-01",
+            "1990-Q2",
+            "1991",
+            "1989-12-31",
+            "x",
+        ];
+        for first in points {
+            for last in points {
+                texts.push(format!("{first}..{last}"));
+            }
+        }
         texts.extend(
             [
                 "2010-1",
@@ -607,18 +642,19 @@ mod tests {
                     common += 1;
                     assert_eq!(Some(period), grammar, "{text}");
                 }
-                // Only what is not one of the three plain forms, or is not
-                // a valid date, is left to the grammar.
+                // Only what is not one of the plain forms, or is not a
+                // valid date, is left to the grammar.
                 None => assert!(
                     grammar.is_none()
                         || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-                        || ![4, 7, 10].contains(&text.len()),
+                        || ![4, 7, 10].contains(&text.len())
+                        || text.contains('H'),
                     "{text} was left to the grammar"
                 ),
             }
         }
         assert!(
-            common > 150,
+            common > 280,
             "only {common} forms were read without the grammar"
         );
     }
