@@ -16,7 +16,6 @@
 
 mod common;
 use common::Scratch;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 /// The limit on resident memory: the whole process, redb's smallest cache
@@ -30,15 +29,26 @@ fn query_measuring_memory(
     scratch: &Scratch,
     format: &str,
 ) -> (i32, std::path::PathBuf, String, u64) {
-    let out = scratch.dir.path().join(format!("answer.{format}"));
-    let err = scratch.dir.path().join(format!("stderr.{format}"));
+    run_measuring_memory(scratch, format, &["query", "*.*", "--format", format])
+}
+
+/// Runs `annals --db DB ARGS`, writing stdout to a file named after
+/// `name`; returns the exit code, the file, stderr and the peak resident
+/// memory in MiB.
+fn run_measuring_memory(
+    scratch: &Scratch,
+    name: &str,
+    args: &[&str],
+) -> (i32, std::path::PathBuf, String, u64) {
+    let out = scratch.dir.path().join(format!("answer.{name}"));
+    let err = scratch.dir.path().join(format!("stderr.{name}"));
     // Reaped by `wait4` below, which `Child::wait` cannot replace: it
     // discards the resource usage.
     #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_annals"))
         .arg("--db")
         .arg(scratch.db())
-        .args(["query", "*.*", "--format", format])
+        .args(args)
         .env("ANNALS_CACHE_MB", "16")
         .env_remove("ANNALS_DB")
         .stdin(Stdio::null())
@@ -66,6 +76,47 @@ fn query_measuring_memory(
     )
 }
 
+/// How often `needle` occurs in the file at `path`, read a megabyte at a
+/// time: the answers are larger than the limit, and what this process
+/// holds when it starts the next child counts in that child's peak.
+fn occurrences(path: &std::path::Path, needle: &[u8]) -> usize {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).unwrap();
+    let (mut count, mut window) = (0, Vec::new());
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut chunk).unwrap();
+        if n == 0 {
+            return count;
+        }
+        window.extend_from_slice(&chunk[..n]);
+        count += window
+            .windows(needle.len())
+            .filter(|w| *w == needle)
+            .count();
+        // Keep what could begin an occurrence that the next chunk ends.
+        let keep = window.len().min(needle.len() - 1);
+        window.drain(..window.len() - keep);
+    }
+}
+
+/// The first and last `n` bytes of the file at `path`, as text.
+fn ends(path: &std::path::Path, n: usize) -> (String, String) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).unwrap();
+    let length = file.metadata().unwrap().len();
+    let mut head = vec![0u8; n.min(length as usize)];
+    file.read_exact(&mut head).unwrap();
+    file.seek(SeekFrom::Start(length.saturating_sub(n as u64)))
+        .unwrap();
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail).unwrap();
+    (
+        String::from_utf8_lossy(&head).into_owned(),
+        String::from_utf8_lossy(&tail).into_owned(),
+    )
+}
+
 #[test]
 fn an_answer_larger_than_the_memory_the_process_may_use_is_written_whole() {
     let scratch = Scratch::new();
@@ -79,34 +130,8 @@ fn an_answer_larger_than_the_memory_the_process_may_use_is_written_whole() {
     let (code, csv, stderr, peak) = query_measuring_memory(&scratch, "csv");
     assert_eq!(code, 0, "{stderr}");
     assert!(peak < LIMIT_MIB, "CSV: {peak} MiB resident at the peak");
-    let csv_rows = BufReader::new(std::fs::File::open(&csv).unwrap())
-        .lines()
-        .count()
-        - 1;
-
-    // A table sizes its columns from the rows it shows, so a long answer
-    // is printed as tables of a thousand rows each, counted once at the
-    // end. Taken whole, this one held gigabytes. (Before the JSON answer
-    // is read here: a child's peak counts the memory of the process it
-    // was forked from.)
-    let (code, table, stderr, peak) = query_measuring_memory(&scratch, "table");
-    assert_eq!(code, 0, "{stderr}");
-    assert!(peak < LIMIT_MIB, "table: {peak} MiB resident at the peak");
-    {
-        let text = std::fs::read_to_string(&table).unwrap();
-        assert!(
-            text.ends_with(&format!("\n{csv_rows} rows; log_seq 400000\n")),
-            "the table ends with the count of every row: {}",
-            &text[text.len().saturating_sub(200)..]
-        );
-        assert_eq!(text.matches(" rows; log_seq ").count(), 1, "one count line");
-        let headers = text.matches("│ subject ").count();
-        assert_eq!(
-            headers,
-            csv_rows.div_ceil(1000),
-            "a header per thousand rows"
-        );
-    }
+    let csv_rows = occurrences(&csv, b"\n") - 1;
+    assert!(csv_rows > 100_000, "{csv_rows} rows");
 
     let (code, json, stderr, peak) = query_measuring_memory(&scratch, "json");
     assert_eq!(code, 0, "{stderr}");
@@ -117,13 +142,44 @@ fn an_answer_larger_than_the_memory_the_process_may_use_is_written_whole() {
         "the answer ({size} bytes) must be larger than the limit to prove anything"
     );
     // The JSON answer is whole: one object, every row of the CSV answer.
-    let text = std::fs::read_to_string(&json).unwrap();
+    let (head, tail) = ends(&json, 80);
+    assert!(head.starts_with("{\"log_seq\":400000,\"rows\":["), "{head}");
+    assert!(tail.trim_end().ends_with("]}"), "the answer ends whole");
+    assert_eq!(occurrences(&json, b"{\"subject\":"), csv_rows);
+
+    // A table sizes its columns from the rows it shows, so a long answer
+    // is printed as tables of a thousand rows each, counted once at the
+    // end. Taken whole, this one held gigabytes.
+    let (code, table, stderr, peak) = query_measuring_memory(&scratch, "table");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(peak < LIMIT_MIB, "table: {peak} MiB resident at the peak");
+    let (_, tail) = ends(&table, 200);
     assert!(
-        text.starts_with("{\"log_seq\":400000,\"rows\":["),
-        "{}",
-        &text[..80]
+        tail.ends_with(&format!("\n{csv_rows} rows; log_seq 400000\n")),
+        "the table ends with the count of every row: {tail}"
     );
-    assert!(text.trim_end().ends_with("]}"), "the answer ends whole");
-    assert_eq!(text.matches("{\"subject\":").count(), csv_rows);
-    assert!(csv_rows > 100_000, "{csv_rows} rows");
+    assert_eq!(occurrences(&table, b" rows; log_seq "), 1, "one count line");
+    assert_eq!(
+        occurrences(&table, "│ subject ".as_bytes()),
+        csv_rows.div_ceil(1000),
+        "a header per thousand rows"
+    );
+
+    // A query file's answers stream too, one JSON object per line.
+    let questions = scratch.dir.path().join("questions.aq");
+    std::fs::write(&questions, "s1.*\n*.*\nsubjects\n").unwrap();
+    let (code, lines, stderr, peak) = run_measuring_memory(
+        &scratch,
+        "lines",
+        &["query", "-f", questions.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        peak < LIMIT_MIB,
+        "a query file: {peak} MiB resident at the peak"
+    );
+    assert_eq!(occurrences(&lines, b"\n"), 3, "one object per statement");
+    assert_eq!(occurrences(&lines, b"{\"log_seq\":"), 3);
+    assert_eq!(occurrences(&lines, b"]}\n"), 3, "every answer ends whole");
+    assert!(occurrences(&lines, b"{\"subject\":") > csv_rows);
 }

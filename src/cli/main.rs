@@ -381,23 +381,43 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
         }
         let number = index + 1;
         let width = table_width();
-        match query::run(store, trimmed).and_then(|reply| render::render(reply, format, width)) {
-            Ok(text) => write!(out, "{text}")?,
-            Err(e) => {
-                failed = true;
-                // JSON keeps one object per statement, errors included;
-                // a table or CSV document stays clean and errors go aside.
-                if format == Format::Json {
-                    let error = serde_json::json!({ "line": number, "error": e.to_string() });
-                    writeln!(out, "{error}")?;
-                } else {
-                    out.flush()?;
-                    eprintln!(
-                        "{name}:{number}: error: {}",
-                        render::message_for_terminal(&e.to_string(), MESSAGE_LIMIT)
-                    );
-                }
+        // Each answer is written as it is computed, so that a long one
+        // (`*.*`) takes no more memory than on its own. A failure to write
+        // stdout ends the run (as a closed pipe should); a failure to
+        // answer is the line's, reported and passed.
+        let mut sink = WriteFailure {
+            out: &mut out,
+            failed: None,
+        };
+        let (error, written) = match query::run(store, trimmed) {
+            Err(e) => (Some(e), false),
+            Ok(reply) if format == Format::Json => (
+                render::write_json_line(reply, number, &mut sink).unwrap_or_else(Some),
+                true,
+            ),
+            Ok(reply) => (render::write(reply, format, width, &mut sink).err(), true),
+        };
+        if let Some(e) = sink.failed.take() {
+            return Err(e.into());
+        }
+        let Some(e) = error else {
+            continue;
+        };
+        failed = true;
+        // JSON keeps one object per statement, errors included (an error
+        // after its rows began ends their object: `write_json_line`); a
+        // table or CSV document stays clean and errors go aside.
+        if format == Format::Json {
+            if !written {
+                let error = serde_json::json!({ "line": number, "error": e.to_string() });
+                writeln!(out, "{error}")?;
             }
+        } else {
+            out.flush()?;
+            eprintln!(
+                "{name}:{number}: error: {}",
+                render::message_for_terminal(&e.to_string(), MESSAGE_LIMIT)
+            );
         }
     }
     out.flush()?;
@@ -406,6 +426,27 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A writer that remembers the error it met, so that a caller told only
+/// "an error" can tell a failed write from a failed answer.
+struct WriteFailure<'a> {
+    out: &'a mut dyn Write,
+    failed: Option<std::io::Error>,
+}
+
+impl Write for WriteFailure<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.out.write(bytes).inspect_err(|e| {
+            self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush().inspect_err(|e| {
+            self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
 }
 
 /// How wide a table may be: the terminal's width on a terminal (the

@@ -584,6 +584,35 @@ fn csv_error(e: csv::Error) -> crate::Error {
     }
 }
 
+/// A reply in JSON for one line of a query file, written as it is
+/// computed, one object on one line. An error met after the rows began
+/// ends the object after the rows written, with `"line"` and `"error"`, so
+/// that the line stays one object; it is returned as `Ok(Some(error))`.
+/// An error writing `out` is an `Err`.
+pub fn write_json_line(
+    reply: Reply<'_>,
+    line: usize,
+    out: &mut dyn Write,
+) -> Result<Option<crate::Error>> {
+    write!(out, "{{\"log_seq\":{},\"rows\":[", reply.log_seq)?;
+    for (i, row) in reply.enumerate() {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let message = Json::String(e.to_string());
+                writeln!(out, "],\"line\":{line},\"error\":{message}}}")?;
+                return Ok(Some(e));
+            }
+        };
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &row_json(&row)).map_err(std::io::Error::from)?;
+    }
+    out.write_all(b"]}\n")?;
+    Ok(None)
+}
+
 /// An aligned table, `width` columns wide at most (0: as wide as the
 /// terminal, or unlimited when not on one), followed by a line that counts
 /// the rows and names the log position.
@@ -746,4 +775,49 @@ pub fn chart(rows: &[AnswerRow]) -> Option<String> {
         out.push_str(&format!("{label:<label_width$} │{sign}{bar} {value}\n"));
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::rows::{Cancel, Reply};
+    use crate::Store;
+
+    /// A line of a query file whose answer fails after some rows stays one
+    /// JSON object: the rows written, then the line and the error.
+    #[test]
+    fn a_json_line_that_fails_midway_ends_its_object_with_the_error() {
+        let store = Store::in_memory();
+        let log = concat!(
+            "{\"op\":\"define\",\"attribute\":\"output\",\"unit\":\"t\"}\n",
+            "{\"op\":\"source\",\"id\":\"s\",\"title\":\"S\",\"publisher\":\"P\",\"published\":\"2011\"}\n",
+            "{\"op\":\"assert\",\"subject\":\"mine\",\"attribute\":\"output\",\"valid\":\"2009\",\"value\":\"5 t\",\"source\":\"s\"}\n",
+            "{\"op\":\"assert\",\"subject\":\"mine\",\"attribute\":\"output\",\"valid\":\"2010\",\"value\":\"6 t\",\"source\":\"s\"}\n",
+        );
+        crate::interchange::import_file(&store, "log.jsonl", log.as_bytes()).unwrap();
+        let answered = crate::query::run(&store, "mine.output")
+            .unwrap()
+            .collect_all()
+            .unwrap();
+        assert_eq!(answered.rows.len(), 2);
+        let mut rows = answered.rows.clone().into_iter();
+        let first = rows.next().unwrap();
+        let failing = vec![Ok(first), Err(crate::Error::Cancelled)].into_iter();
+        let reply = Reply::new(
+            answered.log_seq,
+            answered.kind,
+            answered.row_type,
+            failing,
+            Cancel::new(),
+        );
+        let mut out = Vec::new();
+        let error = write_json_line(reply, 7, &mut out).unwrap();
+        assert!(matches!(error, Some(crate::Error::Cancelled)), "{error:?}");
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        let object: Json = serde_json::from_str(&text).unwrap();
+        assert_eq!(object["rows"].as_array().unwrap().len(), 1, "{text}");
+        assert_eq!(object["line"], 7);
+        assert!(object["error"].as_str().is_some(), "{text}");
+    }
 }
