@@ -99,9 +99,25 @@ impl Block {
         self.claims[first..].iter().map(claim)
     }
 
+    /// What the block takes in memory: its two vectors as an allocator
+    /// that rounds sizes up to a quarter of a power of two would give them
+    /// (mimalloc, the binary's, does; others round less), and the rest. Its
+    /// bytes alone undercounted a full cache by an eighth (measured: a
+    /// cache of 128 MiB took 145 MiB resident).
     fn cost(&self) -> usize {
-        self.bytes.len() + 8 * self.claims.len() + OVERHEAD
+        allocated(self.bytes.capacity()) + allocated(8 * self.claims.capacity()) + OVERHEAD
     }
+}
+
+/// The size an allocation of `n` bytes takes when sizes are rounded up
+/// to the next of 1, 1.25, 1.5 or 1.75 times a power of two.
+fn allocated(n: usize) -> usize {
+    if n <= 64 {
+        return n.next_multiple_of(16);
+    }
+    let power = 1usize << (usize::BITS - 1 - n.leading_zeros());
+    let quarter = power / 4;
+    n.next_multiple_of(quarter)
 }
 
 /// A claim key, or the start of one, as two integers that order as the
@@ -354,6 +370,18 @@ mod tests {
         cache.keep(&run, 5, vec![block(0, 10)]);
         assert_eq!(lasts(cache.covering(&run, 5, &key(15), &key(25))), None);
         assert_eq!(cache.blocks.read().unwrap().order.len(), 1);
+    }
+
+    #[test]
+    fn a_block_costs_what_its_allocations_take() {
+        assert_eq!(allocated(0), 0);
+        assert_eq!(allocated(24), 32);
+        assert_eq!(allocated(4096), 4096);
+        assert_eq!(allocated(4097), 5120);
+        assert_eq!(allocated(3600), 3584 + 512);
+        assert_eq!(allocated(1 << 20), 1 << 20);
+        let block = block(0, 10);
+        assert!(block.cost() >= block.bytes.len() + 8 * block.claims.len() + OVERHEAD);
     }
 
     #[test]

@@ -34,7 +34,7 @@ type Targets = Arc<Vec<(u64, TargetEntry)>>;
 /// nothing targeting them (a denial, whether it is retracted), so they
 /// share one empty list: about 20 bytes an entry, 5 MiB in all, which a
 /// query's bound of memory (SPEC §10) leaves room for.
-const TARGET_ENTRIES: usize = 1 << 18;
+const TARGET_ENTRIES: usize = 1 << 15;
 
 /// What the readers' cache of blocks (`blocks.rs`) holds at most in a
 /// store opened without [`crate::StoreOptions`] (in memory, temporary).
