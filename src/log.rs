@@ -160,16 +160,19 @@ fn decode_body(seq: u64, version: u8, body: &[u8]) -> Result<Record> {
 /// [`decode`] checks it. A missing record is damage: every caller asks for
 /// a seq that the head or an index says exists.
 pub fn read_envelope(storage: &dyn Storage, seq: u64) -> Result<Envelope> {
-    read_envelope_in(storage, None, seq)
+    find_envelope(storage, seq)?
+        .ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))
 }
 
-/// [`read_envelope`], through `recent` blocks if given.
-pub fn read_envelope_in(
+/// Record `seq` without its hashes, through `recent` blocks if given (a
+/// block checked by its CRC there, not rehashed); missing is damage, as
+/// for [`read_envelope`].
+pub fn read_record_in(
     storage: &dyn Storage,
     recent: Option<&RecentBlocks>,
     seq: u64,
-) -> Result<Envelope> {
-    find_envelope_in(storage, recent, seq)?
+) -> Result<Record> {
+    find_record_in(storage, recent, seq)?
         .ok_or_else(|| Error::Corrupt(format!("log record {seq} is missing")))
 }
 
@@ -178,10 +181,11 @@ pub fn find_envelope(storage: &dyn Storage, seq: u64) -> Result<Option<Envelope>
     envelope_in(entry_holding(storage, seq)?, seq)
 }
 
-/// Blocks of the log read lately, unpacked and checked, so that a writer
-/// that reads many records of earlier batches (the targets of a batch's
-/// denials: validating, indexing and flagging each read the same record)
-/// unpacks and rehashes each block once. Keeping them is safe because a
+/// Blocks of the log read lately, unpacked and checked (by their CRC, or
+/// rehashed if they have none: `block.rs`), so that a writer that reads
+/// many records of earlier batches (the targets of a batch's denials:
+/// validating, indexing and flagging each read the same record) unpacks
+/// and checks each block once. Keeping them is safe because a
 /// committed block never changes, and only committed records are asked
 /// for through it.
 #[derive(Default)]
@@ -195,8 +199,8 @@ pub struct RecentBlocks {
 const RECENT_BLOCKS: usize = 4096;
 
 impl RecentBlocks {
-    /// [`find_envelope`], through the blocks kept.
-    pub fn find_envelope(&self, storage: &dyn Storage, seq: u64) -> Result<Option<Envelope>> {
+    /// Record `seq` without its hashes, through the blocks kept.
+    pub fn find_record(&self, storage: &dyn Storage, seq: u64) -> Result<Option<Record>> {
         let kept = {
             let blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
             blocks
@@ -206,34 +210,35 @@ impl RecentBlocks {
                 .map(|(_, b)| b.clone())
         };
         if let Some(kept) = kept {
-            return kept.envelope(seq);
+            return kept.record(seq);
         }
         let Some((key, value)) = entry_holding(storage, seq)? else {
             return Ok(None);
         };
         let first = first_seq_of(&key)?;
         let Some(unpacked) = block::Unpacked::of(first, &value)? else {
-            return block::envelope(first, &value, seq);
+            return Ok(block::envelope(first, &value, seq)?.map(|e| e.record));
         };
-        let envelope = unpacked.envelope(seq);
+        let record = unpacked.record(seq);
         let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
         if blocks.len() >= RECENT_BLOCKS {
             blocks.clear();
         }
         blocks.insert(unpacked.first(), std::sync::Arc::new(unpacked));
-        envelope
+        record
     }
 }
 
-/// Record `seq`, through `recent` blocks if given.
-pub fn find_envelope_in(
+/// Record `seq` without its hashes, through `recent` blocks if given;
+/// without them, read and rehashed as [`find_envelope`] reads it.
+pub fn find_record_in(
     storage: &dyn Storage,
     recent: Option<&RecentBlocks>,
     seq: u64,
-) -> Result<Option<Envelope>> {
+) -> Result<Option<Record>> {
     match recent {
-        Some(recent) => recent.find_envelope(storage, seq),
-        None => find_envelope(storage, seq),
+        Some(recent) => recent.find_record(storage, seq),
+        None => Ok(find_envelope(storage, seq)?.map(|e| e.record)),
     }
 }
 

@@ -406,7 +406,7 @@ fn stored_claim_entry(
     storage: &dyn Storage,
     recent: Option<&crate::log::RecentBlocks>,
 ) -> Result<Option<Entry>> {
-    let record = crate::log::read_envelope_in(storage, recent, seq)?.record;
+    let record = crate::log::read_record_in(storage, recent, seq)?;
     let Event::Assert(c) = record.event else {
         return Ok(None);
     };

@@ -83,9 +83,7 @@ impl<'a> View<'a> {
         let Some(seq) = automatic_seq(id).filter(|s| *s <= self.position) else {
             return Ok(None);
         };
-        let Some(record) =
-            crate::log::find_envelope_in(self.storage, self.recent, seq)?.map(|e| e.record)
-        else {
+        let Some(record) = crate::log::find_record_in(self.storage, self.recent, seq)? else {
             return Ok(None);
         };
         if record.event.event_id() != Some(id) {

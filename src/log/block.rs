@@ -4,14 +4,17 @@
 //! ```text
 //! a record alone:  the record as log.rs lays it out (byte 0 is its format
 //!                  version, 1 or 2)
-//! a block:         byte 0          0xB2 (never a format version): a block of
-//!                                  records of format 2
+//! a block:         byte 0          0xB3 (never a format version): a block of
+//!                                  records of format 2, checksummed
 //!                  bytes 1..3      n, the number of records, u16 BE (2..=1024)
 //!                  bytes 3..7      the length of the packed records, u32 BE
 //!                  bytes 7..39     prev_hash: the hash of the record before
 //!                                  the first (zeros for seq 1)
 //!                  bytes 39..71    the hash of the last record
-//!                  bytes 71..      the packed records, compressed (an LZ4 block)
+//!                  bytes 71..75    a CRC-32 of every other byte of the entry,
+//!                                  u32 BE
+//!                  bytes 75..      the packed records, compressed (an LZ4 block)
+//! a block of old:  0xB2, as above without the CRC (bytes 71.. the records)
 //! packed records:  for each record in seq order: its body's length u16 BE,
 //!                  then its body, as alone
 //! ```
@@ -20,8 +23,13 @@
 //! `sha256(hash of i - 1 || body)` whether it is stored alone or in a
 //! block, so a log's head hash does not depend on how it was stored. A
 //! block keeps the two ends of its piece of the chain, and every read of
-//! any of its records recomputes the piece and compares its end: a record
-//! changed anywhere in the block breaks it.
+//! any of its records that returns their hashes recomputes the piece and
+//! compares its end: a record changed anywhere in the block breaks it.
+//! A writer reading the records its batch's denials target needs no
+//! hashes: it checks the block's CRC instead (a block written before the
+//! CRC, tagged `0xB2`, is rehashed), which is a fraction of the cost of
+//! rehashing and catches damage as surely. The whole chain, end to end,
+//! is `verify`'s to check.
 //!
 //! Blocks exist because the log is append-only and most of its bytes
 //! repeat (names, sources, units): filing each record under its own key
@@ -49,8 +57,11 @@ use crate::error::{Error, Result};
 /// starts with its format version, which is small. A later format gets a
 /// tag of its own, so that no byte outside the hashed bodies decides how
 /// they are read.
-const BLOCK_TAG: u8 = 0xB2;
+const BLOCK_TAG: u8 = 0xB3;
 const BLOCK_FORMAT: u8 = 2;
+
+/// The tag of the blocks written before they carried a CRC: still read.
+const UNCHECKED_BLOCK_TAG: u8 = 0xB2;
 
 /// At most this many records go into one block.
 const BLOCK_RECORDS: usize = 1024;
@@ -58,7 +69,23 @@ const BLOCK_RECORDS: usize = 1024;
 /// A block is closed before its packed records would pass this many bytes.
 const PACKED_BYTES: usize = 4096;
 
+/// Tag, count, length and the two hashes; a block of [`BLOCK_TAG`] has
+/// its CRC after them.
 const HEADER: usize = 1 + 2 + 4 + 32 + 32;
+const CRC: usize = 4;
+
+/// Whether a log entry is a block (of either tag), not a record alone.
+fn is_block(value: &[u8]) -> bool {
+    matches!(value.first(), Some(&BLOCK_TAG | &UNCHECKED_BLOCK_TAG))
+}
+
+/// The CRC of a block of [`BLOCK_TAG`]: of every byte but its own four.
+fn block_crc(value: &[u8]) -> u32 {
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&value[..HEADER]);
+    crc.update(&value[HEADER + CRC..]);
+    crc.finalize()
+}
 
 /// Chains records and gathers them into log table entries.
 pub struct BlockWriter {
@@ -135,13 +162,16 @@ impl BlockWriter {
             (1, Some(alone)) => alone,
             (count, _) => {
                 let compressed = lz4_flex::block::compress(&self.packed);
-                let mut value = Vec::with_capacity(HEADER + compressed.len());
+                let mut value = Vec::with_capacity(HEADER + CRC + compressed.len());
                 value.push(BLOCK_TAG);
                 value.extend_from_slice(&(count as u16).to_be_bytes());
                 value.extend_from_slice(&(self.packed.len() as u32).to_be_bytes());
                 value.extend_from_slice(&self.prev_hash);
                 value.extend_from_slice(&self.hash);
+                value.extend_from_slice(&[0; CRC]);
                 value.extend_from_slice(&compressed);
+                let crc = block_crc(&value);
+                value[HEADER..HEADER + CRC].copy_from_slice(&crc.to_be_bytes());
                 value
             }
         };
@@ -170,9 +200,13 @@ impl Packed {
     }
 }
 
-/// A block's records unpacked and rehashed: the packed bytes and where
-/// each record lies in them. Fails if the block is damaged anywhere.
-fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
+/// A block's records unpacked and checked: the packed bytes and where
+/// each record lies in them. Fails if the block is damaged anywhere. With
+/// `rehash`, or for a block without a CRC, the records' piece of the chain
+/// is recomputed and compared with the block's ends (and each record
+/// carries its hashes); otherwise the CRC is the check, and the hashes
+/// are left zero.
+fn unpack(first: u64, value: &[u8], rehash: bool) -> Result<(Vec<u8>, Vec<Packed>)> {
     let damaged = |why: &str| Error::Corrupt(format!("the log block at record {first} {why}"));
     // A damaged key near the end of the seqs must not overflow below.
     if first.checked_add(BLOCK_RECORDS as u64).is_none() {
@@ -181,6 +215,20 @@ fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
     let header = value
         .get(..HEADER)
         .ok_or_else(|| damaged("is shorter than its header"))?;
+    let checksummed = header[0] == BLOCK_TAG;
+    let records_at = if checksummed { HEADER + CRC } else { HEADER };
+    // Rehashing checks every byte the CRC covers, and names the records
+    // changed: the CRC is checked only in its stead.
+    let rehash = rehash || !checksummed;
+    if !rehash {
+        let stored = value
+            .get(HEADER..HEADER + CRC)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| damaged("is shorter than its header"))?;
+        if stored != block_crc(value) {
+            return Err(damaged("fails its checksum (it is damaged)"));
+        }
+    }
     let count = u16::from_be_bytes([header[1], header[2]]) as usize;
     if !(2..=BLOCK_RECORDS).contains(&count) {
         return Err(damaged(&format!("says it holds {count} records")));
@@ -195,7 +243,10 @@ fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
     prev_hash.copy_from_slice(&header[7..39]);
     let mut last_hash: Hash = [0; 32];
     last_hash.copy_from_slice(&header[39..71]);
-    let packed = lz4_flex::block::decompress(&value[HEADER..], length)
+    let compressed = value
+        .get(records_at..)
+        .ok_or_else(|| damaged("is shorter than its header"))?;
+    let packed = lz4_flex::block::decompress(compressed, length)
         .ok()
         .filter(|packed| packed.len() == length)
         .ok_or_else(|| damaged("cannot be decompressed"))?;
@@ -211,19 +262,24 @@ fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
             .get(at + 2..at + 2 + len)
             .filter(|r| !r.is_empty())
             .ok_or_else(|| damaged("ends inside a record"))?;
-        let before = hash;
-        hash = chain_hash(&before, body);
+        let (before, after) = if rehash {
+            let before = hash;
+            hash = chain_hash(&before, body);
+            (before, hash)
+        } else {
+            ([0; 32], [0; 32])
+        };
         records.push(Packed {
             body: at + 2..at + 2 + len,
             prev_hash: before,
-            hash,
+            hash: after,
         });
         at += 2 + len;
     }
     if at != packed.len() {
         return Err(damaged("has bytes after its last record"));
     }
-    if hash != last_hash {
+    if rehash && hash != last_hash {
         return Err(Error::Corrupt(format!(
             "log records {first}..{}: their hashes do not match their contents (a record was modified)",
             first + count as u64 - 1
@@ -232,7 +288,9 @@ fn unpack(first: u64, value: &[u8]) -> Result<(Vec<u8>, Vec<Packed>)> {
     Ok((packed, records))
 }
 
-/// A block unpacked and checked, kept to take more of its records from.
+/// A block unpacked and checked (by its CRC, or rehashed if it has
+/// none), kept to take more of its records from: their records only, not
+/// their hashes.
 pub struct Unpacked {
     first: u64,
     packed: Vec<u8>,
@@ -243,10 +301,10 @@ impl Unpacked {
     /// The block stored under `first`, checked whole; `None` when the
     /// entry is a record alone.
     pub fn of(first: u64, value: &[u8]) -> Result<Option<Unpacked>> {
-        if value.first() != Some(&BLOCK_TAG) {
+        if !is_block(value) {
             return Ok(None);
         }
-        let (packed, records) = unpack(first, value)?;
+        let (packed, records) = unpack(first, value, false)?;
         Ok(Some(Unpacked {
             first,
             packed,
@@ -264,25 +322,21 @@ impl Unpacked {
     }
 
     /// Record `seq`, decoded, if the block holds it.
-    pub fn envelope(&self, seq: u64) -> Result<Option<Envelope>> {
+    pub fn record(&self, seq: u64) -> Result<Option<Record>> {
         if !self.holds(seq) {
             return Ok(None);
         }
         let r = &self.records[(seq - self.first) as usize];
-        Ok(Some(Envelope {
-            record: decode_body(seq, BLOCK_FORMAT, &self.packed[r.body.clone()])?,
-            prev_hash: r.prev_hash,
-            hash: r.hash,
-        }))
+        decode_body(seq, BLOCK_FORMAT, &self.packed[r.body.clone()]).map(Some)
     }
 }
 
 /// Every record of the entry stored under `first`, checked.
 pub fn envelopes(first: u64, value: &[u8]) -> Result<Vec<Envelope>> {
-    if value.first() != Some(&BLOCK_TAG) {
+    if !is_block(value) {
         return Ok(vec![decode(first, value)?]);
     }
-    let (packed, records) = unpack(first, value)?;
+    let (packed, records) = unpack(first, value, true)?;
     records
         .into_iter()
         .enumerate()
@@ -296,14 +350,14 @@ pub fn envelope(first: u64, value: &[u8], seq: u64) -> Result<Option<Envelope>> 
     if seq < first {
         return Ok(None);
     }
-    if value.first() != Some(&BLOCK_TAG) {
+    if !is_block(value) {
         return if seq == first {
             decode(seq, value).map(Some)
         } else {
             Ok(None)
         };
     }
-    let (packed, records) = unpack(first, value)?;
+    let (packed, records) = unpack(first, value, true)?;
     let Some(r) = usize::try_from(seq - first)
         .ok()
         .and_then(|i| records.into_iter().nth(i))
@@ -413,7 +467,7 @@ mod tests {
         let (entries, _) = written(&input);
         for (key, value) in &entries {
             let first = u64::from_be_bytes(key[..8].try_into().unwrap());
-            let (packed, _) = unpack(first, value.as_ref().unwrap()).unwrap();
+            let (packed, _) = unpack(first, value.as_ref().unwrap(), true).unwrap();
             assert!(packed.len() <= PACKED_BYTES);
         }
     }
@@ -451,5 +505,56 @@ mod tests {
         for len in 1..block.len() {
             assert!(envelopes(1, &block[..len]).is_err(), "cut at {len}");
         }
+    }
+
+    /// A writer's read of a block's records, which skips rehashing them,
+    /// refuses every flipped bit: the CRC covers every byte.
+    #[test]
+    fn a_block_read_for_its_records_alone_is_checked_by_its_crc() {
+        let input: Vec<_> = (1..=30).map(|s| record(s, 15)).collect();
+        let (entries, _) = written(&input);
+        let block = entries[0].1.clone().unwrap();
+        assert_eq!(block[0], BLOCK_TAG);
+        let unpacked = Unpacked::of(1, &block).unwrap().unwrap();
+        assert_eq!(unpacked.record(3).unwrap(), Some(input[2].clone()));
+        for i in 1..block.len() {
+            for flip in [0x01u8, 0x80] {
+                let mut damaged = block.clone();
+                damaged[i] ^= flip;
+                assert!(Unpacked::of(1, &damaged).is_err(), "a flip at byte {i}");
+            }
+        }
+        for len in 1..block.len() {
+            assert!(Unpacked::of(1, &block[..len]).is_err(), "cut at {len}");
+        }
+    }
+
+    /// Blocks written before they carried a CRC read as they did, rehashed
+    /// on every read.
+    #[test]
+    fn a_block_written_before_the_crc_reads_and_is_rehashed() {
+        let input: Vec<_> = (1..=30).map(|s| record(s, 15)).collect();
+        let (entries, _) = written(&input);
+        let block = entries[0].1.clone().unwrap();
+        let mut old = block[..HEADER].to_vec();
+        old[0] = UNCHECKED_BLOCK_TAG;
+        old.extend_from_slice(&block[HEADER + CRC..]);
+        let read: Vec<Record> = envelopes(1, &old)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.record)
+            .collect();
+        assert_eq!(read[..], input[..read.len()]);
+        let unpacked = Unpacked::of(1, &old).unwrap().unwrap();
+        assert_eq!(unpacked.record(3).unwrap(), Some(input[2].clone()));
+        // A record changed in it is caught by its hashes.
+        let (packed, _) = unpack(1, &old, true).unwrap();
+        let mut changed = packed.clone();
+        let at = changed.len() - 1;
+        changed[at] ^= 1;
+        let mut rewritten = old[..HEADER].to_vec();
+        rewritten.extend_from_slice(&lz4_flex::block::compress(&changed));
+        assert!(Unpacked::of(1, &rewritten).is_err());
+        assert!(envelopes(1, &rewritten).is_err());
     }
 }
