@@ -405,8 +405,9 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
         };
         failed = true;
         // JSON keeps one object per statement, errors included (an error
-        // after its rows began ends their object: `write_json_line`); a
-        // table or CSV document stays clean and errors go aside.
+        // after its rows began ends their object: `write_json_line`); with
+        // a table or CSV errors go aside, after the rows written before
+        // them.
         if format == Format::Json {
             if !written {
                 let error = serde_json::json!({ "line": number, "error": e.to_string() });
@@ -435,17 +436,30 @@ struct WriteFailure<'a> {
     failed: Option<std::io::Error>,
 }
 
+impl WriteFailure<'_> {
+    fn remember(&mut self, e: &std::io::Error) {
+        // An interrupted write is retried by whoever called it.
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
+        }
+    }
+}
+
 impl Write for WriteFailure<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.out.write(bytes).inspect_err(|e| {
-            self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
-        })
+        let written = self.out.write(bytes);
+        if let Err(e) = &written {
+            self.remember(e);
+        }
+        written
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush().inspect_err(|e| {
-            self.failed = Some(std::io::Error::new(e.kind(), e.to_string()));
-        })
+        let flushed = self.out.flush();
+        if let Err(e) = &flushed {
+            self.remember(e);
+        }
+        flushed
     }
 }
 

@@ -557,8 +557,7 @@ pub fn write(reply: Reply<'_>, format: Format, width: u16, out: &mut dyn Write) 
             if count == 0 {
                 writeln!(out, "(no rows; log_seq {log_seq})")?;
             } else {
-                let rows = if count == 1 { "row" } else { "rows" };
-                writeln!(out, "{count} {rows}; log_seq {log_seq}")?;
+                out.write_all(count_line(count, log_seq).as_bytes())?;
             }
         }
         Format::Csv => {
