@@ -261,14 +261,60 @@ fn packed(plain: Vec<u8>) -> Vec<u8> {
     value
 }
 
-/// A run's entry as a [`RunWriter`] that leaves its blocks plain gives
-/// it, ready to store: a block compressed, a header as it is.
-pub(super) fn pack_block(value: Vec<u8>) -> Vec<u8> {
-    if value.first() == Some(&BLOCK_TAG) {
-        packed(value)
-    } else {
-        value
-    }
+/// Writes of a run as a [`RunWriter`] that leaves its blocks plain gives
+/// them, ready to store: blocks compressed, a header and removals as they
+/// are.
+pub(super) fn packed_blocks(batch: Batch) -> Batch {
+    batch
+        .into_iter()
+        .map(|(key, value)| {
+            let value = value.map(|v| {
+                if v.first() == Some(&BLOCK_TAG) {
+                    packed(v)
+                } else {
+                    v
+                }
+            });
+            (key, value)
+        })
+        .collect()
+}
+
+/// Runs `make` on a thread of its own, which hands each chunk of writes it
+/// makes to the function it is given, while this thread gives them to
+/// `write` in the order made (at most two wait between them): how a large
+/// merge of runs overlaps reading and cutting blocks with compressing and
+/// writing them. A write's error comes first (the maker then stopped only
+/// because its chunks were no longer taken), else the maker's.
+pub(super) fn written_as_made(
+    make: impl FnOnce(&mut dyn FnMut(Batch) -> Result<()>) -> Result<()> + Send,
+    mut write: impl FnMut(Batch) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(2);
+        let making = scope.spawn(move || {
+            make(&mut |batch| {
+                // The writes stopped (their error is reported): nothing
+                // more to send.
+                sender
+                    .send(batch)
+                    .map_err(|_| Error::Storage("the index writes stopped".into()))
+            })
+        });
+        let mut written = Ok(());
+        for batch in receiver {
+            written = write(batch);
+            if written.is_err() {
+                // The receiver goes with the loop: the maker's next send
+                // fails and it stops.
+                break;
+            }
+        }
+        let made = making
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        written.and(made)
+    })
 }
 
 /// A block as read from storage, unpacked if it was stored compressed (a
@@ -338,7 +384,7 @@ pub(super) struct RunWriter {
     closed_last_key: [u8; CLAIM_KEY_LEN],
     claims: u64,
     /// Whether blocks come out compressed; if not, whoever takes them
-    /// packs them ([`pack_block`]).
+    /// packs them ([`packed_blocks`]).
     packing: bool,
 }
 
@@ -871,10 +917,7 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader]) -> Result<()> {
     let mut whole = Batch::new();
     // Takes each chunk of removals and blocks, in the order made.
     let mut write = |batch: Batch| -> Result<()> {
-        let mut batch: Batch = batch
-            .into_iter()
-            .map(|(key, value)| (key, value.map(pack_block)))
-            .collect();
+        let mut batch = packed_blocks(batch);
         match txn.as_mut() {
             Some(txn) => txn.write(Table::Claims, batch),
             None => {
@@ -909,32 +952,7 @@ fn merge(storage: &dyn Storage, runs: &[RunHeader]) -> Result<()> {
         flush(&mut chunk, &mut claims.entries_read)
     };
     if parallel {
-        std::thread::scope(|scope| -> Result<()> {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(2);
-            let merging = scope.spawn(move || {
-                make(&mut |batch| {
-                    // The writes stopped (their error is reported): nothing
-                    // more to send.
-                    sender
-                        .send(batch)
-                        .map_err(|_| Error::Storage("the merge's writes stopped".into()))
-                })
-            });
-            let mut written = Ok(());
-            for batch in receiver {
-                written = write(batch);
-                if written.is_err() {
-                    // The receiver goes with the loop: the merge's next
-                    // send fails and it stops.
-                    break;
-                }
-            }
-            let merged = merging
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            // A write's error first: the merge then stopped only for it.
-            written.and(merged)
-        })?;
+        written_as_made(make, write)?;
     } else {
         make(&mut write)?;
     }

@@ -145,28 +145,10 @@ impl ClaimRuns {
         // writes 0.1 s more, one after the other, between the last part
         // and the commit; with both on the merge's side, compression was
         // two fifths of the merge's thread while this one mostly waited.
-        std::thread::scope(|scope| {
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(2);
-            let merging =
-                scope.spawn(move || merge_runs(&file, &self.runs, &targeted, run, &sender));
-            let mut written = Ok(());
-            for chunk in receiver {
-                let chunk = chunk
-                    .into_iter()
-                    .map(|(key, value)| (key, value.map(runs::pack_block)))
-                    .collect();
-                written = txn.write(Table::Claims, chunk);
-                if written.is_err() {
-                    // The receiver goes with the loop: the merge's next
-                    // send fails and it stops.
-                    break;
-                }
-            }
-            let merged = merging
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            written.and(merged)
-        })
+        runs::written_as_made(
+            |send| merge_runs(&file, &self.runs, &targeted, run, send),
+            |chunk| txn.write(Table::Claims, runs::packed_blocks(chunk)),
+        )
     }
 }
 
@@ -221,13 +203,8 @@ fn merge_runs(
     runs: &[(u64, u64)],
     targeted: &SeqSet,
     run: u64,
-    out: &std::sync::mpsc::SyncSender<Batch>,
+    send: &mut dyn FnMut(Batch) -> Result<()>,
 ) -> Result<()> {
-    // The writer stopped (its error is reported): nothing more to send.
-    let send = |chunk: Batch| {
-        out.send(chunk)
-            .map_err(|_| Error::Storage("the batch's index writes stopped".into()))
-    };
     let buffer = (MERGE_BUFFERS / runs.len().max(1)).clamp(4096, 1 << 16);
     let mut readers: Vec<RunReader> = runs
         .iter()
