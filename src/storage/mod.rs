@@ -15,11 +15,13 @@
 
 mod checksummed;
 mod redb_engine;
+mod seal;
 mod sled_engine;
 mod write_lock;
 
 pub use checksummed::Checksummed;
 pub use redb_engine::{in_guard, RedbStorage};
+pub(crate) use seal::{SealFile, SEAL_FILE};
 pub use sled_engine::SledStorage;
 pub use write_lock::{LockWait, WriteLock};
 
@@ -215,48 +217,6 @@ pub trait Storage: Send + Sync {
     /// The file a report of damage names, where the engine has one.
     fn location(&self) -> Option<&std::path::Path> {
         None
-    }
-}
-
-/// The name of the seal file inside a store's directory.
-pub(crate) const SEAL_FILE: &str = "annals.seal";
-
-/// A small file beside the engine's own files holding the committed head,
-/// written so that it is always whole: aside, synced, renamed over.
-pub(crate) struct SealFile(pub std::path::PathBuf);
-
-impl SealFile {
-    /// Replaces the seal. The directory is synced only when the seal is
-    /// created: a replacement whose rename a crash loses leaves the seal
-    /// before it, whole (its bytes were synced before the rename), which
-    /// is a seal behind the head, as a crash between a commit and its
-    /// seal leaves and opening accepts. A first seal lost that way would
-    /// read as a seal removed. (Here a seal took 0.60 ms with the second
-    /// sync and 0.37 ms without; a small batch writes one.)
-    pub fn write(&self, seal: &[u8]) -> Result<()> {
-        use std::io::Write;
-        let temporary = self.0.with_extension("seal-new");
-        let replacing = self.0.exists();
-        {
-            let mut file = std::fs::File::create(&temporary)?;
-            file.write_all(seal)?;
-            file.sync_all()?;
-        }
-        std::fs::rename(&temporary, &self.0)?;
-        if !replacing {
-            if let Some(dir) = self.0.parent() {
-                std::fs::File::open(dir)?.sync_all()?;
-            }
-        }
-        Ok(())
-    }
-
-    pub fn read(&self) -> Result<Option<Vec<u8>>> {
-        match std::fs::read(&self.0) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
     }
 }
 
