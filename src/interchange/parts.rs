@@ -7,13 +7,13 @@
 //! as a whole-file import does: the store names an event of the current
 //! part, whose line numbers are kept until the next part is read.
 //!
-//! Every part is parsed on a thread of its own ([`Parsing`]), so that while
-//! the store validates and writes a part the next one is already being
-//! parsed: parsing is the largest share of an import's CPU, and the
-//! store's work on a part leaves a core idle part of the time (validation
-//! runs on one thread). The file
-//! itself is read on the caller's thread, since a reader such as standard
-//! input's lock may not move to another.
+//! Every part after the first is parsed on a thread of its own
+//! ([`Parsing`]), so that while the store validates and writes a part the
+//! next one is already being parsed: parsing is the largest share of an
+//! import's CPU, and the store's work on a part leaves a core idle part of
+//! the time (validation runs on one thread). The file itself is read on the
+//! caller's thread, since a reader such as standard input's lock may not
+//! move to another.
 
 use super::{at_line, parse_part, warning_at, Progress};
 use crate::error::{Error, Result};
@@ -48,17 +48,37 @@ struct FileParts<'a, R> {
 }
 
 /// A part being parsed on a thread of its own, counting into a progress of
-/// its own, added to the import's when the part is taken.
+/// its own, added to the import's when the part is taken; or, for the first
+/// part, already parsed.
 struct Parsing {
-    thread: std::thread::JoinHandle<(Result<super::ParsedFile>, Progress)>,
+    parsed: Parsed,
     lines: usize,
+}
+
+enum Parsed {
+    Meanwhile(std::thread::JoinHandle<(Result<super::ParsedFile>, Progress)>),
+    Already(Result<super::ParsedFile>, Progress),
 }
 
 impl Parsing {
     /// Parses `bytes`, lines `lines_before + 1..` of file `name`, on a new
-    /// thread.
-    fn start(name: &str, bytes: Vec<u8>, lines_before: usize) -> Result<Parsing> {
+    /// thread, or on this one if `here`.
+    ///
+    /// The first part has nothing to overlap with (its caller waits for it
+    /// at once), so it is parsed here, without a thread's start and with
+    /// this thread's memory, which earlier imports left warm: 1,000 files
+    /// of 1,000 events imported in one process took 3 % less CPU (three
+    /// alternating runs, 15.1 against 14.6 s).
+    fn start(name: &str, bytes: Vec<u8>, lines_before: usize, here: bool) -> Result<Parsing> {
         let lines = bytes.iter().filter(|b| **b == b'\n').count();
+        if here {
+            let progress = Progress::default();
+            let parsed = parse_part(name, &bytes, lines_before, &progress);
+            return Ok(Parsing {
+                parsed: Parsed::Already(parsed, progress),
+                lines,
+            });
+        }
         let name = name.to_string();
         let thread = std::thread::Builder::new()
             .name("annals-parse".into())
@@ -70,15 +90,20 @@ impl Parsing {
             .map_err(|e| {
                 Error::Storage(format!("cannot start a thread to parse the import: {e}"))
             })?;
-        Ok(Parsing { thread, lines })
+        Ok(Parsing {
+            parsed: Parsed::Meanwhile(thread),
+            lines,
+        })
     }
 
     /// The parsed part, its progress added to `progress`.
     fn finish(self, progress: &Progress) -> Result<super::ParsedFile> {
-        let (parsed, counted) = self
-            .thread
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (parsed, counted) = match self.parsed {
+            Parsed::Meanwhile(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Parsed::Already(parsed, counted) => (parsed, counted),
+        };
         progress
             .bytes
             .fetch_add(counted.bytes.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -108,9 +133,9 @@ impl<R: BufRead> FileParts<'_, R> {
         Ok(lines > 0)
     }
 
-    /// Reads the next part and starts parsing it on a thread of its own;
-    /// false at the end of the file.
-    fn start_next(&mut self) -> Result<bool> {
+    /// Reads the next part and starts parsing it on a thread of its own (or
+    /// parses it on this one, if `here`); false at the end of the file.
+    fn start_next(&mut self, here: bool) -> Result<bool> {
         if !self.read_part()? {
             return Ok(false);
         }
@@ -120,7 +145,7 @@ impl<R: BufRead> FileParts<'_, R> {
         if self.lines_read == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
             bytes.drain(..3);
         }
-        let parsing = Parsing::start(self.name, bytes, self.lines_read)?;
+        let parsing = Parsing::start(self.name, bytes, self.lines_read, here)?;
         self.lines_read += parsing.lines;
         self.next = Some(parsing);
         Ok(true)
@@ -132,7 +157,7 @@ impl<R: BufRead> BatchParts for FileParts<'_, R> {
         self.events_before += self.lines.len();
         // The first part, or the end: nothing is being parsed yet.
         if self.next.is_none() {
-            match self.start_next() {
+            match self.start_next(true) {
                 Ok(true) => {}
                 Ok(false) => {
                     self.progress.writing.store(true, Ordering::Relaxed);
@@ -147,7 +172,7 @@ impl<R: BufRead> BatchParts for FileParts<'_, R> {
             Err(e) => return Some(Err(e)),
         };
         // The part after it, parsed while the store works on this one.
-        if let Err(e) = self.start_next() {
+        if let Err(e) = self.start_next(false) {
             return Some(Err(e));
         }
         self.lines = parsed.lines;
