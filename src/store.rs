@@ -588,13 +588,9 @@ fn head_bytes_of(head: Head) -> Vec<u8> {
     bytes
 }
 
-/// The seal of `head`: its bytes, then a CRC-32 of them, so that damage to
-/// the seal file is told apart from damage to the log.
+/// The seal of `head` (`storage/seal.rs`).
 fn seal_bytes_of(head: Head) -> Vec<u8> {
-    let mut bytes = head_bytes_of(head);
-    let checksum = crc32fast::hash(&bytes).to_be_bytes();
-    bytes.extend_from_slice(&checksum);
-    bytes
+    crate::storage::seal_of(&head_bytes_of(head))
 }
 
 /// Every record of the log up to `head` in order, each checked against its
@@ -660,18 +656,11 @@ fn check_chain(storage: &dyn Storage, head: Head) -> Result<()> {
 /// The sealed head's 40 bytes (seq, hash) from the seal file's contents:
 /// a checked seal, or one written before seals had a checksum.
 fn parse_seal(bytes: &[u8]) -> Result<&[u8]> {
-    let whole = match bytes.len() {
-        40 => true,
-        44 => crc32fast::hash(&bytes[..40]).to_be_bytes() == bytes[40..],
-        _ => false,
-    };
-    if whole {
-        Ok(&bytes[..40])
-    } else {
-        Err(Error::Corrupt(
+    crate::storage::sealed_head(bytes).ok_or_else(|| {
+        Error::Corrupt(
             "the seal file (annals.seal) is damaged (its checksum does not match); this says nothing of the log itself. Put it back from a backup; or remove it and run `annals verify --reseal`, which checks the whole log and seals it again".into(),
-        ))
-    }
+        )
+    })
 }
 
 /// Compares the engine's head with the seal kept outside it: the engine may

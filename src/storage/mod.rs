@@ -21,7 +21,7 @@ mod write_lock;
 
 pub use checksummed::Checksummed;
 pub use redb_engine::{in_guard, RedbStorage};
-pub(crate) use seal::{SealFile, SEAL_FILE};
+pub(crate) use seal::{seal_of, sealed_head, SealFile, SEAL_FILE};
 pub use sled_engine::SledStorage;
 pub use write_lock::{LockWait, WriteLock};
 

@@ -114,12 +114,29 @@ impl SealFile {
     }
 }
 
-/// The seq of a seal whose CRC holds.
-fn valid_seq(seal: &[u8]) -> Option<u64> {
-    if seal.len() != SEAL_LEN || crc32fast::hash(&seal[..40]).to_be_bytes() != seal[40..] {
-        return None;
+/// The seal of a head whose 40 bytes (seq, hash) are `head`: them, then a
+/// CRC-32 of them, so that damage to the seal file is told apart from
+/// damage to the log.
+pub(crate) fn seal_of(head: &[u8]) -> Vec<u8> {
+    let mut seal = head.to_vec();
+    seal.extend_from_slice(&crc32fast::hash(head).to_be_bytes());
+    seal
+}
+
+/// The head's 40 bytes that `seal` holds if it is whole: a seal whose CRC
+/// holds, or one of 40 bytes, written before seals had a CRC.
+pub(crate) fn sealed_head(seal: &[u8]) -> Option<&[u8]> {
+    match seal.len() {
+        40 => Some(seal),
+        SEAL_LEN if crc32fast::hash(&seal[..40]).to_be_bytes() == seal[40..] => Some(&seal[..40]),
+        _ => None,
     }
-    Some(u64::from_be_bytes(seal[..8].try_into().ok()?))
+}
+
+/// The seq of a seal of a slot, whole with its CRC.
+fn valid_seq(seal: &[u8]) -> Option<u64> {
+    let head = sealed_head(seal).filter(|_| seal.len() == SEAL_LEN)?;
+    Some(u64::from_be_bytes(head[..8].try_into().ok()?))
 }
 
 /// Of the two slots, the valid one with the greater seq; the first slot
@@ -153,11 +170,9 @@ mod tests {
     use super::*;
 
     fn seal(seq: u64) -> Vec<u8> {
-        let mut bytes = seq.to_be_bytes().to_vec();
-        bytes.extend_from_slice(&[seq as u8; 32]);
-        let crc = crc32fast::hash(&bytes).to_be_bytes();
-        bytes.extend_from_slice(&crc);
-        bytes
+        let mut head = seq.to_be_bytes().to_vec();
+        head.extend_from_slice(&[seq as u8; 32]);
+        seal_of(&head)
     }
 
     fn file() -> (tempfile::TempDir, SealFile) {
