@@ -140,30 +140,33 @@ fn valid_seq(seal: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(head[..8].try_into().ok()?))
 }
 
-/// Of the two slots, the valid one with the greater seq; the first slot
-/// if neither is valid (its CRC then fails where it is checked).
-fn newest_seal(slots: &[u8]) -> &[u8] {
+/// Of the two slots, the valid one with the greater seq (the second on a
+/// tie), and its seq; `None` if neither is valid.
+fn newest_slot(slots: &[u8]) -> Option<(usize, u64)> {
     let (first, second) = slots.split_at(SEAL_LEN);
     match (valid_seq(first), valid_seq(second)) {
-        (Some(a), Some(b)) if b > a => second,
-        (None, Some(_)) => second,
-        _ => first,
+        (Some(a), Some(b)) if a > b => Some((0, a)),
+        (_, Some(b)) => Some((1, b)),
+        (Some(a), None) => Some((0, a)),
+        (None, None) => None,
     }
 }
 
-/// The slot that `seal` may overwrite: a damaged one, else the one with
-/// the smaller seq. `None` when `seal` is not a seal, or when it would
-/// not be the newest (a seal moving back is written as a whole file, so
-/// that no older slot outlives it).
+/// The newest seal of the two slots; the first slot if neither is valid
+/// (its CRC then fails where it is checked).
+fn newest_seal(slots: &[u8]) -> &[u8] {
+    let slot = newest_slot(slots).map_or(0, |(slot, _)| slot);
+    &slots[slot * SEAL_LEN..(slot + 1) * SEAL_LEN]
+}
+
+/// The slot that `seal` may overwrite: the one other than the newest (a
+/// damaged one, or the older). `None` when `seal` is not a seal, when no
+/// slot is valid, or when it would not be the newest (a seal moving back is
+/// written as a whole file, so that no older slot outlives it).
 fn slot_to_overwrite(slots: &[u8], seal: &[u8]) -> Option<usize> {
     let new = valid_seq(seal)?;
-    let (first, second) = slots.split_at(SEAL_LEN);
-    match (valid_seq(first), valid_seq(second)) {
-        (Some(a), Some(b)) if new >= a.max(b) => Some(if a <= b { 0 } else { 1 }),
-        (Some(a), None) if new >= a => Some(1),
-        (None, Some(b)) if new >= b => Some(0),
-        _ => None,
-    }
+    let (newest, seq) = newest_slot(slots)?;
+    (new >= seq).then_some(1 - newest)
 }
 
 #[cfg(test)]
