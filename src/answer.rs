@@ -242,11 +242,7 @@ impl<'a> Reader<'a> {
             if !self.filter.keeps_claim(&claim.entry) {
                 continue;
             }
-            let targets = if claim.targeted {
-                self.view.targets(claim.seq)?
-            } else {
-                Vec::new()
-            };
+            let targets = self.view.targets_of(&claim)?;
             if targets.iter().any(|(_, t)| *t == TargetEntry::Retracted) {
                 continue;
             }

@@ -54,8 +54,9 @@ const VERSION_KEY: &[u8] = b"projection.version";
 /// another is rebuilt from its log on open. Layout 8: every projection
 /// entry carries a checksum (`storage/checksummed.rs`); 9: claim entries
 /// keep the written forms of vague dates; 10: the slot index in runs of
-/// blocks of claims (`index/runs.rs`).
-const PROJECTION_VERSION: u64 = 10;
+/// blocks of claims (`index/runs.rs`); 11: denials of an earlier batch's
+/// claims carried by copies of their entries (`index/carried.rs`).
+const PROJECTION_VERSION: u64 = 11;
 /// How many records a replay applies between flushes.
 const REPLAY_CHUNK: u64 = 50_000;
 

@@ -298,6 +298,30 @@ pub fn normalize(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+type Entries<'a> = Box<dyn Iterator<Item = Result<crate::storage::Entry>> + 'a>;
+
+/// The slot index's claims, each with its denials and retractions as
+/// readers find them, wherever the batches kept them (`index/carried.rs`).
+fn claims_as_read(storage: &dyn Storage) -> Result<Entries<'_>> {
+    Ok(Box::new(crate::index::every_claim(storage)?.map(
+        move |claim| claim.and_then(|claim| crate::index::claim_as_read(storage, claim)),
+    )))
+}
+
+/// The rows of the `targets` table compared row by row: the retractions.
+/// The denials are compared with the claims they deny ([`claims_as_read`]).
+fn retraction_rows(storage: &dyn Storage) -> Entries<'_> {
+    Box::new(
+        storage
+            .scan(Table::Targets, b"", None)
+            .filter(|row| match row {
+                // A row that cannot be decoded is compared, and differs.
+                Ok((_, value)) => crate::index::is_compared_target_row(value).unwrap_or(true),
+                Err(_) => true,
+            }),
+    )
+}
+
 /// Walks each projection table of the store and of the rebuild side by side,
 /// in key order, so that neither is held whole. The slot index is compared
 /// claim by claim: how its claims are split into runs and blocks depends on
@@ -308,12 +332,10 @@ fn compare_projections(
     report: &mut Report,
 ) -> Result<()> {
     for &table in Table::PROJECTIONS {
-        type Entries<'a> = Box<dyn Iterator<Item = Result<crate::storage::Entry>> + 'a>;
         let (mut actual, wanted): (Entries<'_>, Entries<'_>) = if table == Table::Claims {
-            (
-                Box::new(crate::index::every_claim(stored)?),
-                Box::new(crate::index::every_claim(rebuilt)?),
-            )
+            (claims_as_read(stored)?, claims_as_read(rebuilt)?)
+        } else if table == Table::Targets {
+            (retraction_rows(stored), retraction_rows(rebuilt))
         } else {
             (
                 Box::new(stored.scan(table, b"", None)),

@@ -3,8 +3,9 @@
 //! readers see.
 //!
 //! Applying a record only inserts keys (or ORs bits into a series mask and
-//! the targeted flag of a claim), so applying it twice is harmless; that is
-//! what lets `open` replay the tail of the log after a crash without knowing
+//! the targeted flag of a claim, or adds a denial to those a claim entry
+//! carries, each once), so applying it twice is harmless; that is what
+//! lets `open` replay the tail of the log after a crash without knowing
 //! how far a half-done apply got.
 //!
 //! A batch may be applied in parts ([`IndexBuilder`]): an import streamed
@@ -19,6 +20,7 @@
 //! kept in an ordered map: a batch of a million claims spent more time
 //! inserting its keys into a `BTreeMap` than redb spends writing them.
 
+use super::carried;
 use super::keys::{
     automatic_seq, bin_of, claim_key, encode_claim, mark_targeted, revision_key, series_key,
     target_key, ClaimEntryRef, IdEntry, IdOp, SeriesEntry, TargetEntry,
@@ -64,8 +66,9 @@ pub struct IndexWrites {
     /// `tables[Claims]`, in seq order, so that a denial later in the same
     /// records finds its target's pending entry by bisection.
     claim_seqs: Vec<(u64, usize)>,
-    /// What these records deny or retract, as `add` resolved it.
-    targeted: Vec<IdEntry>,
+    /// What these records deny or retract, as `add` resolved it: the
+    /// target, the seq of the event that targets it, and what it does.
+    targeted: Vec<(IdEntry, u64, TargetEntry)>,
     /// Claims of earlier parts of the batch that these records deny or
     /// retract: their entries are not in the store yet, and are flagged as
     /// the batch's entries are written ([`super::ClaimRuns`]).
@@ -191,8 +194,8 @@ impl IndexBuilder {
             self.add(&mut writes, storage, record)?;
         }
         self.flag_targeted(&mut writes, storage, records)?;
-        for entries in writes.tables.values_mut() {
-            sort_keeping_last(entries);
+        for (table, entries) in writes.tables.iter_mut() {
+            sort_keeping_last(entries, *table == Table::Claims)?;
         }
         writes.claim_seqs = Vec::new();
         Ok(writes)
@@ -214,13 +217,15 @@ impl IndexBuilder {
         self.view(storage).id(id)
     }
 
-    /// Sets the flag of every claim these records deny or retract: in
-    /// place for a claim of these records; for one of an earlier part of
-    /// the batch by naming it in [`IndexWrites::earlier_targets`]; for one
-    /// of an earlier batch by a flagged copy of its entry among these
-    /// records' claims, so that the batch's run carries the flag and the
-    /// earlier run is left as it is (readers and merges keep one entry per
-    /// key with the flags of all its copies, `runs.rs`).
+    /// Marks every claim these records deny or retract. A claim of the
+    /// batch gets the flag that sends readers to the `targets` table, which
+    /// `add` wrote: in place for a claim of these records; for one of an
+    /// earlier part of the batch by naming it in
+    /// [`IndexWrites::earlier_targets`]. A claim of an earlier batch gets a
+    /// copy of its entry among these records' claims, flagged for a
+    /// retraction, carrying a denial (`carried.rs`), so that the earlier
+    /// run is left as it is (readers and merges keep one entry per key
+    /// with the flags and denials of all its copies, `runs.rs`).
     fn flag_targeted(
         &self,
         writes: &mut IndexWrites,
@@ -229,10 +234,10 @@ impl IndexBuilder {
     ) -> Result<()> {
         let first = records.first().map_or(0, |r| r.seq);
         let targets = std::mem::take(&mut writes.targeted);
-        for seq in targets
-            .iter()
-            .filter(|t| t.op == IdOp::Assert)
-            .map(|t| t.seq)
+        for (seq, actor, what) in targets
+            .into_iter()
+            .filter(|(t, _, _)| t.op == IdOp::Assert)
+            .map(|(t, actor, what)| (t.seq, actor, what))
         {
             if seq >= first {
                 if let Ok(i) = writes.claim_seqs.binary_search_by_key(&seq, |(s, _)| *s) {
@@ -247,11 +252,26 @@ impl IndexBuilder {
                 }
             } else if seq >= self.first_seq {
                 writes.earlier_targets.push(seq);
-            } else if let Some((key, mut value)) =
-                stored_claim_entry(seq, storage, self.recent.as_deref())?
-            {
-                mark_targeted(&mut value);
-                writes.put(Table::Claims, key, value);
+            } else {
+                match stored_claim_entry(seq, storage, self.recent.as_deref())? {
+                    Some((key, mut value)) => {
+                        match what {
+                            TargetEntry::Retracted => {
+                                mark_targeted(&mut value);
+                            }
+                            denial @ TargetEntry::Denied { .. } => {
+                                carried::carry(&mut value, actor, denial)?;
+                            }
+                        }
+                        writes.put(Table::Claims, key, value);
+                    }
+                    // No entry to carry it (a record no series indexes):
+                    // the table keeps the denial, as it keeps retractions.
+                    None if matches!(what, TargetEntry::Denied { .. }) => {
+                        writes.put(Table::Targets, target_key(seq, actor), encode_value(&what));
+                    }
+                    None => {}
+                }
             }
         }
         Ok(())
@@ -333,29 +353,35 @@ impl IndexBuilder {
             }
             Event::Deny(d) => {
                 if let Some(target) = self.resolve_id(storage, &d.target)? {
-                    writes.targeted.push(target);
                     self.targeted.push(target.seq);
                     let entry = TargetEntry::Denied {
                         known: d.known,
                         source: d.source.clone(),
                     };
-                    writes.put(
-                        Table::Targets,
-                        target_key(target.seq, seq),
-                        encode_value(&entry),
-                    );
+                    // A denial of a claim of this batch goes to the table,
+                    // after every key stored before the batch; one of an
+                    // earlier batch's claim rides in a copy of its entry
+                    // (`flag_targeted`).
+                    if target.seq >= self.first_seq || target.op != IdOp::Assert {
+                        writes.put(
+                            Table::Targets,
+                            target_key(target.seq, seq),
+                            encode_value(&entry),
+                        );
+                    }
+                    writes.targeted.push((target, seq, entry));
                 }
                 self.put_id(writes, record, IdOp::Deny);
             }
             Event::Retract(r) => {
                 if let Some(target) = self.resolve_id(storage, &r.target)? {
-                    writes.targeted.push(target);
                     self.targeted.push(target.seq);
                     writes.put(
                         Table::Targets,
                         target_key(target.seq, seq),
                         encode_value(&TargetEntry::Retracted),
                     );
+                    writes.targeted.push((target, seq, TargetEntry::Retracted));
                 }
                 self.put_id(writes, record, IdOp::Retract);
             }
@@ -434,13 +460,16 @@ fn claim_entry_of(c: &crate::event::Claim, seq: u64) -> ClaimEntryRef<'_> {
     }
 }
 
-/// Sorts entries by key and keeps, of equal keys, the last one put.
+/// Sorts entries by key and keeps, of equal keys, the last one put; or,
+/// with `combining` (the claims), one entry made of all of them
+/// ([`carried::combine`]): a batch that denies an earlier claim twice puts
+/// two copies of its entry.
 ///
 /// Claim keys all have one length, so they are sorted as fixed-size arrays
 /// beside their position (a third of the time of comparing `Vec`s, which
 /// was most of building a large batch's writes); other tables' keys are
 /// few or of many lengths and take the general way.
-fn sort_keeping_last(entries: &mut Vec<Entry>) {
+fn sort_keeping_last(entries: &mut Vec<Entry>, combining: bool) -> Result<()> {
     const FIXED: usize = 32;
     let length = entries.first().map_or(0, |(key, _)| key.len());
     let order: Vec<usize> = if length <= FIXED && entries.iter().all(|(k, _)| k.len() == length) {
@@ -465,9 +494,16 @@ fn sort_keeping_last(entries: &mut Vec<Entry>) {
     for i in order {
         let (key, value) = std::mem::take(&mut entries[i]);
         match sorted.last_mut() {
-            Some((last, last_value)) if *last == key => *last_value = value,
+            Some((last, last_value)) if *last == key => {
+                if combining {
+                    carried::combine(last_value, &value)?;
+                } else {
+                    *last_value = value;
+                }
+            }
             _ => sorted.push((key, value)),
         }
     }
     *entries = sorted;
+    Ok(())
 }

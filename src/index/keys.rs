@@ -5,11 +5,13 @@
 //!
 //! ```text
 //! claims key:  series number u64 | level u8 | bin u32 | start i32 | end i32 | seq u64
-//! value:       flags u8 (1: some denial or retraction targets it) | bincode ClaimEntry
+//! value:       flags u8 (1: the targets table has rows for it; 2: it carries denials,
+//!              `carried.rs`) | [denials] | bincode ClaimEntry
 //! series key:  subject 00 attribute 00        value: number u64 | level mask u8 | kind u8
 //! by attribute: attribute 00 subject 00       value: empty
 //! revisions:   name 00 seq u64                value: bincode (published period, or definition)
 //! targets key: target seq u64 | actor seq u64 value: bincode TargetEntry
+//!              (retractions, and denials of a claim of the same batch)
 //! ids key:     the chosen id                  value: bincode IdEntry
 //! ```
 //!
@@ -303,7 +305,9 @@ pub(super) struct ClaimEntryRef<'a> {
     pub known_form: &'a Option<Dating>,
 }
 
-/// The flag byte of a claim entry that some event targets.
+/// The flag of a claim entry that the `targets` table has rows for: a
+/// retraction, or a denial by an event of the claim's own batch. (A
+/// denial from a later batch is carried by the entry, `carried.rs`.)
 pub(super) const TARGETED: u8 = 1;
 
 /// A claim entry as stored: a flag byte, then the entry. (The checksum
@@ -316,8 +320,8 @@ pub(super) fn encode_claim(entry: &ClaimEntryRef<'_>) -> Vec<u8> {
     value
 }
 
-/// Sets the flag that some event targets the claim stored as `value`.
-/// False when it was set already.
+/// Sets the flag that the `targets` table has rows for the claim stored
+/// as `value`. False when it was set already.
 pub(super) fn mark_targeted(value: &mut [u8]) -> bool {
     match value.first_mut() {
         Some(flags) if *flags & TARGETED == 0 => {
@@ -328,21 +332,13 @@ pub(super) fn mark_targeted(value: &mut [u8]) -> bool {
     }
 }
 
-/// Gives the claim stored as `value` the flags of `copy`, another copy of
-/// the same claim (from another run): one entry per claim, flagged if any
-/// copy is.
-pub(super) fn take_flags(value: &mut [u8], copy: &[u8]) {
-    if copy.first().is_some_and(|flags| flags & TARGETED != 0) {
-        mark_targeted(value);
-    }
-}
-
 /// A claim entry as stored, and whether its flag says it is targeted.
 #[cfg(test)]
 pub(super) fn decode_claim(value: &[u8]) -> Result<(bool, ClaimEntry)> {
-    let Some((flags, body)) = value.split_first() else {
+    let Some((flags, rest)) = value.split_first() else {
         return Err(Error::Corrupt("a claim index entry is empty".into()));
     };
+    let (_, body) = super::carried::split(*flags, rest)?;
     Ok((flags & TARGETED != 0, decode_claim_body(body)?))
 }
 
@@ -351,7 +347,8 @@ pub(super) fn decode_claim_body(body: &[u8]) -> Result<ClaimEntry> {
     decode_value(body, "a claim entry")
 }
 
-/// What an event did to another event (table `targets`).
+/// What an event did to another event (table `targets`, and the denials a
+/// claim entry carries).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TargetEntry {
     Denied {

@@ -6,6 +6,8 @@
 //!
 //! - [`keys`]: the byte layout of every key and value, encoded and decoded
 //!   (checked) in one place;
+//! - [`carried`]: the denials a claim entry carries, and how the copies of
+//!   one claim become one entry ([`carried::combine`]);
 //! - [`apply`]: the writes that applying log records makes
 //!   ([`IndexWrites`]);
 //! - [`runs`]: the slot index as runs of blocks of claims, one per batch,
@@ -25,6 +27,7 @@
 mod apply;
 mod blocks;
 mod cache;
+mod carried;
 mod keys;
 mod runs;
 mod spill;
@@ -35,6 +38,7 @@ mod tests;
 
 pub use apply::{IndexBuilder, IndexWrites};
 pub use cache::ReadCache;
+pub(crate) use carried::{as_read as claim_as_read, is_compared_row as is_compared_target_row};
 pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
 pub(crate) use runs::{compact, drop_runs_after, every_claim, header_problems, merge_all};
 pub use spill::ClaimRuns;

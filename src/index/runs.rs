@@ -58,22 +58,26 @@
 //! start, which costs a `get` a second descent of the tree per block.
 //!
 //! A batch that denies or retracts a claim of an earlier batch does not
-//! rewrite the block that holds it: it puts a copy of the claim's entry,
-//! flagged, into its own run (`apply.rs`), so that even its denials write
-//! only new pages (rewritten in place, the flagged blocks were a random
-//! write each, and at 1,000 events a batch most of what it wrote). The
-//! flag only sends a reader to the `targets` table, which it reads as of
-//! its position, so a copy seen by a reader before the denial changes
-//! nothing; a run's `oldest` covers its copies.
+//! rewrite the block that holds it: it puts a copy of the claim's entry
+//! into its own run (`apply.rs`), flagged for a retraction, carrying the
+//! denial (`carried.rs`), so that even its denials write only new pages
+//! (rewritten in place, the flagged blocks were a random write each, and
+//! at 1,000 events a batch most of what it wrote). A reader keeps only
+//! the denials by events at or before its position, and the flag only
+//! sends it to the `targets` table, which it reads as of its position, so
+//! a copy seen by a reader before the denial changes nothing; a run's
+//! `oldest` covers its copies.
 //!
 //! Architecture Invariant: a claim key may be in several runs (a flagged
 //! copy; a replay on an engine without transactions writes a batch again,
 //! in other chunks), always with the same body, which is a function of
 //! the claim's record; every reader merges the runs and keeps one claim
-//! per key, with the flags of all its copies.
+//! per key, with the flags and carried denials of all its copies
+//! (`carried::combine`).
 
 use super::blocks::{Block, BlockCache};
-use super::keys::{claim_key_seq, take_flags, CLAIM_KEY_LEN};
+use super::carried;
+use super::keys::{claim_key_seq, CLAIM_KEY_LEN};
 use crate::error::{Error, Result};
 use crate::storage::{Batch, Entry, Scan, Storage, Table};
 use std::cmp::Reverse;
@@ -540,18 +544,20 @@ pub(super) fn run_of_batch(storage: &dyn Storage, run: u64, claims: Vec<Entry>) 
     };
     let oldest = stored.iter().map(|r| r.oldest).fold(run, u64::min);
     // The two lists in key order, one entry per claim: of a claim in both
-    // (a flagged copy) the stored entry, with both flags, as readers and
-    // merges keep it.
+    // (a flagged copy) the stored entry with both flags and the denials
+    // of both, as readers and merges keep it.
     let mut all = Vec::with_capacity(earlier.len() + claims.len());
     let mut earlier = earlier.into_iter().peekable();
-    for (key, value) in claims {
-        all.extend(std::iter::from_fn(|| earlier.next_if(|(k, _)| *k < key)));
-        match earlier.next_if(|(k, _)| *k == key) {
+    for (key, value) in &claims {
+        all.extend(std::iter::from_fn(|| earlier.next_if(|(k, _)| k < key)));
+        match earlier.next_if(|(k, _)| k == key) {
             Some((_, mut stored)) => {
-                take_flags(&mut stored, &value);
-                all.push((key, stored));
+                if carried::combine(&mut stored, value).is_err() {
+                    return run_of(run, claims);
+                }
+                all.push((key.clone(), stored));
             }
-            None => all.push((key, value)),
+            None => all.push((key.clone(), value.clone())),
         }
     }
     all.extend(earlier);
@@ -648,7 +654,8 @@ pub(super) fn visit(
 }
 
 /// The claims of some runs read in key order, one per key (the flags of
-/// all its copies ORed), as `claims` entries of old: (key, flags | body).
+/// all its copies ORed, their denials joined), as `claims` entries of
+/// old: (key, flags | [denials] | body).
 /// It remembers the keys of the entries it has read (blocks and headers),
 /// for a merge to remove.
 pub(crate) struct Merged<'a> {
@@ -755,7 +762,8 @@ impl<'a> Merged<'a> {
         };
         let mut value = std::mem::take(&mut self.streams[i].head);
         self.advance(i)?;
-        // Copies of the same claim in other runs: one answer, all flags.
+        // Copies of the same claim in other runs: one answer, all flags
+        // and carried denials.
         while let Some(Reverse((other, j))) = self.heap.peek() {
             if *other != key {
                 break;
@@ -763,7 +771,7 @@ impl<'a> Merged<'a> {
             let j = *j;
             self.heap.pop();
             let copy = std::mem::take(&mut self.streams[j].head);
-            take_flags(&mut value, &copy);
+            carried::combine(&mut value, &copy)?;
             self.advance(j)?;
         }
         Ok(Some((key, value)))

@@ -25,6 +25,7 @@
 //! reaches it.
 
 use super::blocks::ordinal;
+use super::carried;
 use super::keys::{claim_key_seq, mark_targeted, CLAIM_KEY_LEN};
 use super::runs::{self, RunWriter};
 use crate::error::{Error, Result};
@@ -111,8 +112,8 @@ impl ClaimRuns {
     /// Writes the batch's claims into `txn` as one run of the slot index
     /// numbered `run` (`runs.rs`), merging the parts' sorted runs in key
     /// order and flagging the claims whose seq is in `targeted` (a denial
-    /// or retraction of a later part targets them). Of equal keys the last
-    /// run's entry is kept.
+    /// or retraction of a later part targets them). Equal keys become one
+    /// entry.
     ///
     /// A batch of one part with claims may merge its run with small stored
     /// runs here (`runs::run_of_batch`); `storage` is the store as the batch
@@ -192,7 +193,8 @@ impl SeqSet {
 
 /// Merges the sorted `runs` of `file` in key order into blocks of run
 /// `run`, flagging the claims whose seq is in `targeted`, and
-/// sends them in chunks. Of equal keys the last run's entry is kept.
+/// sends them in chunks. Equal keys become one entry, with the flags and
+/// carried denials of all ([`carried::combine`]).
 ///
 /// The heap holds each run's next key as two integers ([`ordinal`]) and
 /// the run's index, the entries staying in their readers: at 1M events a
@@ -228,7 +230,7 @@ fn merge_runs(
         Ok(())
     };
     // The claim last taken, written once the next key differs: equal keys
-    // pop in part order, and the later part's wins.
+    // (copies of one claim) become one entry.
     let mut pending: Option<[u8; CLAIM_KEY_LEN]> = None;
     let mut pending_value: Vec<u8> = Vec::new();
     while let Some(mut top) = heap.peek_mut() {
@@ -239,9 +241,12 @@ fn merge_runs(
                 emit(&key, &pending_value, &mut chunk)?;
             }
             pending = Some(reader.key);
+            pending_value.clear();
+            pending_value.extend_from_slice(&reader.value);
+        } else {
+            // Copies of an earlier batch's claim that several parts deny.
+            carried::combine(&mut pending_value, &reader.value)?;
         }
-        pending_value.clear();
-        pending_value.extend_from_slice(&reader.value);
         if targeted.contains(claim_key_seq(&reader.key)?) {
             mark_targeted(&mut pending_value);
         }

@@ -138,3 +138,134 @@ fn a_claim_starting_on_the_last_day_asked_is_found_at_every_level() {
     }
     index_agrees_with_brute_force(&claims, &asked, "edges");
 }
+
+fn claim_event(id: &str) -> Event {
+    Event::Assert(Claim {
+        id: Some(id.into()),
+        subject: "x".into(),
+        attribute: "flow".into(),
+        valid: period("2011"),
+        value: Value::number(1.0),
+        known: None,
+        source: "s".into(),
+        quote: None,
+        modality: Modality::Fact,
+        note: None,
+        valid_form: None,
+        known_form: None,
+    })
+}
+
+fn denial_event(target: &str, source: &str) -> Event {
+    Event::Deny(crate::event::Denial {
+        id: None,
+        target: target.into(),
+        known: None,
+        source: source.into(),
+        quote: None,
+        known_form: None,
+    })
+}
+
+/// The rows of the store's `targets` table.
+fn target_rows(store: &crate::Store) -> usize {
+    store
+        .view(None)
+        .storage
+        .scan(crate::storage::Table::Targets, b"", None)
+        .count()
+}
+
+/// A denial of an earlier batch's claim rides in a copy of the claim's
+/// entry, not in a row of `targets` (a random leaf per denial); a reader
+/// sees it only from the denial's position on, a retraction still goes to
+/// the table, a denial of a claim of its own batch too (appended there),
+/// and `verify`, whose rebuild cuts the log into other batches, finds the
+/// store as its log says.
+#[test]
+fn a_later_batchs_denial_is_carried_by_the_claim_and_read_from_its_position() {
+    let store = crate::Store::in_memory();
+    let source = |id: &str| {
+        Event::Source(Source {
+            id: id.into(),
+            title: "t".into(),
+            publisher: "p".into(),
+            published: period("2010"),
+            url: None,
+            text: None,
+            note: None,
+            published_form: None,
+        })
+    };
+    let define = Event::Define(Definition {
+        attribute: "flow".into(),
+        kind: Kind::Period,
+        unit: None,
+        doc: None,
+    });
+    store
+        .append(vec![define, source("s"), source("t"), claim_event("c1")])
+        .unwrap();
+    let before = store
+        .append(vec![denial_event("c1", "s"), denial_event("c1", "t")])
+        .unwrap();
+    assert_eq!(target_rows(&store), 0, "both denials ride in the copy");
+    let claims = |at: Option<u64>| {
+        store
+            .view(at)
+            .claims("x", "flow", &Period::ALL)
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                let targets = store.view(at).targets_of(&c).unwrap();
+                (c.seq, c.targeted, targets)
+            })
+            .collect::<Vec<_>>()
+    };
+    let denied = |actor: u64, source: &str| {
+        (
+            actor,
+            super::TargetEntry::Denied {
+                known: None,
+                source: source.into(),
+            },
+        )
+    };
+    assert_eq!(
+        claims(None),
+        vec![(
+            4,
+            false,
+            vec![denied(before.first_seq, "s"), denied(before.last_seq, "t")]
+        )]
+    );
+    assert_eq!(
+        claims(Some(before.first_seq)),
+        vec![(4, false, vec![denied(before.first_seq, "s")])],
+        "the second denial is after this position"
+    );
+    assert_eq!(claims(Some(before.first_seq - 1)), vec![(4, false, vec![])]);
+    let retraction = Event::Retract(crate::event::Retraction {
+        id: None,
+        target: "c1".into(),
+        reason: "entered twice".into(),
+    });
+    let retracted = store.append(vec![retraction]).unwrap();
+    assert_eq!(target_rows(&store), 1, "a retraction is a row");
+    let (seq, targeted, targets) = claims(None).remove(0);
+    assert_eq!((seq, targeted, targets.len()), (4, true, 3));
+    assert_eq!(
+        targets[2],
+        (retracted.first_seq, super::TargetEntry::Retracted)
+    );
+    store
+        .append(vec![claim_event("c2"), denial_event("c2", "s")])
+        .unwrap();
+    assert_eq!(
+        target_rows(&store),
+        2,
+        "a denial in its claim's batch is a row"
+    );
+    let report = crate::verify::verify(&store).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+}

@@ -7,6 +7,7 @@
 
 use super::blocks::{ordinal, BlockCache, Ordinal};
 use super::cache::ReadCache;
+use super::carried;
 use super::keys::{
     automatic_seq, decode_claim_body, decode_claim_key, ordered_day, read_u64, revision_key,
     revision_name, revision_seq, series_key, split_series_key, CalendarDay, ClaimEntry, IdEntry,
@@ -37,9 +38,13 @@ pub struct IndexedClaim {
     pub seq: u64,
     pub valid: Period,
     pub entry: ClaimEntry,
-    /// Some denial or retraction targets it (at some position): only then
-    /// does a reader need to look in the targets table.
+    /// The targets table has rows for it (a retraction, or a denial from
+    /// its own batch) at some position: only then does a reader need to
+    /// look there ([`View::targets_of`]).
     pub targeted: bool,
+    /// The denials by events at or before the view's position that its
+    /// entries carry (`carried.rs`), in actor order.
+    pub denials: Vec<(u64, TargetEntry)>,
 }
 
 /// Which attributes a selector names: `export_quota`, `mining_tax.*`, `*`.
@@ -179,8 +184,34 @@ impl<'a> View<'a> {
         Ok(names)
     }
 
-    /// What was done to the event at `target` by events at or before position.
-    pub fn targets(&self, target: u64) -> Result<Vec<(u64, TargetEntry)>> {
+    /// What was done to `claim` by events at or before position, in actor
+    /// order: the rows of the targets table, when its flag says there are
+    /// some, and the denials its entries carry.
+    pub fn targets_of(&self, claim: &IndexedClaim) -> Result<Vec<(u64, TargetEntry)>> {
+        if !claim.targeted {
+            return Ok(claim.denials.clone());
+        }
+        Ok(carried::union(
+            self.table_targets(claim.seq)?,
+            claim.denials.clone(),
+        ))
+    }
+
+    /// The seqs of the events at or before position that retract the
+    /// event at `seq`. (Retractions are all in the targets table, so that
+    /// a writer can ask by seq alone, as validation does.)
+    pub fn retracted_by(&self, seq: u64) -> Result<Vec<u64>> {
+        Ok(self
+            .table_targets(seq)?
+            .into_iter()
+            .filter(|(_, t)| *t == TargetEntry::Retracted)
+            .map(|(actor, _)| actor)
+            .collect())
+    }
+
+    /// The rows of the targets table for the event at `target`, by events
+    /// at or before position.
+    fn table_targets(&self, target: u64) -> Result<Vec<(u64, TargetEntry)>> {
         let every = match self.cache {
             Some(cache) => cache.targets(target, || self.every_target(target))?,
             None => std::sync::Arc::new(self.every_target(target)?),
@@ -207,7 +238,7 @@ impl<'a> View<'a> {
     /// True when the event at `seq` is retracted at this position.
     pub fn is_retracted(&self, seq: u64) -> Result<bool> {
         Ok(self
-            .targets(seq)?
+            .table_targets(seq)?
             .iter()
             .any(|(_, t)| *t == TargetEntry::Retracted))
     }
@@ -390,13 +421,17 @@ impl<'a> View<'a> {
                 runs::visit(self.storage, blocks, run, start, end, |claim| {
                     let (valid, seq) = decode_claim_key(claim.key)?;
                     if seq <= self.position && valid.overlaps(period) {
+                        let (denials, body) = carried::split(claim.flags, claim.body)?;
+                        let mut denials = carried::decode(denials)?;
+                        denials.retain(|(actor, _)| *actor <= self.position);
                         found.push((
                             ordinal(claim.key),
                             IndexedClaim {
                                 seq,
                                 valid,
-                                entry: decode_claim_body(claim.body)?,
+                                entry: decode_claim_body(body)?,
                                 targeted: claim.flags & TARGETED != 0,
+                                denials,
                             },
                         ));
                     }
@@ -471,6 +506,9 @@ impl<'a> View<'a> {
                 let same = later.0 == kept.0;
                 if same {
                     kept.1.targeted |= later.1.targeted;
+                    let theirs = std::mem::take(&mut later.1.denials);
+                    let ours = std::mem::take(&mut kept.1.denials);
+                    kept.1.denials = carried::union(ours, theirs);
                 }
                 same
             });

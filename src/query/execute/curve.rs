@@ -68,7 +68,7 @@ fn steps(
             Some(known) => Some(known),
             None => view.source_published(&claim.entry.source)?,
         });
-        for (_, target) in view.targets(claim.seq)? {
+        for (_, target) in view.targets_of(&claim)? {
             if let TargetEntry::Denied { known, source } = target {
                 count_from(match known {
                     Some(known) => Some(known),

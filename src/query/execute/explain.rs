@@ -11,7 +11,7 @@ use crate::answer::{Reader, Row};
 use crate::dating::Qualifier;
 use crate::error::Result;
 use crate::event::Event;
-use crate::index::{SeriesEntry, TargetEntry, View};
+use crate::index::{IndexedClaim, SeriesEntry, TargetEntry, View};
 use crate::period::{Day, Period};
 use crate::resolve::{Standing, Status};
 use crate::store::Store;
@@ -79,7 +79,7 @@ fn explain_series(
                 continue;
             };
             let known = reader.effective_known(c.entry.known, &c.entry.source)?;
-            let (outcome, reason) = verdict(reader, c.seq, &known, asked, row)?;
+            let (outcome, reason) = verdict(reader, c, &known, asked, row)?;
             let certainty = row
                 .and_then(|row| {
                     std::iter::once(&row.winner)
@@ -107,16 +107,17 @@ fn explain_series(
     Ok(out)
 }
 
-/// The outcome for the claim at `seq` in `row` (its slot, if it counted),
-/// and why.
+/// The outcome for `claim` in `row` (its slot, if it counted), and why.
 fn verdict(
     reader: &mut Reader<'_>,
-    seq: u64,
+    claim: &IndexedClaim,
     known: &Period,
     asked: Option<&Period>,
     row: Option<&Row>,
 ) -> Result<(Outcome, String)> {
-    for (actor, t) in reader.view.targets(seq)? {
+    let seq = claim.seq;
+    let targets = reader.view.targets_of(claim)?;
+    for (actor, t) in targets.iter().cloned() {
         if t == TargetEntry::Retracted {
             let id = reader
                 .record(actor)?
@@ -158,7 +159,7 @@ fn verdict(
     let reason = match standing {
         Standing::Denied => {
             let mut by = Vec::new();
-            for (actor, t) in reader.view.targets(seq)? {
+            for (actor, t) in targets {
                 if let TargetEntry::Denied { known, source } = t {
                     let k = reader.effective_known(known, &source)?;
                     let Some(possibly) = reader.counts(&k, asked) else {

@@ -97,7 +97,7 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
                     touches.push(touch(revision));
                 }
             }
-            for (actor, target) in view.targets(claim.seq)? {
+            for (actor, target) in view.targets_of(&claim)? {
                 touches.push(touch(actor));
                 if let TargetEntry::Denied {
                     known: None,
@@ -109,10 +109,8 @@ pub(super) fn history<'s>(store: &'s Store, r: &Reading, cancel: Cancel) -> Resu
                     }
                 }
                 // A retraction of a denial changes the claim's standing too.
-                for (second, target) in view.targets(actor)? {
-                    if target == TargetEntry::Retracted {
-                        touches.push(touch(second));
-                    }
+                for second in view.retracted_by(actor)? {
+                    touches.push(touch(second));
                 }
             }
         }
