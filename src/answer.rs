@@ -6,7 +6,7 @@
 //! (`View::series`), read the claims of each series that overlap the asked
 //! period (`View::claims`, which touches only the bins the period reaches),
 //! then decide which claims count at the asked known time and resolve each
-//! slot (`resolve::resolve`). Period-kind slots are the exact valid periods;
+//! slot (`resolve::resolve_by`). Period-kind slots are the exact valid periods;
 //! state-kind slots are the runs of `resolve::state_runs`.
 
 use crate::dating::{Dating, Qualifier};
@@ -281,7 +281,7 @@ impl<'a> Reader<'a> {
             let candidate = Candidate {
                 seq: claim.seq,
                 known: claim_known,
-                // Printed only for a slot of several claims (`row`).
+                // Never printed: `row` compares the values themselves.
                 value: String::new(),
                 denied,
                 possibly_denied,
@@ -337,23 +337,20 @@ impl<'a> Reader<'a> {
         valid: Period,
         slot: &[(&Counted, bool)],
     ) -> Result<Option<Row>> {
-        // Values compare by their printing, and only within a slot: a lone
-        // claim's is never compared, and printing it was a tenth of a
-        // question's time.
-        let compared = slot.len() > 1;
+        // Values compare as their printings would, without printing them
+        // (`Value::prints_as`): printing a lone claim's value was a tenth
+        // of a question's time, and each of a slot of twenty a tenth of a
+        // question about it.
         let candidates: Vec<Candidate> = slot
             .iter()
             .map(|(c, possibly_covers)| Candidate {
                 possibly_covers: *possibly_covers,
-                value: if compared {
-                    c.claim.entry.value.to_string()
-                } else {
-                    String::new()
-                },
                 ..c.candidate.clone()
             })
             .collect();
-        let Some(resolution) = resolve::resolve(&candidates) else {
+        let value = |i: usize| &slot[i].0.claim.entry.value;
+        let same_value = |i: usize, j: usize| value(i).prints_as(value(j));
+        let Some(resolution) = resolve::resolve_by(&candidates, &same_value) else {
             return Ok(None);
         };
         let view = |i: usize| self.claim_view(slot[i].0, candidates[i].certainty());

@@ -167,6 +167,35 @@ impl std::str::FromStr for Value {
     }
 }
 
+impl Value {
+    /// True exactly when the two print the same (what resolution compares,
+    /// SPEC §4), found without printing them: numbers print in their
+    /// shortest round-trip form, which two numbers share only when they are
+    /// equal (`0` and `-0` both print `0`; every NaN prints `NaN`), and no
+    /// two kinds of value or bound print alike.
+    pub fn prints_as(&self, other: &Value) -> bool {
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+        match (self, other) {
+            (Value::Text(a), Value::Text(b)) => a == b,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Quantity(a), Value::Quantity(b)) => {
+                a.unit == b.unit
+                    && match (a.amount, b.amount) {
+                        (Amount::Exact(x), Amount::Exact(y))
+                        | (Amount::Approximately(x), Amount::Approximately(y))
+                        | (Amount::AtMost(x), Amount::AtMost(y))
+                        | (Amount::AtLeast(x), Amount::AtLeast(y)) => same(x, y),
+                        (Amount::Between(a1, a2), Amount::Between(b1, b2)) => {
+                            same(a1, b1) && same(a2, b2)
+                        }
+                        _ => false,
+                    }
+            }
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for Value {
     /// Canonical printing (SPEC §4): bound prefix, number, one space, unit.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -296,6 +325,64 @@ fn unit(input: &str) -> PResult<'_, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Numbers drawn so that pairs are often equal, or print alike while
+    /// their bits differ (`0` and `-0`, two NaNs), or differ in the last
+    /// digit of their shortest form.
+    fn number() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(0.0),
+            Just(-0.0),
+            Just(f64::NAN),
+            Just(-f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(0.1),
+            Just(0.1 + 0.2),
+            Just(0.30000000000000004),
+            Just(0.3),
+            Just(-30.0),
+            Just(24280.0),
+            (0u64..4).prop_map(|n| n as f64),
+            any::<f64>(),
+        ]
+    }
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        let amount = prop_oneof![
+            number().prop_map(Amount::Exact),
+            number().prop_map(Amount::Approximately),
+            number().prop_map(Amount::AtMost),
+            number().prop_map(Amount::AtLeast),
+            (number(), number()).prop_map(|(a, b)| Amount::Between(a, b)),
+        ];
+        let unit = prop_oneof![
+            Just(None),
+            Just(Some("t".to_string())),
+            Just(Some("%".to_string())),
+            Just(Some("..2".to_string())),
+        ];
+        prop_oneof![
+            4 => (amount, unit).prop_map(|(amount, unit)| Value::Quantity(Quantity { amount, unit })),
+            1 => prop_oneof![Just("true"), Just("1"), Just("\"a\""), Just("")]
+                .prop_map(|t| Value::Text(t.to_string())),
+            1 => any::<bool>().prop_map(Value::Bool),
+        ]
+    }
+
+    proptest! {
+        /// Resolution compares values by `prints_as`; SPEC §4 says values
+        /// are the same when they print the same.
+        #[test]
+        fn two_values_print_as_each_other_exactly_when_their_printings_are_equal(
+            a in any_value(),
+            b in any_value(),
+        ) {
+            prop_assert_eq!(a.prints_as(&b), a.to_string() == b.to_string(), "{} / {}", a, b);
+            prop_assert!(a.prints_as(&a.clone()));
+        }
+    }
 
     /// Every literal form of SPEC §4 with its canonical printing.
     #[test]
