@@ -59,8 +59,9 @@ pub struct IndexBuilder {
 /// The writes of some records, sorted by table and key.
 #[derive(Default)]
 pub struct IndexWrites {
-    /// Per table in the order put while building; sorted, and deduplicated
-    /// keeping the last put of a key, once built.
+    /// Per table in the order put while building; sorted once built, and
+    /// deduplicated keeping the last put of a key (of a claim, one entry
+    /// made of all its copies: `carried::combine`).
     tables: BTreeMap<Table, Vec<Entry>>,
     /// The seq of each claim put by `add` and where its entry is in
     /// `tables[Claims]`, in seq order, so that a denial later in the same
@@ -342,8 +343,9 @@ impl IndexBuilder {
                     );
                 }
                 self.series.insert(key, entry);
-                // No flag yet: a later denial sets it, and a replay that
-                // rewrites this entry replays that denial after it too.
+                // No flag yet: a later denial or retraction in the batch
+                // sets it, one in a later batch writes a copy instead, and a
+                // replay that rewrites this entry replays those after it.
                 let key = claim_key(entry.number, &c.valid, seq);
                 let value = encode_claim(&claim_entry_of(c, seq));
                 let claims = writes.tables.entry(Table::Claims).or_default();

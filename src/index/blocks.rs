@@ -11,9 +11,9 @@
 //! filed under their run's whole header and the count of merges the
 //! reader read before it read them, and a reader uses them only for the
 //! same header and count. The header alone would not do: a merge into a
-//! run of a claim's flagged copy, from an older run, when the run already
-//! holds the claim itself, changes the claim's flag and nothing the header
-//! says.
+//! run of a claim's copy, from an older run, when the run already holds
+//! the claim itself, changes the claim's flag or carried denials and
+//! nothing the header says.
 //!
 //! How a reader knows that the cached blocks cover its range: each block
 //! names the last key of the block before it in its run (`runs.rs`), so
@@ -27,7 +27,8 @@
 //! the header as it was, under the run's header before the merge). A
 //! reader of the state before the merge may then take them: they hold the
 //! claims of the runs merged in as well, which that reader reads anyway,
-//! each with the flags of all its copies, so its answer is the same.
+//! each with the flags and carried denials of all its copies, so its
+//! answer is the same.
 //!
 //! The cache holds at most its budget of bytes; beyond, the blocks cached
 //! first go first.

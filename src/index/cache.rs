@@ -46,8 +46,10 @@ pub struct ReadCache {
     series: RwLock<FxHashMap<Vec<u8>, SeriesEntry>>,
     /// Every revision of a source: (seq, published), in seq order.
     sources: RwLock<FxHashMap<String, Vec<(u64, Period)>>>,
-    /// What denies or retracts an event, at any position: (actor, what),
-    /// in actor order; read for every claim a denial ever targeted.
+    /// The rows of the `targets` table of an event, at any position:
+    /// (actor, what), in actor order; read for every claim whose flag
+    /// sends readers there. (Denials a claim entry carries are not here:
+    /// readers have them with the entry, `carried.rs`.)
     targets: RwLock<FxHashMap<u64, Targets>>,
     /// The list every event that nothing targets shares.
     untargeted: Targets,
@@ -167,9 +169,9 @@ impl ReadCache {
         Ok(entry)
     }
 
-    /// What denies or retracts the event at `seq`, at any position, from
-    /// the cache or else from `load`, which reads every target entry of it
-    /// in actor order.
+    /// The `targets` rows of the event at `seq`, at any position, from the
+    /// cache or else from `load`, which reads every row of it in actor
+    /// order.
     pub(super) fn targets(
         &self,
         seq: u64,

@@ -92,23 +92,32 @@ fn assemble(flags: u8, denials: &[Denial], body: &[u8]) -> Vec<u8> {
 }
 
 /// The union of two lists in actor order, in actor order, each actor once
-/// (a claim's copies may carry the same denial: a replay writes a batch's
-/// copies again).
-pub(super) fn union(mut ours: Vec<Denial>, theirs: Vec<Denial>) -> Vec<Denial> {
+/// (a claim's copies may carry the same denial, and a row of the `targets`
+/// table may say it too: a replay writes a batch again, cut otherwise).
+/// One event saying two different things about the claim is damage.
+pub(super) fn union(mut ours: Vec<Denial>, theirs: Vec<Denial>) -> Result<Vec<Denial>> {
     if theirs.is_empty() {
-        return ours;
+        return Ok(ours);
     }
     ours.extend(theirs);
     ours.sort_by_key(|(actor, _)| *actor);
+    if ours
+        .windows(2)
+        .any(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1)
+    {
+        return Err(Error::Corrupt(
+            "two copies of a claim's entry disagree on what one event did to it".into(),
+        ));
+    }
     ours.dedup_by_key(|(actor, _)| *actor);
-    ours
+    Ok(ours)
 }
 
 /// Adds to the claim stored as `value` the denial by event `actor`.
 pub(super) fn carry(value: &mut Vec<u8>, actor: u64, denial: TargetEntry) -> Result<()> {
     let flags = *value.first().ok_or_else(damaged)?;
     let (denials, body) = split(flags, &value[1..])?;
-    let denials = union(decode(denials)?, vec![(actor, denial)]);
+    let denials = union(decode(denials)?, vec![(actor, denial)])?;
     *value = assemble(flags, &denials, body);
     Ok(())
 }
@@ -127,7 +136,7 @@ pub(super) fn combine(value: &mut Vec<u8>, copy: &[u8]) -> Result<()> {
     }
     let (theirs, _) = split(copy_flags, &copy[1..])?;
     let (ours, body) = split(flags, &value[1..])?;
-    let denials = union(decode(ours)?, decode(theirs)?);
+    let denials = union(decode(ours)?, decode(theirs)?)?;
     *value = assemble(flags | (copy_flags & TARGETED), &denials, body);
     Ok(())
 }
@@ -150,7 +159,7 @@ pub(crate) fn as_read(storage: &dyn Storage, (key, value): Entry) -> Result<Entr
             let actor = read_u64(row_key.get(8..).unwrap_or_default(), "a target key")?;
             rows.push((actor, decode_value(&row_value, "a target entry")?));
         }
-        targets = union(rows, targets);
+        targets = union(rows, targets)?;
     }
     let mut out = encode_value(&targets);
     out.extend_from_slice(body);
@@ -229,5 +238,12 @@ mod tests {
         assert!(split(DENIED, &[0, 0]).is_err(), "no room for the length");
         let retraction = encode_value(&vec![(3u64, TargetEntry::Retracted)]);
         assert!(decode(&retraction).is_err(), "only denials are carried");
+        let (mut one, mut other) = (vec![0u8, 1], vec![0u8, 1]);
+        carry(&mut one, 5, denial("a")).unwrap();
+        carry(&mut other, 5, denial("b")).unwrap();
+        assert!(
+            combine(&mut one, &other).is_err(),
+            "one event, two different denials"
+        );
     }
 }

@@ -11,7 +11,8 @@
 //! by attribute: attribute 00 subject 00       value: empty
 //! revisions:   name 00 seq u64                value: bincode (published period, or definition)
 //! targets key: target seq u64 | actor seq u64 value: bincode TargetEntry
-//!              (retractions, and denials of a claim of the same batch)
+//!              (retractions; denials of a claim of the same batch, or of
+//!              an event the slot index has no entry for)
 //! ids key:     the chosen id                  value: bincode IdEntry
 //! ```
 //!

@@ -191,10 +191,7 @@ impl<'a> View<'a> {
         if !claim.targeted {
             return Ok(claim.denials.clone());
         }
-        Ok(carried::union(
-            self.table_targets(claim.seq)?,
-            claim.denials.clone(),
-        ))
+        carried::union(self.table_targets(claim.seq)?, claim.denials.clone())
     }
 
     /// The seqs of the events at or before position that retract the
@@ -502,16 +499,23 @@ impl<'a> View<'a> {
             // Runs are read one after another: back into key order, and
             // one claim per key (see `runs.rs`).
             found.sort_by_key(|(key, _)| *key);
+            let mut disagreement = None;
             found.dedup_by(|later, kept| {
                 let same = later.0 == kept.0;
                 if same {
                     kept.1.targeted |= later.1.targeted;
                     let theirs = std::mem::take(&mut later.1.denials);
                     let ours = std::mem::take(&mut kept.1.denials);
-                    kept.1.denials = carried::union(ours, theirs);
+                    match carried::union(ours, theirs) {
+                        Ok(denials) => kept.1.denials = denials,
+                        Err(e) => disagreement = Some(e),
+                    }
                 }
                 same
             });
+            if let Some(e) = disagreement {
+                return Err(e);
+            }
         }
         Ok(found.into_iter().map(|(_, claim)| claim).collect())
     }
