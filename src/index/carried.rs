@@ -147,11 +147,20 @@ pub(super) fn combine(value: &mut Vec<u8>, copy: &[u8]) -> Result<()> {
 /// sends them there, and the denials it carries), then its body. Where
 /// each denial is kept, and so the flags, depends on how the log was cut
 /// into batches; what readers find does not.
-pub(crate) fn as_read(storage: &dyn Storage, (key, value): Entry) -> Result<Entry> {
+///
+/// Adds to `denial_rows` the rows of denials of the table that the claim
+/// explains: all of them when its flag leads readers there, else those
+/// that say what a denial it carries says (a replay that cut a batch into
+/// other chunks carries a denial whose row the first writing left).
+pub(crate) fn as_read(
+    storage: &dyn Storage,
+    (key, value): Entry,
+    denial_rows: &std::cell::Cell<u64>,
+) -> Result<Entry> {
     let flags = *value.first().ok_or_else(damaged)?;
     let (denials, body) = split(flags, &value[1..])?;
     let mut targets = decode(denials)?;
-    if flags & TARGETED != 0 {
+    if flags & TARGETED != 0 || !targets.is_empty() {
         let seq = claim_key_seq(&key)?;
         let mut rows = Vec::new();
         for row in scan_prefix(storage, Table::Targets, &seq.to_be_bytes()) {
@@ -159,7 +168,15 @@ pub(crate) fn as_read(storage: &dyn Storage, (key, value): Entry) -> Result<Entr
             let actor = read_u64(row_key.get(8..).unwrap_or_default(), "a target key")?;
             rows.push((actor, decode_value(&row_value, "a target entry")?));
         }
-        targets = union(rows, targets)?;
+        let explained = rows
+            .iter()
+            .filter(|row| row.1 != TargetEntry::Retracted)
+            .filter(|row| flags & TARGETED != 0 || targets.contains(row))
+            .count();
+        denial_rows.set(denial_rows.get() + explained as u64);
+        if flags & TARGETED != 0 {
+            targets = union(rows, targets)?;
+        }
     }
     let mut out = encode_value(&targets);
     out.extend_from_slice(body);

@@ -268,4 +268,30 @@ fn a_later_batchs_denial_is_carried_by_the_claim_and_read_from_its_position() {
     );
     let report = crate::verify::verify(&store).unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
+    // A row of a denial that no claim's flag leads to changes no answer,
+    // but the log does not explain it.
+    let stray = super::TargetEntry::Denied {
+        known: None,
+        source: "s".into(),
+    };
+    store
+        .view(None)
+        .storage
+        .write(
+            crate::storage::Table::Targets,
+            vec![(
+                super::keys::target_key(2, 999),
+                Some(crate::log::encode_value(&stray)),
+            )],
+        )
+        .unwrap();
+    let report = crate::verify::verify(&store).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("no claim leads to")),
+        "{:?}",
+        report.problems
+    );
 }
