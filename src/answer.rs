@@ -315,7 +315,7 @@ impl<'a> Reader<'a> {
             event: entry
                 .id
                 .clone()
-                .unwrap_or_else(|| format!("e{}", claim.seq)),
+                .unwrap_or_else(|| crate::index::automatic_id(claim.seq)),
             seq: claim.seq,
             value: entry.value.clone(),
             known: counted.candidate.known,

@@ -39,7 +39,7 @@ mod tests;
 pub use apply::{IndexBuilder, IndexWrites};
 pub use cache::ReadCache;
 pub(crate) use carried::{as_read as claim_as_read, is_compared_row as is_compared_target_row};
-pub use keys::{automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
+pub use keys::{automatic_id, automatic_seq, ClaimEntry, IdEntry, IdOp, SeriesEntry, TargetEntry};
 pub(crate) use runs::{compact, drop_runs_after, every_claim, header_problems, merge_all};
 pub use spill::ClaimRuns;
 pub use view::{AttributeMatch, IndexedClaim, View};

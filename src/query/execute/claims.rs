@@ -137,7 +137,7 @@ fn listing(
                 .entry
                 .id
                 .clone()
-                .unwrap_or_else(|| format!("e{}", claim.seq)),
+                .unwrap_or_else(|| crate::index::automatic_id(claim.seq)),
             seq: claim.seq,
             value: claim.entry.value,
             status: ClaimStatus::Retracted,
