@@ -304,7 +304,7 @@ type Entries<'a> = Box<dyn Iterator<Item = Result<crate::storage::Entry>> + 'a>;
 /// The slot index's claims, each with its denials and retractions as
 /// readers find them, wherever the batches kept them (`index/carried.rs`),
 /// counting into `denial_rows` the rows of denials of the `targets` table
-/// that a claim's flag leads to.
+/// that a claim explains (`index::claim_as_read`).
 fn claims_as_read<'a>(storage: &'a dyn Storage, denial_rows: &'a Cell<u64>) -> Result<Entries<'a>> {
     Ok(Box::new(crate::index::every_claim(storage)?.map(
         move |claim| {
@@ -313,12 +313,14 @@ fn claims_as_read<'a>(storage: &'a dyn Storage, denial_rows: &'a Cell<u64>) -> R
     )))
 }
 
-/// The rows of denials of the `targets` table.
+/// The rows of denials of the `targets` table. (A row that cannot be
+/// decoded is counted with the retractions, which [`retraction_rows`]
+/// compares: there it differs, and is reported.)
 fn denial_rows(storage: &dyn Storage) -> Result<u64> {
     let mut count = 0;
     for row in storage.scan(Table::Targets, b"", None) {
         let (_, value) = row?;
-        if !crate::index::is_compared_target_row(&value)? {
+        if !crate::index::is_compared_target_row(&value).unwrap_or(true) {
             count += 1;
         }
     }
@@ -348,7 +350,7 @@ fn compare_projections(
     rebuilt: &dyn Storage,
     report: &mut Report,
 ) -> Result<()> {
-    // The rows of denials each side's claims led to, once they are read.
+    // The rows of denials each side's claims explain, once they are read.
     let (stored_led, rebuilt_led) = (Cell::new(0), Cell::new(0));
     let mut claims_agree = false;
     for &table in Table::PROJECTIONS {
@@ -392,9 +394,9 @@ fn compare_projections(
             claims_agree = !reported;
         }
     }
-    // Rows of denials that no claim's flag leads to change no answer, but
-    // the log does not explain them either (the rebuild has such rows only
-    // for targets without an index entry, as the store should).
+    // Rows of denials that no claim explains change no answer, but the log
+    // does not explain them either (the rebuild has such rows only for
+    // targets without an index entry, as the store should).
     if claims_agree {
         let unread = |storage: &dyn Storage, led: &Cell<u64>| -> Result<u64> {
             Ok(denial_rows(storage)?.saturating_sub(led.get()))
