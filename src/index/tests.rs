@@ -57,22 +57,7 @@ fn index_agrees_with_brute_force(claims: &[Period], asked: &[Period], case: &str
             published_form: None,
         }),
     ];
-    batch.extend(claims.iter().map(|valid| {
-        Event::Assert(Claim {
-            id: None,
-            subject: "x".into(),
-            attribute: "flow".into(),
-            valid: *valid,
-            value: Value::number(1.0),
-            known: None,
-            source: "s".into(),
-            quote: None,
-            modality: Modality::Fact,
-            note: None,
-            valid_form: None,
-            known_form: None,
-        })
-    }));
+    batch.extend(claims.iter().map(|valid| claim_event(None, *valid)));
     store.append(batch).unwrap();
     for asked in asked {
         let question = crate::Get {
@@ -139,12 +124,14 @@ fn a_claim_starting_on_the_last_day_asked_is_found_at_every_level() {
     index_agrees_with_brute_force(&claims, &asked, "edges");
 }
 
-fn claim_event(id: &str) -> Event {
+/// A claim about `x.flow` for `valid`, citing source `s`, with the id
+/// `id` (an automatic one if `None`).
+fn claim_event(id: Option<&str>, valid: Period) -> Event {
     Event::Assert(Claim {
-        id: Some(id.into()),
+        id: id.map(str::to_string),
         subject: "x".into(),
         attribute: "flow".into(),
-        valid: period("2011"),
+        valid,
         value: Value::number(1.0),
         known: None,
         source: "s".into(),
@@ -204,7 +191,12 @@ fn a_later_batchs_denial_is_carried_by_the_claim_and_read_from_its_position() {
         doc: None,
     });
     store
-        .append(vec![define, source("s"), source("t"), claim_event("c1")])
+        .append(vec![
+            define,
+            source("s"),
+            source("t"),
+            claim_event(Some("c1"), period("2011")),
+        ])
         .unwrap();
     let before = store
         .append(vec![denial_event("c1", "s"), denial_event("c1", "t")])
@@ -259,7 +251,10 @@ fn a_later_batchs_denial_is_carried_by_the_claim_and_read_from_its_position() {
         (retracted.first_seq, super::TargetEntry::Retracted)
     );
     store
-        .append(vec![claim_event("c2"), denial_event("c2", "s")])
+        .append(vec![
+            claim_event(Some("c2"), period("2011")),
+            denial_event("c2", "s"),
+        ])
         .unwrap();
     assert_eq!(
         target_rows(&store),

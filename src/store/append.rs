@@ -145,7 +145,9 @@ impl Store {
             .into_iter()
             .enumerate()
             .map(|(i, id)| {
-                id.map(|id| id.unwrap_or_else(|| format!("e{}", appended.first_seq + i as u64)))
+                id.map(|id| {
+                    id.unwrap_or_else(|| crate::index::automatic_id(appended.first_seq + i as u64))
+                })
             })
             .collect();
         appended.warnings = whole.warnings;
