@@ -548,16 +548,18 @@ pub(super) fn run_of_batch(storage: &dyn Storage, run: u64, claims: Vec<Entry>) 
     // of both, as readers and merges keep it.
     let mut all = Vec::with_capacity(earlier.len() + claims.len());
     let mut earlier = earlier.into_iter().peekable();
-    for (key, value) in &claims {
-        all.extend(std::iter::from_fn(|| earlier.next_if(|(k, _)| k < key)));
-        match earlier.next_if(|(k, _)| k == key) {
+    // The stored entries were read whole by `Merged`, which combined their
+    // own copies (a damaged one sent the batch to its own run above), and
+    // the batch's are made here: combining them fails only where two say
+    // different things about one event, which readers refuse too.
+    for (key, value) in claims {
+        all.extend(std::iter::from_fn(|| earlier.next_if(|(k, _)| *k < key)));
+        match earlier.next_if(|(k, _)| *k == key) {
             Some((_, mut stored)) => {
-                if carried::combine(&mut stored, value).is_err() {
-                    return run_of(run, claims);
-                }
-                all.push((key.clone(), stored));
+                carried::combine(&mut stored, &value)?;
+                all.push((key, stored));
             }
-            None => all.push((key.clone(), value.clone())),
+            None => all.push((key, value)),
         }
     }
     all.extend(earlier);
