@@ -360,7 +360,7 @@ fn a_cleared_target_flag_or_a_moved_key_is_refused_not_answered() {
                 .scan(Table::Claims, b"", None)
                 .map(Result::unwrap)
                 .collect();
-            // The one run's one block (ARCHITECTURE.md draws it), as
+            // The one run's one block (docs/storage.md draws it), as
             // stored: compressed (0xC2, the plain length, LZ4) or plain,
             // with the checksum layer's four bytes after it. Plain: a tag,
             // a count, the last key of the block before, then per claim
