@@ -141,6 +141,7 @@ pub fn columns(row_type: RowType) -> &'static [&'static str] {
             "period",
             "aggregate",
             "value",
+            "modality",
             "certainty",
             "claims",
         ],
@@ -324,6 +325,7 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
                 "period": b.period.to_string(),
                 "aggregate": b.aggregate.name(),
                 "value": b.value.to_string(),
+                "modality": b.modality,
                 "certainty": b.certainty.name(),
                 "claims": b.claims,
             });

@@ -244,6 +244,9 @@ pub struct Bucket {
     pub aggregate: Aggregate,
     #[serde(serialize_with = "crate::typed::value")]
     pub value: Value,
+    /// The modalities of the winners it aggregated, joined with `+`
+    /// (`fact`, `fact+plan`): a plan's figure never reads as a fact's.
+    pub modality: String,
     /// How many slots fell in the bucket.
     pub claims: usize,
     /// For `sum`: the slots it added, the coarsest that tile the bucket

@@ -10,7 +10,7 @@ use super::super::rows::{
 use crate::answer::{Reader, Row};
 use crate::dating::Qualifier;
 use crate::error::Result;
-use crate::event::Event;
+use crate::event::{Event, Kind};
 use crate::index::{IndexedClaim, SeriesEntry, TargetEntry, View};
 use crate::period::{Day, Period};
 use crate::resolve::{Standing, Status};
@@ -58,10 +58,18 @@ fn explain_series(
     let all = view.claims_of(entry, period)?;
     let slots = reader.rows_of(subject, attribute, entry.kind, all.clone(), period, asked)?;
     // Slots: the answer's rows, plus the valid periods of claims that did
-    // not count anywhere (so a not-yet-known claim is explained too).
+    // not count anywhere (so a not-yet-known claim is explained too). A
+    // period slot is its exact valid period (SPEC §5: a claim about 2010
+    // and one about 2010-H2 never meet), so a period claim is explained
+    // under its own slot only; a state claim under every run of days it
+    // touches.
+    let belongs = |c: &IndexedClaim, slot: &Period| match entry.kind {
+        Kind::Period => c.valid == *slot,
+        Kind::State => c.valid.overlaps(slot),
+    };
     let mut keys: Vec<Period> = slots.iter().map(|x| x.valid).collect();
     for c in &all {
-        if !keys.iter().any(|k| k.overlaps(&c.valid)) {
+        if !keys.iter().any(|k| belongs(c, k)) {
             keys.push(c.valid);
         }
     }
@@ -72,7 +80,7 @@ fn explain_series(
         let row = slots.iter().find(|x| x.valid == key);
         for c in all
             .iter()
-            .filter(|c| c.valid.overlaps(&key) && (row.is_some() || c.valid == key))
+            .filter(|c| belongs(c, &key) && (row.is_some() || c.valid == key))
         {
             let record = reader.record(c.seq)?;
             let Event::Assert(claim) = &record.event else {

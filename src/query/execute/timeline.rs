@@ -5,10 +5,10 @@ use super::super::ast::{Aggregate, Reading, Unit};
 use super::super::rows::{series_items, AnswerRow, Bucket, Cancel, Reply, RowType, StatementKind};
 use crate::answer::{self, Row};
 use crate::error::{Error, Result};
-use crate::event::Kind;
+use crate::event::{Kind, Modality};
 use crate::index::View;
 use crate::period::{Day, Period};
-use crate::resolve::Certainty;
+use crate::resolve::{Certainty, Status};
 use crate::store::Store;
 use crate::value::{Amount, Quantity, Value};
 
@@ -50,6 +50,12 @@ pub(super) fn timeline<'s>(
 }
 
 /// The buckets of one series' rows over `span`.
+///
+/// Only slots whose winner stands are aggregated: a slot whose every claim
+/// was denied answers `denied` in a `get`, and averaging or adding its
+/// number would report a refuted figure as if it held. Each bucket names
+/// the modalities of the winners it used, so that a plan never reads as a
+/// fact (SPEC §8).
 fn buckets_of(
     view: View<'_>,
     series: &[Row],
@@ -57,16 +63,22 @@ fn buckets_of(
     unit: Unit,
     aggregate: Aggregate,
 ) -> Result<Vec<AnswerRow>> {
+    let series: Vec<&Row> = series
+        .iter()
+        .filter(|row| row.status != Status::Denied)
+        .collect();
     let Some(head) = series.first() else {
         return Ok(Vec::new());
     };
     let kind = view.kind(&head.attribute)?.unwrap_or(Kind::Period);
-    let first = span
-        .start
-        .or_else(|| series.iter().filter_map(|x| x.valid.start).min());
-    let last = span
-        .end
-        .or_else(|| series.iter().filter_map(|x| x.valid.end).max());
+    let first = match span.start {
+        Some(first) => Some(first),
+        None => default_first(&series, unit)?,
+    };
+    let last = match span.end {
+        Some(last) => Some(last),
+        None => default_last(&series, unit)?,
+    };
     let (Some(first), Some(last)) = (first, last) else {
         return Err(Error::InvalidInput(format!(
             "the timeline of {}.{} is unbounded; give it a period with 'from … to …'",
@@ -82,11 +94,11 @@ fn buckets_of(
             continue;
         };
         let inside: Vec<(&Row, Period)> = if aggregate == Aggregate::Sum {
-            tiling(series, &bucket)
+            tiling(&series, &bucket)
         } else {
             series
                 .iter()
-                .filter_map(|x| x.valid.intersect(&bucket).map(|p| (x, p)))
+                .filter_map(|x| x.valid.intersect(&bucket).map(|p| (*x, p)))
                 .collect()
         };
         if inside.is_empty() {
@@ -109,6 +121,7 @@ fn buckets_of(
             period: bucket,
             aggregate,
             value,
+            modality: modalities(&inside),
             claims: inside.len(),
             used,
             certainty: inside
@@ -119,6 +132,59 @@ fn buckets_of(
     Ok(out)
 }
 
+/// Where a timeline without `from` starts: at the earliest start of its
+/// rows, or, when a row is open at its start (`..2009-12-14`), at the
+/// start of the bucket that holds the row's last day, so that the row
+/// is shown and its bucket is whole. `None` when no row gives a date.
+fn default_first(rows: &[&Row], unit: Unit) -> Result<Option<Day>> {
+    let mut first: Option<Day> = None;
+    for row in rows {
+        let candidate = match (row.valid.start, row.valid.end) {
+            (Some(start), _) => start,
+            (None, Some(end)) => bucket_holding(Day(end.0 - 1), unit)?.0,
+            (None, None) => continue,
+        };
+        first = Some(first.map_or(candidate, |f| f.min(candidate)));
+    }
+    Ok(first)
+}
+
+/// Where a timeline without `to` ends: at the latest end of its rows, or,
+/// when a row is open at its end (`2012..`), at the end of the bucket
+/// that holds the row's first day. `None` when no row gives a date.
+fn default_last(rows: &[&Row], unit: Unit) -> Result<Option<Day>> {
+    let mut last: Option<Day> = None;
+    for row in rows {
+        let candidate = match (row.valid.start, row.valid.end) {
+            (_, Some(end)) => end,
+            (Some(start), None) => bucket_holding(start, unit)?.1,
+            (None, None) => continue,
+        };
+        last = Some(last.map_or(candidate, |l| l.max(candidate)));
+    }
+    Ok(last)
+}
+
+/// The first and last-plus-one day of the calendar bucket of `unit` that
+/// holds `day`.
+fn bucket_holding(day: Day, unit: Unit) -> Result<(Day, Day)> {
+    buckets(day, Day(day.0 + 1), unit)?
+        .first()
+        .and_then(|b| Some((b.start?, b.end?)))
+        .ok_or_else(|| Error::InvalidInput(format!("no {} holds {day}", unit.name())))
+}
+
+/// The modalities of the winners a bucket used, in SPEC order, joined
+/// with `+` (`fact`, `fact+plan`).
+fn modalities(inside: &[(&Row, Period)]) -> String {
+    Modality::ALL
+        .into_iter()
+        .filter(|m| inside.iter().any(|(row, _)| row.winner.modality == *m))
+        .map(Modality::name)
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
 /// At most this many buckets per series: a timeline is read by a person
 /// or a chart, and `every day` over three centuries is a mistake to point
 /// out, not an answer to cut short silently.
@@ -127,9 +193,10 @@ const MAX_BUCKETS: usize = 100_000;
 /// The slots `sum` adds in `bucket`: those wholly inside it, coarsest
 /// first, leaving out any that overlaps one already taken — so a year and
 /// its halves are never both added — in the order of their start.
-fn tiling<'r>(series: &'r [Row], bucket: &Period) -> Vec<(&'r Row, Period)> {
+fn tiling<'r>(series: &[&'r Row], bucket: &Period) -> Vec<(&'r Row, Period)> {
     let mut within: Vec<&Row> = series
         .iter()
+        .copied()
         .filter(|x| x.valid.intersect(bucket) == Some(x.valid))
         .collect();
     within.sort_by_key(|x| {
