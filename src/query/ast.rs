@@ -42,6 +42,8 @@ pub enum Statement {
     Contested {
         selector: Option<SelectorSyntax>,
         known: Option<Period>,
+        /// `as possibly known` (SPEC §3), as on a get.
+        possibly: bool,
         recorded: Option<Recorded>,
     },
     /// `sources`, `sources of china.export_quota`
@@ -335,6 +337,7 @@ impl fmt::Display for Statement {
             Statement::Contested {
                 selector,
                 known,
+                possibly,
                 recorded,
             } => {
                 f.write_str("contested")?;
@@ -342,7 +345,8 @@ impl fmt::Display for Statement {
                     write!(f, " {s}")?;
                 }
                 if let Some(k) = known {
-                    write!(f, " as known {k}")?;
+                    let possibly = if *possibly { "possibly " } else { "" };
+                    write!(f, " as {possibly}known {k}")?;
                 }
                 if let Some(recorded) = recorded {
                     write!(f, " {recorded}")?;

@@ -34,7 +34,7 @@ pub(super) fn get<'s>(
 pub(super) fn contested<'s>(
     store: &'s Store,
     selector: Option<&SelectorSyntax>,
-    known: Option<Period>,
+    (known, possibly): (Option<Period>, bool),
     recorded: Option<Recorded>,
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
@@ -47,7 +47,7 @@ pub(super) fn contested<'s>(
         selector: selector.cloned().unwrap_or(everything),
         valid: None,
         known,
-        possibly: false,
+        possibly,
         recorded,
         filter: Default::default(),
     };

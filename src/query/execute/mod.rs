@@ -47,8 +47,15 @@ pub fn execute<'s>(store: &'s Store, statement: &Statement, cancel: &Cancel) -> 
         Statement::Contested {
             selector,
             known,
+            possibly,
             recorded,
-        } => get::contested(store, selector.as_ref(), *known, *recorded, cancel),
+        } => get::contested(
+            store,
+            selector.as_ref(),
+            (*known, *possibly),
+            *recorded,
+            cancel,
+        ),
         Statement::History(r) => history::history(store, r, cancel),
         Statement::Curve(r) => curve::curve(store, r, cancel),
         Statement::Claims(r) => claims::claims(store, r, cancel),

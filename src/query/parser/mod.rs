@@ -568,8 +568,17 @@ fn statement(input: &str) -> PResult<'_, Statement> {
     match first.as_str() {
         "history" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::History(r), c.limit))),
-        "curve" => reading(after(), CURVE)
-            .map(|(rest, (r, c))| (rest, limited(Statement::Curve(r), c.limit))),
+        "curve" => {
+            let input = after();
+            let (rest, (r, c)) = reading(input, CURVE)?;
+            if r.filter.status.is_some() {
+                return Err(nom::Err::Failure(SyntaxError::message(
+                    input,
+                    "'where status = …' needs resolution, which 'where' on a curve comes before; ask 'claims … where status = …'",
+                )));
+            }
+            Ok((rest, limited(Statement::Curve(r), c.limit)))
+        }
         "explain" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::Explain(r), c.limit))),
         "claims" => reading(after(), GET)
@@ -623,6 +632,7 @@ fn statement(input: &str) -> PResult<'_, Statement> {
             let contested = Statement::Contested {
                 selector,
                 known: c.known,
+                possibly: c.possibly,
                 recorded: c.recorded,
             };
             Ok((rest, limited(contested, c.limit)))
