@@ -120,6 +120,27 @@ pub struct ClaimView {
     /// The valid period as written, when it is vague.
     #[serde(skip)]
     pub valid_form: Option<Dating>,
+    /// The claim's own known period as written, when it is vague (none
+    /// when its known period is its source's publication).
+    #[serde(skip)]
+    pub known_form: Option<Dating>,
+}
+
+impl ClaimView {
+    /// `known` as it prints: as the claim wrote it (`201X`, `2011~`), else
+    /// canonically.
+    pub fn known_text(&self) -> String {
+        crate::dating::as_written(self.known, &self.known_form)
+    }
+}
+
+impl Row {
+    /// `valid` as it prints: a period slot as its winner wrote it (a
+    /// qualified range never collapses: `2010-01?..2010-06`), a state run
+    /// plainly.
+    pub fn valid_text(&self) -> String {
+        crate::dating::as_written(self.valid, &self.winner.valid_form)
+    }
 }
 
 /// One slot of an answer: its winner, the winner's status, and the others.
@@ -325,6 +346,7 @@ impl<'a> Reader<'a> {
             note: entry.note.clone(),
             certainty,
             valid_form: entry.valid_form,
+            known_form: entry.known_form,
         })
     }
 

@@ -684,6 +684,19 @@ fn refuse_level_2(input: &str) -> PResult<'_, ()> {
     }
 }
 
+/// A period as a claim wrote it, when the written form covers exactly the
+/// period shown, else canonically. SPEC §3: qualifiers print right after
+/// the date they qualify, a range with a qualifier on one end never
+/// collapses to a coarser period (`2010-01?..2010-06`, not `2010-H1`), and
+/// unspecified digits print as written (`201X`, not `2010s`). A state run
+/// cut out of a claim's period prints its days plainly.
+pub fn as_written(period: Period, form: &Option<Dating>) -> String {
+    match form {
+        Some(form) if form.possible() == period => form.to_string(),
+        _ => period.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

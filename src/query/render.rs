@@ -218,11 +218,11 @@ pub fn slot_json(row: &Row) -> Map<String, Json> {
     let mut m = Map::new();
     m.insert("subject".into(), json!(row.subject));
     m.insert("attribute".into(), json!(row.attribute));
-    m.insert("valid".into(), json!(row.valid.to_string()));
+    m.insert("valid".into(), json!(row.valid_text()));
     m.insert("value".into(), json!(row.winner.value.to_string()));
     m.insert("status".into(), json!(row.status.name()));
     m.insert("event".into(), json!(row.winner.event));
-    m.insert("known".into(), json!(row.winner.known.to_string()));
+    m.insert("known".into(), json!(row.winner.known_text()));
     m.insert("source".into(), json!(row.winner.source));
     m.insert("modality".into(), json!(row.winner.modality.name()));
     m.insert("certainty".into(), json!(row.certainty.name()));
@@ -242,7 +242,7 @@ fn other_json(c: &ClaimView, standing: &str) -> Json {
         "event": c.event,
         "value": c.value.to_string(),
         "status": standing,
-        "known": c.known.to_string(),
+        "known": c.known_text(),
         "source": c.source,
         "certainty": c.certainty.name(),
     })
@@ -287,7 +287,7 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "status": c.status.name(),
             "modality": c.modality.name(),
             "certainty": c.certainty.name(),
-            "known": c.known.to_string(),
+            "known": c.known_text(),
             "source": c.source,
             "quote": c.quote,
         }),
@@ -297,10 +297,10 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "op": s.op,
             "subject": s.subject,
             "attribute": s.attribute,
-            "valid": s.valid.to_string(),
+            "valid": s.valid_text(),
             "claim": s.claim,
             "value": s.value.to_string(),
-            "known": s.known.map(|k| k.to_string()),
+            "known": s.known_text(),
             "source": s.source,
             "standing": s.standings.join("; "),
             "certainty": s.certainty.name(),
@@ -346,10 +346,10 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
         AnswerRow::Verdict(v) => json!({
             "subject": v.subject,
             "attribute": v.attribute,
-            "valid": v.valid.to_string(),
+            "valid": v.valid_text(),
             "event": v.event,
             "value": v.value.to_string(),
-            "known": v.known.to_string(),
+            "known": v.known_text(),
             "source": v.source,
             "verdict": v.outcome.to_string(),
             "certainty": v.certainty.name(),

@@ -142,16 +142,21 @@ pub struct ClaimListing {
     /// The claim's valid period as written, when it is vague.
     #[serde(skip)]
     pub valid_form: Option<Dating>,
+    /// The claim's known period as written, when it is vague.
+    #[serde(skip)]
+    pub known_form: Option<Dating>,
 }
 
 impl ClaimListing {
     /// `valid` as it prints: the claim's written form when the listing
     /// covers all of it (a state claim listed by runs prints its runs).
     pub fn valid_text(&self) -> String {
-        match &self.valid_form {
-            Some(form) if form.possible() == self.valid => form.to_string(),
-            _ => self.valid.to_string(),
-        }
+        crate::dating::as_written(self.valid, &self.valid_form)
+    }
+
+    /// `known` as it prints: as the claim wrote it (`201X`, `2011~`).
+    pub fn known_text(&self) -> String {
+        crate::dating::as_written(self.known, &self.known_form)
     }
 }
 
@@ -208,6 +213,25 @@ pub struct HistoryStep {
     pub winner: Option<WinnerRef>,
     /// How sure the claim is where it stands (SPEC §3).
     pub certainty: Certainty,
+    /// The claim's valid period, and the event's known period, as written
+    /// when they are vague.
+    #[serde(skip)]
+    pub valid_form: Option<Dating>,
+    #[serde(skip)]
+    pub known_form: Option<Dating>,
+}
+
+impl HistoryStep {
+    /// `valid` as it prints (see [`crate::dating::as_written`]).
+    pub fn valid_text(&self) -> String {
+        crate::dating::as_written(self.valid, &self.valid_form)
+    }
+
+    /// `known` as it prints, if the event has one.
+    pub fn known_text(&self) -> Option<String> {
+        self.known
+            .map(|known| crate::dating::as_written(known, &self.known_form))
+    }
 }
 
 /// One step of the knowledge curve of a slot: from `known_from` on (as
@@ -347,6 +371,24 @@ pub struct Verdict {
     pub reason: String,
     /// How sure the claim is in this slot (SPEC §3).
     pub certainty: Certainty,
+    /// The claim's valid and known periods as written, when they are vague.
+    #[serde(skip)]
+    pub valid_form: Option<Dating>,
+    #[serde(skip)]
+    pub known_form: Option<Dating>,
+}
+
+impl Verdict {
+    /// `valid` as it prints: a period slot as its claim wrote it, a state
+    /// run plainly (see [`crate::dating::as_written`]).
+    pub fn valid_text(&self) -> String {
+        crate::dating::as_written(self.valid, &self.valid_form)
+    }
+
+    /// `known` as it prints (see [`crate::dating::as_written`]).
+    pub fn known_text(&self) -> String {
+        crate::dating::as_written(self.known, &self.known_form)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

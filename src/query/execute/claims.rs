@@ -94,6 +94,7 @@ fn listing(
         quote: c.quote.clone(),
         certainty: c.certainty,
         valid_form: c.valid_form,
+        known_form: c.known_form,
     };
     let mut out: Vec<ClaimListing> = Vec::new();
     for row in rows {
@@ -147,6 +148,7 @@ fn listing(
             certainty: Qualifier::of_forms([&claim.entry.valid_form, &claim.entry.known_form])
                 .into(),
             valid_form: claim.entry.valid_form,
+            known_form: claim.entry.known_form,
             quote: claim.entry.quote,
         });
     }

@@ -109,6 +109,8 @@ fn explain_series(
                 outcome,
                 reason,
                 certainty,
+                valid_form: c.entry.valid_form,
+                known_form: c.entry.known_form,
             }));
         }
     }

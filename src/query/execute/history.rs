@@ -207,12 +207,12 @@ fn step(
             "not yet known".into()
         });
     }
-    let (known, source) = match &record.event {
-        Event::Assert(c) => (c.known, c.source.clone()),
-        Event::Deny(d) => (d.known, d.source.clone()),
+    let (known, known_form, source) = match &record.event {
+        Event::Assert(c) => (c.known, c.known_form, c.source.clone()),
+        Event::Deny(d) => (d.known, d.known_form, d.source.clone()),
         // A revision: the source's new published period.
-        Event::Source(s) => (Some(s.published), s.id.clone()),
-        _ => (None, String::new()),
+        Event::Source(s) => (Some(s.published), s.published_form, s.id.clone()),
+        _ => (None, None, String::new()),
     };
     let known = if source.is_empty() {
         None
@@ -237,5 +237,7 @@ fn step(
         standings,
         winner,
         certainty,
+        valid_form: claim.valid_form,
+        known_form,
     }))
 }
