@@ -160,18 +160,31 @@ fn unit_of(
 type Refusal = (&'static str, String);
 
 /// A written form must be the period it is stored beside (the Rust API can
-/// build events by hand); a known or published date has no unknown end.
+/// build events by hand); a known or published date has no unknown end,
+/// and no open end: it says by when the source knew, and an open end
+/// (`2010..`) is known by no question's time, so the claim would count
+/// only in answers without `as known`, and there win over every other.
 fn check_known_form(
     field: &'static str,
     period: Period,
     form: &Option<Dating>,
 ) -> Result<(), Refusal> {
-    let Some(form) = form else { return Ok(()) };
-    check_form_matches(field, period, form)?;
-    if matches!(form.start, End::Unknown { .. }) || matches!(form.end, End::Unknown { .. }) {
+    if let Some(form) = form {
+        check_form_matches(field, period, form)?;
+        if matches!(form.start, End::Unknown { .. }) || matches!(form.end, End::Unknown { .. }) {
+            return Err((
+                field,
+                format!("'{form}' has an unknown end, which a known or published date cannot have"),
+            ));
+        }
+    }
+    if period.end.is_none() {
+        let shown = crate::dating::as_written(period, form);
         return Err((
             field,
-            format!("'{form}' has an unknown end, which a known or published date cannot have"),
+            format!(
+                "'{shown}' is open at its end; a known or published date says by when the source knew, so it needs an end (for a source of 2010, write '2010')"
+            ),
         ));
     }
     Ok(())

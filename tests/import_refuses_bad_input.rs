@@ -128,6 +128,41 @@ fn a_state_claim_needs_a_certain_day_and_a_known_date_a_known_end() {
     );
 }
 
+/// A known or published date says by when a source knew: open at its end
+/// (`2010..`), it would be known by no question's time, yet win every
+/// answer asked without `as known`. Open at its start it is "by then at
+/// the latest", and imports.
+#[test]
+fn a_known_or_published_date_open_at_its_end_is_refused() {
+    refused(
+        &GOOD_LINE.replace("\"valid\"", "\"known\":\"2010..\",\"valid\""),
+        &[
+            "bad.jsonl:1:",
+            "field 'known'",
+            "'2010..' is open at its end",
+        ],
+    );
+    refused(
+        r#"{"op":"source","id":"later","title":"T","publisher":"P","published":"2012-06.."}"#,
+        &["bad.jsonl:1:", "field 'published'", "open at its end"],
+    );
+    let scratch = Scratch::new();
+    let base = scratch.file("base.jsonl", BASE.as_bytes());
+    assert_eq!(scratch.run(&["import", base.to_str().unwrap()]).code, 0);
+    let by = scratch.file(
+        "by.jsonl",
+        GOOD_LINE
+            .replace("\"valid\"", "\"known\":\"..2010\",\"valid\"")
+            .as_bytes(),
+    );
+    let run = scratch.run(&["import", by.to_str().unwrap()]);
+    assert_eq!(
+        run.code, 0,
+        "a known date open at its start: {}",
+        run.stderr
+    );
+}
+
 /// The `/` interval of EDTF is only another way to write a range.
 #[test]
 fn a_slash_interval_is_a_range() {

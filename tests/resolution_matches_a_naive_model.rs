@@ -221,9 +221,16 @@ fn generate(seed: u64, n: usize) -> (Vec<Op>, Vec<usize>) {
     while ops.len() < n + SOURCES.len() {
         let seq = seq_of(ops.len());
         let roll = rng.below(100);
+        // A known date may be open at its start ("by 2010 at the latest")
+        // but not at its end, which validation refuses.
         let known = |rng: &mut Rng| {
             if rng.chance(50) {
-                Some(rng.period(true))
+                let mut period = rng.period(true);
+                if period.end.is_none() {
+                    period.start = None;
+                    period.end = Some(Day(base() + SPAN));
+                }
+                Some(period)
             } else {
                 None
             }
