@@ -71,17 +71,24 @@ impl Day {
         self.0 as i64 * 86_400_000_000
     }
 
-    /// The calendar date of this day.
-    pub fn date(self) -> Date {
-        EPOCH
-            .checked_add(Span::new().days(self.0 as i64))
-            .unwrap_or(EPOCH)
+    /// The calendar date of this day; `None` past 9999-12-31, which jiff
+    /// does not represent (the only such day annals makes is 10000-01-01,
+    /// the exclusive end of the last year).
+    pub fn date(self) -> Option<Date> {
+        EPOCH.checked_add(Span::new().days(self.0 as i64)).ok()
     }
 
-    /// `(year, month, day)`.
+    /// `(year, month, day)`. A day past 9999-12-31 counts on in January
+    /// 10000, so that the end of time prints as `10000-01-01`, never as a
+    /// date it is not.
     pub fn ymd(self) -> (i32, i32, i32) {
-        let d = self.date();
-        (d.year() as i32, d.month() as i32, d.day() as i32)
+        match self.date() {
+            Some(d) => (d.year() as i32, d.month() as i32, d.day() as i32),
+            None => {
+                let end_of_time = Day::first_of_year(9999).0 + 365;
+                (10000, 1, 1 + (self.0 - end_of_time))
+            }
+        }
     }
 
     pub(crate) fn first_of_year(year: i32) -> Day {
@@ -573,6 +580,18 @@ impl fmt::Display for Period {
 
 #[cfg(test)]
 mod tests {
+
+    /// The exclusive end of year 9999 is a day jiff cannot represent; it
+    /// prints as what it is, never as the Unix epoch.
+    #[test]
+    fn the_end_of_the_last_year_prints_as_10000_01_01() {
+        let end = Period::year(9999).end.unwrap();
+        assert_eq!(end.to_string(), "10000-01-01");
+        assert_eq!(end.ymd(), (10000, 1, 1));
+        assert_eq!(Day(end.0 - 1).to_string(), "9999-12-31");
+        assert_eq!(end.date(), None);
+    }
+
     use super::*;
 
     fn day(text: &str) -> Day {
