@@ -231,7 +231,15 @@ fn parse_lines(
             // Not an object, or not JSON: parsed again only to say which.
             Err(_) => {
                 serde_json::from_str::<Json>(trimmed).map_err(|e| {
-                    error(None, format!("invalid JSON at column {}: {e}", e.column()))
+                    // serde_json ends its message with the position, which
+                    // this one already gives (its line is the file's).
+                    let text = e.to_string();
+                    let suffix = format!(" at line {} column {}", e.line(), e.column());
+                    let what = text.strip_suffix(&suffix).unwrap_or(&text);
+                    error(
+                        None,
+                        format!("invalid JSON at column {}: {what}", e.column()),
+                    )
                 })?;
                 return Err(error(
                     None,

@@ -38,8 +38,17 @@ const GOOD_LINE: &str = r#"{"op":"assert","subject":"china","attribute":"export_
 fn malformed_json_names_its_line_and_column() {
     refused(
         &format!("{GOOD_LINE}\n{{\"op\":\"assert\",\n"),
-        &["bad.jsonl:2:", "invalid JSON"],
+        &[
+            "bad.jsonl:2:",
+            "invalid JSON at column 15: EOF while parsing",
+        ],
     );
+    // The position is said once, as the file's line and column, not again
+    // as the parser's own "at line 1 column 15".
+    let scratch = Scratch::new();
+    let bad = scratch.file("bad.jsonl", b"{\"op\":\"assert\",\n");
+    let run = scratch.run(&["import", bad.to_str().unwrap()]);
+    assert!(!run.stderr.contains("at line 1"), "{}", run.stderr);
 }
 
 #[test]

@@ -304,6 +304,12 @@ fn a_failing_line_of_a_query_file_prints_an_error_object_and_the_run_goes_on() {
         lines[1]
     );
     assert_eq!(lines[1]["line"], 2, "the error names the file's line");
+    assert_eq!(lines[1]["column"], 20, "and the column within it");
+    assert!(
+        !lines[1]["error"].as_str().unwrap().contains("line 1"),
+        "no second line number, the statement's own: {}",
+        lines[1]
+    );
     assert_eq!(lines[2]["rows"].as_array().unwrap().len(), 17);
 }
 
@@ -323,7 +329,35 @@ fn with_csv_a_query_files_errors_go_to_stderr_with_their_line() {
         run.stdout
     );
     assert!(
-        run.stderr.contains("q.aq:6: error: line 1, column 20"),
+        run.stderr.contains("q.aq:6:20: error: expected"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// CSV output is one document with one header: the answers of a query
+/// file continue under the first answer's header, and a statement whose
+/// rows have another shape is that line's error, never a second header.
+#[test]
+fn a_query_files_csv_answers_share_one_header() {
+    let scratch = imported();
+    let file = scratch.file(
+        "q.aq",
+        b"china.export_quota for 2010\nchina.export_quota_change for 2010\nsubjects\n",
+    );
+    let run = scratch.run(&["query", "-f", file.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(run.code, 1, "the mixed line fails the run");
+    let headers = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("subject,"))
+        .count();
+    assert_eq!(headers, 1, "{}", run.stdout);
+    assert!(run.stdout.contains(",2010,24280 t,"), "{}", run.stdout);
+    assert!(run.stdout.contains(",2010-H2,-72 %,"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("q.aq:3: error: this statement answers rows of another shape"),
         "{}",
         run.stderr
     );

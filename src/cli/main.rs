@@ -374,6 +374,10 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
+    // With CSV, stdout is one document: one header, for the row type of
+    // the first answer; a later statement answering another row type is
+    // that line's error.
+    let mut csv_rows: Option<query::RowType> = None;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with("--") {
@@ -395,6 +399,23 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
                 render::write_json_line(reply, number, &mut sink).unwrap_or_else(Some),
                 true,
             ),
+            Ok(reply) if format == Format::Csv => match csv_rows {
+                Some(rows) if rows != reply.row_type => (
+                    Some(Error::InvalidInput(format!(
+                        "this statement answers rows of another shape than the file's first answer, \
+                         and CSV output is one document with one header; use --format json for a file \
+                         of mixed statements ({} against {})",
+                        render::csv_columns(reply.row_type).join(","),
+                        render::csv_columns(rows).join(",")
+                    ))),
+                    false,
+                ),
+                _ => {
+                    let header = csv_rows.is_none();
+                    csv_rows = Some(reply.row_type);
+                    (render::write_csv(reply, header, &mut sink).err(), true)
+                }
+            },
             Ok(reply) => (render::write(reply, format, width, &mut sink).err(), true),
         };
         if let Some(e) = sink.failed.take() {
@@ -408,16 +429,21 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
         // after its rows began ends their object: `write_json_line`); with
         // a table or CSV errors go aside, after the rows written before
         // them.
+        let (column, text) = within_line(&e);
         if format == Format::Json {
             if !written {
-                let error = serde_json::json!({ "line": number, "error": e.to_string() });
+                let mut error = serde_json::json!({ "line": number, "error": text });
+                if let Some(column) = column {
+                    error["column"] = serde_json::json!(column);
+                }
                 writeln!(out, "{error}")?;
             }
         } else {
             out.flush()?;
+            let at = column.map_or(String::new(), |c| format!(":{c}"));
             eprintln!(
-                "{name}:{number}: error: {}",
-                render::message_for_terminal(&e.to_string(), MESSAGE_LIMIT)
+                "{name}:{number}{at}: error: {}",
+                render::message_for_terminal(&text, MESSAGE_LIMIT)
             );
         }
     }
@@ -427,6 +453,25 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// An error of one line of a `query -f` file, and the column it names:
+/// a statement is one line of the file, so a syntax error's own "line 1,
+/// column 13" becomes the file's `FILE:3:13`, not a second line number.
+fn within_line(e: &annals::Error) -> (Option<usize>, String) {
+    if let annals::Error::Syntax {
+        line: 1,
+        column,
+        report,
+        ..
+    } = e
+    {
+        let prefix = format!("line 1, column {column}: ");
+        if let Some(rest) = report.strip_prefix(&prefix) {
+            return (Some(*column), rest.to_string());
+        }
+    }
+    (None, e.to_string())
 }
 
 /// A writer that remembers the error it met, so that a caller told only

@@ -562,19 +562,26 @@ pub fn write(reply: Reply<'_>, format: Format, width: u16, out: &mut dyn Write) 
                 out.write_all(count_line(count, log_seq).as_bytes())?;
             }
         }
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(out);
-            let columns = csv_columns(reply.row_type);
-            writer.write_record(columns).map_err(csv_error)?;
-            for row in reply {
-                let cells = row_cells(&row?);
-                writer
-                    .write_record(columns.iter().map(|c| cell_text(cells.get(*c))))
-                    .map_err(csv_error)?;
-            }
-            writer.flush()?;
-        }
+        Format::Csv => write_csv(reply, true, out)?,
     }
+    Ok(())
+}
+
+/// A reply as CSV rows, after the header when `header` (a query file whose
+/// answers share one row type continues one document under one header).
+pub fn write_csv(reply: Reply<'_>, header: bool, out: &mut dyn Write) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let columns = csv_columns(reply.row_type);
+    if header {
+        writer.write_record(columns).map_err(csv_error)?;
+    }
+    for row in reply {
+        let cells = row_cells(&row?);
+        writer
+            .write_record(columns.iter().map(|c| cell_text(cells.get(*c))))
+            .map_err(csv_error)?;
+    }
+    writer.flush()?;
     Ok(())
 }
 
