@@ -580,6 +580,7 @@ impl fmt::Display for Period {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// The exclusive end of year 9999 is a day jiff cannot represent; it
     /// prints as what it is, never as the Unix epoch.
@@ -591,8 +592,6 @@ mod tests {
         assert_eq!(Day(end.0 - 1).to_string(), "9999-12-31");
         assert_eq!(end.date(), None);
     }
-
-    use super::*;
 
     fn day(text: &str) -> Day {
         let mut parts = text.split('-').map(|p| p.parse::<i32>().unwrap());

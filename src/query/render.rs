@@ -671,35 +671,77 @@ fn table_rows(answered: &Answered, width: u16, first: usize) -> String {
     if width > 0 {
         table.set_width(width);
     }
+    let mut widths_set = None;
     if let Some(limit) = table.width() {
-        // The narrowest each column can be without splitting a word.
-        let widest: Vec<u16> = (0..columns.len())
+        let column_texts = |c: usize| {
+            std::iter::once(columns[c]).chain(cells.iter().map(move |row| row[c].as_str()))
+        };
+        // The narrowest each column can be without splitting a word, and
+        // the width its longest line would take unwrapped.
+        let narrowest: Vec<usize> = (0..columns.len())
             .map(|c| {
-                std::iter::once(columns[c])
-                    .chain(cells.iter().map(|row| row[c].as_str()))
+                column_texts(c)
                     .flat_map(str::split_whitespace)
                     .map(UnicodeWidthStr::width)
                     .max()
                     .unwrap_or(0)
-                    .min(u16::MAX as usize - 2) as u16
+            })
+            .collect();
+        let widest: Vec<usize> = (0..columns.len())
+            .map(|c| {
+                column_texts(c)
+                    .flat_map(str::lines)
+                    .map(UnicodeWidthStr::width)
+                    .max()
+                    .unwrap_or(0)
             })
             .collect();
         // Each column has a space of padding on both sides and a border.
-        let needed: usize = widest.iter().map(|w| *w as usize + 3).sum::<usize>() + 1;
-        if needed > limit as usize {
+        let room = (limit as usize).saturating_sub(3 * columns.len() + 1);
+        let Some(widths) = column_widths(&narrowest, &widest, room) else {
             return vertical_rows(answered, first);
-        }
-        table.set_constraints(
-            widest
-                .iter()
-                .map(|w| ColumnConstraint::LowerBoundary(Width::Fixed(w + 2))),
-        );
+        };
+        widths_set = Some(widths);
     }
     table.set_header(columns.iter().map(Cell::new));
     for row in cells {
         table.add_row(row.into_iter().map(Cell::new));
     }
+    if let Some(widths) = widths_set {
+        // Every width is fixed here, once the columns exist (constraints
+        // set before them are dropped): comfy-table's own arrangement keeps
+        // a lower boundary only while it exceeds the average column, and
+        // cut ids and dates in two.
+        table.set_constraints(widths.iter().map(|w| {
+            ColumnConstraint::Absolute(Width::Fixed((w + 2).min(u16::MAX as usize) as u16))
+        }));
+    }
     format!("{table}\n")
+}
+
+/// The content width of each column of a table with `room` characters for
+/// content: at least its longest word (`narrowest`), so that no number,
+/// date, id or word is split across lines (SPEC §8), at most its longest
+/// line (`widest`); the room left after every column has its longest word
+/// goes, a character at a time, to the columns that would still wrap.
+/// `None` when even the longest words do not fit.
+fn column_widths(narrowest: &[usize], widest: &[usize], room: usize) -> Option<Vec<usize>> {
+    let mut widths = narrowest.to_vec();
+    let mut left = room.checked_sub(widths.iter().sum())?;
+    while left > 0 {
+        let mut gave = false;
+        for (width, most) in widths.iter_mut().zip(widest) {
+            if left > 0 && *width < *most {
+                *width += 1;
+                left -= 1;
+                gave = true;
+            }
+        }
+        if !gave {
+            break;
+        }
+    }
+    Some(widths)
 }
 
 /// The vertical layout (like psql's `\x`): each row as a numbered block of
