@@ -276,6 +276,9 @@ fn aggregate_value(
     }
     let unit = inside[0].0.winner.value.unit().map(str::to_string);
     let mut numbers = Vec::new();
+    // The precision of the numbers as written: a range's midpoint is
+    // computed (0.1..0.2 is 0.15000000000000002), so its bounds say it.
+    let mut digits: Option<i32> = None;
     for (row, part) in inside {
         let v = &row.winner.value;
         let n = v
@@ -290,6 +293,7 @@ fn aggregate_value(
         }
         let days = (part.end_key() - part.start_key()) as f64;
         numbers.push((n, days));
+        digits = digits.max(written_decimals(v));
     }
     let result = match aggregate {
         Aggregate::Min => numbers.iter().map(|x| x.0).fold(f64::INFINITY, f64::min),
@@ -308,7 +312,6 @@ fn aggregate_value(
         },
     };
     // No float noise: at most two digits more than the most precise input.
-    let digits = numbers.iter().map(|(n, _)| decimals(*n)).max().flatten();
     let result = match digits {
         Some(d) => round_to(result, d + 2),
         None => result,
@@ -328,6 +331,22 @@ fn decimals(n: f64) -> Option<i32> {
     }
     let text = n.to_string();
     Some(text.split_once('.').map_or(0, |(_, f)| f.len() as i32))
+}
+
+/// How many digits after the point a value's numbers were written with:
+/// a range's bounds, not its computed midpoint. `None` for a number that
+/// is not finite, or a value that is not a number.
+fn written_decimals(value: &Value) -> Option<i32> {
+    match value {
+        Value::Quantity(q) => match q.amount {
+            Amount::Between(low, high) => decimals(low).max(decimals(high)),
+            Amount::Exact(n)
+            | Amount::Approximately(n)
+            | Amount::AtMost(n)
+            | Amount::AtLeast(n) => decimals(n),
+        },
+        _ => None,
+    }
 }
 
 /// `x` rounded to `digits` places after the point.
@@ -360,6 +379,18 @@ mod tests {
         let decades = buckets(day("2013-05-01"), day("2031-01-01"), Unit::Decade).unwrap();
         let names: Vec<String> = decades.iter().map(|p| p.to_string()).collect();
         assert_eq!(names, ["2010s", "2020s", "2030s"]);
+    }
+
+    /// A range counts as its midpoint, whose noise its bounds do not have:
+    /// 0.1..0.2 t is 0.15 t, never 0.15000000000000002 t.
+    #[test]
+    fn a_ranges_precision_is_its_bounds() {
+        let range = Value::parse("0.1..0.2 t").unwrap();
+        assert_eq!(range.magnitude(), Some(0.15000000000000002));
+        assert_eq!(written_decimals(&range), Some(1));
+        assert_eq!(round_to(0.15000000000000002, 1 + 2), 0.15);
+        assert_eq!(written_decimals(&Value::parse("~40 %").unwrap()), Some(0));
+        assert_eq!(written_decimals(&Value::parse("'text'").unwrap()), None);
     }
 
     #[test]
