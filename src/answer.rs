@@ -137,9 +137,9 @@ impl ClaimView {
 impl Row {
     /// `valid` as it prints: a period slot as its winner wrote it (a
     /// qualified range never collapses: `2010-01?..2010-06`), a state run
-    /// plainly.
+    /// plainly (SPEC §3).
     pub fn valid_text(&self) -> String {
-        crate::dating::as_written(self.valid, &self.winner.valid_form)
+        crate::dating::as_written(self.valid, &self.valid_form)
     }
 }
 
@@ -158,6 +158,10 @@ pub struct Row {
     pub certainty: Certainty,
     #[serde(serialize_with = "others")]
     pub others: Vec<(ClaimView, Standing)>,
+    /// A period slot's valid period as its winner wrote it, when that is
+    /// vague; `None` for a state run, which prints its days plainly.
+    #[serde(skip)]
+    pub valid_form: Option<Dating>,
 }
 
 /// `others` as a list of claims, each with its standing beside its fields.
@@ -389,6 +393,7 @@ impl<'a> Reader<'a> {
             status: resolution.status,
             certainty: resolution.certainty,
             others,
+            valid_form: None,
         }))
     }
 
@@ -419,7 +424,10 @@ impl<'a> Reader<'a> {
                     members.sort_by_key(|c| c.claim.seq);
                     let slot: Vec<(&Counted, bool)> =
                         members.into_iter().map(|c| (c, false)).collect();
-                    rows.extend(self.row(subject, attribute, valid, &slot)?);
+                    rows.extend(self.row(subject, attribute, valid, &slot)?.map(|mut row| {
+                        row.valid_form = row.winner.valid_form;
+                        row
+                    }));
                 }
             }
             Kind::State => {

@@ -339,7 +339,7 @@ pub fn row_json(row: &AnswerRow) -> Map<String, Json> {
             "change": c.change.name(),
             "subject": c.subject,
             "attribute": c.attribute,
-            "valid": c.valid.to_string(),
+            "valid": c.valid_text(),
             "before": slot_state_json(&c.before),
             "after": slot_state_json(&c.after),
         }),

@@ -323,6 +323,16 @@ pub struct Change {
     pub valid: Period,
     pub before: Option<SlotState>,
     pub after: Option<SlotState>,
+    /// The slot's valid period as its winner wrote it, when it is vague.
+    #[serde(skip)]
+    pub valid_form: Option<Dating>,
+}
+
+impl Change {
+    /// `valid` as it prints (see [`crate::dating::as_written`]).
+    pub fn valid_text(&self) -> String {
+        crate::dating::as_written(self.valid, &self.valid_form)
+    }
 }
 
 /// Why a candidate won or lost, in `explain`.

@@ -24,6 +24,18 @@ pub(super) fn diff<'s>(
     after: Moment,
     cancel: Cancel,
 ) -> Result<Reply<'s>> {
+    // The first moment must come first: going back, a slot that was not
+    // yet known would read as retracted.
+    let reversed = match (before, after) {
+        (Moment::Known(a), Moment::Known(b)) => a.end_key() > b.end_key(),
+        (Moment::Seq(a), Moment::Seq(b)) => a > b,
+        _ => false,
+    };
+    if reversed {
+        return Err(crate::error::Error::InvalidInput(format!(
+            "diff compares an earlier moment with a later one, and {before} comes after {after}; write 'between {after} and {before}'"
+        )));
+    }
     let view = store.view(None);
     let sel = super::names::selector(&view, syntax)?;
     let at = |m: Moment| -> Result<Vec<Row>> {
@@ -81,7 +93,7 @@ pub(super) fn diff<'s>(
 
 /// The changes from `a` to `b`, the rows of one series at two moments
 /// (subject and attribute left for the caller to fill in).
-fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Change> {
+fn changes<'r>(a: &'r [Row], b: &'r [Row], kind: Kind) -> Vec<Change> {
     let valids: Vec<Period> = a.iter().chain(b.iter()).map(|r| r.valid).collect();
     let pieces: Vec<Period> = match kind {
         Kind::State => resolve::timeline(&valids, &Period::ALL)
@@ -95,26 +107,29 @@ fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Change> {
             v
         }
     };
-    let find = |rows: &[Row], piece: &Period| -> Option<SlotState> {
-        rows.iter()
-            .find(|r| {
-                if kind == Kind::State {
-                    r.valid.intersect(piece) == Some(*piece)
-                } else {
-                    r.valid == *piece
-                }
-            })
-            .map(|r| SlotState {
-                value: r.winner.value.clone(),
-                status: r.status,
-                event: r.winner.event.clone(),
-            })
+    let find = |rows: &'r [Row], piece: &Period| -> Option<&'r Row> {
+        rows.iter().find(|r| {
+            if kind == Kind::State {
+                r.valid.intersect(piece) == Some(*piece)
+            } else {
+                r.valid == *piece
+            }
+        })
+    };
+    let state = |r: &Row| SlotState {
+        value: r.winner.value.clone(),
+        status: r.status,
+        event: r.winner.event.clone(),
     };
     let mut out: Vec<Change> = Vec::new();
     // Whether the last piece pushed ends where the next may continue it.
     let mut open = false;
     for piece in pieces {
-        let (x, y) = (find(a, &piece), find(b, &piece));
+        let (x_row, y_row) = (find(a, &piece), find(b, &piece));
+        // A period slot prints as its winner wrote it (SPEC §3); a state
+        // piece plainly.
+        let valid_form = y_row.or(x_row).and_then(|r| r.valid_form);
+        let (x, y) = (x_row.map(state), y_row.map(state));
         let change = match (&x, &y) {
             (None, None) => None,
             (None, Some(_)) => Some(ChangeKind::New),
@@ -152,6 +167,7 @@ fn changes(a: &[Row], b: &[Row], kind: Kind) -> Vec<Change> {
                 valid: piece,
                 before: x,
                 after: y,
+                valid_form,
             }),
         }
         open = true;

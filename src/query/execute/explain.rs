@@ -109,7 +109,8 @@ fn explain_series(
                 outcome,
                 reason,
                 certainty,
-                valid_form: c.entry.valid_form,
+                // A state run prints its days plainly (SPEC §3).
+                valid_form: c.entry.valid_form.filter(|_| entry.kind == Kind::Period),
                 known_form: c.entry.known_form,
             }));
         }
