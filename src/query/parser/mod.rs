@@ -648,7 +648,9 @@ fn statement(input: &str) -> PResult<'_, Statement> {
         }
         "show" => {
             let (rest, event_id) = cut(id)(after())?;
-            Ok((rest, Statement::Show(event_id)))
+            // Every reading statement takes `limit N` (SPEC §7).
+            let (rest, c) = clauses(rest, &[Allow::Limit])?;
+            Ok((rest, limited(Statement::Show(event_id), c.limit)))
         }
         "subjects" => {
             let (rest, c) = clauses(after(), &[Allow::Limit])?;
@@ -679,6 +681,32 @@ mod tests {
 
     fn ok(input: &str) -> Statement {
         parse(input).unwrap_or_else(|e| panic!("{input}\n{}", e.locate(input)))
+    }
+
+    /// SPEC §7: every reading statement takes `limit N`, one event and one
+    /// source included; `source ID` with other words is still a write.
+    #[test]
+    fn reading_an_event_or_a_source_takes_a_limit() {
+        for (input, inner) in [
+            (
+                "show wsj-2010-10-19-quota-cut-2011 limit 1",
+                Statement::Show("wsj-2010-10-19-quota-cut-2011".into()),
+            ),
+            (
+                "source wsj-2010-10-19 limit 2",
+                Statement::ShowSource("wsj-2010-10-19".into()),
+            ),
+        ] {
+            match ok(input) {
+                Statement::Limit(statement, _) => assert_eq!(*statement, inner),
+                other => panic!("{input}: {other:?}"),
+            }
+            assert_eq!(ok(input).to_string(), input, "prints back");
+        }
+        assert!(matches!(
+            ok("source s published 2010 title 't' publisher 'p'"),
+            Statement::Write(_)
+        ));
     }
 
     #[test]

@@ -55,6 +55,14 @@ pub(super) fn source(input: &str) -> PResult<'_, Statement> {
     if end.is_empty() || end.starts_with(';') {
         return Ok((end, Statement::ShowSource(source_id)));
     }
+    // Reading a source takes `limit N`, as every reading statement does.
+    if kw("limit")(end).is_ok() {
+        let (rest, c) = super::clauses(end, &[super::Allow::Limit])?;
+        return Ok((
+            rest,
+            super::limited(Statement::ShowSource(source_id), c.limit),
+        ));
+    }
     let (mut published, mut title, mut publisher, mut url, mut text_, mut note) =
         (None, None, None, None, None, None);
     let (rest, _) = keyed(
