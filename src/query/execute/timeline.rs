@@ -190,29 +190,61 @@ fn modalities(inside: &[(&Row, Period)]) -> String {
 /// out, not an answer to cut short silently.
 const MAX_BUCKETS: usize = 100_000;
 
-/// The slots `sum` adds in `bucket`: those wholly inside it, coarsest
-/// first, leaving out any that overlaps one already taken — so a year and
-/// its halves are never both added — in the order of their start.
+/// The slots `sum` adds in `bucket`, in the order of their start: of the
+/// slots wholly inside it, never two that overlap (so a year and its
+/// halves are never both added), the set that covers the most days of the
+/// bucket, and of those the one with the fewest slots, the coarsest: a
+/// year rather than its halves, but both halves rather than a slot of its
+/// first nine months.
 fn tiling<'r>(series: &[&'r Row], bucket: &Period) -> Vec<(&'r Row, Period)> {
-    let mut within: Vec<&Row> = series
+    let within: Vec<&Row> = series
         .iter()
         .copied()
         .filter(|x| x.valid.intersect(bucket) == Some(x.valid))
         .collect();
-    within.sort_by_key(|x| {
-        (
-            std::cmp::Reverse(x.valid.end_key() - x.valid.start_key()),
-            x.valid.start_key(),
-        )
-    });
-    let mut taken: Vec<&Row> = Vec::new();
-    for row in within {
-        if !taken.iter().any(|t| t.valid.overlaps(&row.valid)) {
-            taken.push(row);
+    let periods: Vec<Period> = within.iter().map(|x| x.valid).collect();
+    cover(&periods)
+        .into_iter()
+        .map(|i| (within[i], within[i].valid))
+        .collect()
+}
+
+/// Which of `periods` (bounded) to take so that no two overlap, they cover
+/// the most days, and, covering as many, they are the fewest; indices in
+/// the order of the periods' starts. Weighted interval scheduling: the
+/// periods by their end, and for each prefix the best choice of it.
+fn cover(periods: &[Period]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..periods.len()).collect();
+    order.sort_by_key(|&i| (periods[i].end_key(), periods[i].start_key()));
+    // best[k]: the best score of the first k periods in `order`, as
+    // (days covered, fewer periods), and whether the k-th was taken, after
+    // which prefix.
+    let mut best: Vec<((i64, i64), Option<usize>)> = vec![((0, 0), None)];
+    for (k, &i) in order.iter().enumerate() {
+        let p = periods[i];
+        let before = order[..k].partition_point(|&j| periods[j].end_key() <= p.start_key());
+        let ((days, fewer), _) = best[before];
+        let taken = (days + (p.end_key() - p.start_key()), fewer - 1);
+        let skipped = best[k].0;
+        best.push(if taken > skipped {
+            (taken, Some(before))
+        } else {
+            (skipped, None)
+        });
+    }
+    let mut chosen = Vec::new();
+    let mut k = order.len();
+    while k > 0 {
+        match best[k].1 {
+            Some(before) => {
+                chosen.push(order[k - 1]);
+                k = before;
+            }
+            None => k -= 1,
         }
     }
-    taken.sort_by_key(|x| x.valid.start_key());
-    taken.into_iter().map(|x| (x, x.valid)).collect()
+    chosen.sort_by_key(|&i| periods[i].start_key());
+    chosen
 }
 
 /// Calendar-aligned buckets of `unit` covering `[first, last)`.
@@ -391,6 +423,27 @@ mod tests {
         assert_eq!(round_to(0.15000000000000002, 1 + 2), 0.15);
         assert_eq!(written_decimals(&Value::parse("~40 %").unwrap()), Some(0));
         assert_eq!(written_decimals(&Value::parse("'text'").unwrap()), None);
+    }
+
+    /// `sum` adds the coarsest slots that tile a bucket (SPEC §7): a year
+    /// over its halves, its halves over a slot of nine months of it, and
+    /// never two that overlap.
+    #[test]
+    fn a_sum_takes_the_coarsest_slots_that_cover_the_most() {
+        let p = |text: &str| Period::parse(text).unwrap();
+        let names = |periods: &[Period]| -> Vec<String> {
+            cover(periods)
+                .into_iter()
+                .map(|i| periods[i].to_string())
+                .collect()
+        };
+        let nine_months_and_halves = [p("2011-01..2011-09"), p("2011-H1"), p("2011-H2")];
+        assert_eq!(names(&nine_months_and_halves), ["2011-H1", "2011-H2"]);
+        let with_the_year = [p("2011-H2"), p("2011"), p("2011-H1")];
+        assert_eq!(names(&with_the_year), ["2011"]);
+        let apart = [p("2011-Q4"), p("2011-Q1"), p("2011-02")];
+        assert_eq!(names(&apart), ["2011-Q1", "2011-Q4"]);
+        assert!(cover(&[]).is_empty());
     }
 
     #[test]
