@@ -44,14 +44,17 @@ struct Revisions<'a> {
 }
 
 impl Revisions<'_> {
-    /// The seqs of the revisions of `source` recorded after `seq`.
+    /// The seqs of the revisions of `source` recorded after `seq` that
+    /// move its published period: a revision that keeps it (a corrected
+    /// title, say) moves no claim's known date, so it is no step.
     fn after(&mut self, source: &str, seq: u64) -> Result<Vec<u64>> {
         if !self.seqs.contains_key(source) {
-            let seqs = self
-                .view
-                .source_revisions(source)?
-                .into_iter()
-                .map(|(revision, _)| revision)
+            let revisions = self.view.source_revisions(source)?;
+            let seqs = revisions
+                .iter()
+                .enumerate()
+                .filter(|(i, (_, published))| *i == 0 || revisions[i - 1].1 != *published)
+                .map(|(_, (revision, _))| *revision)
                 .collect();
             self.seqs.insert(source.to_string(), seqs);
         }
