@@ -289,6 +289,67 @@ fn a_script_piped_into_the_repl_keeps_out_of_the_history_and_fails_loudly() {
     assert!(!history.exists(), "the script was written to the history");
 }
 
+/// SPEC §8 for a script piped through the REPL as for `query`: when the
+/// reader of its output stops (`| head`) it ends quietly with exit 0, and
+/// off a terminal its tables keep to `$COLUMNS`. A dot-command it does not
+/// know fails the script as a failed statement does.
+#[test]
+fn a_piped_repl_ends_quietly_when_its_reader_stops_and_keeps_to_columns() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let scratch = with_data();
+    let spawn = |columns: &str| {
+        Command::new(env!("CARGO_BIN_EXE_annals"))
+            .arg("--db")
+            .arg(scratch.db())
+            .arg("repl")
+            .env("ANNALS_HISTORY", scratch.dir.path().join("history"))
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", columns)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the REPL")
+    };
+    // Twenty answers of every slot: far more than a pipe holds, so the
+    // REPL is still writing when its reader goes.
+    let mut child = spawn("200");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all("*.*\n".repeat(20).as_bytes())
+        .expect("the script");
+    drop(stdin);
+    let mut first = [0u8; 4096];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("the first answer begins");
+    let run = common::finish(child.wait_with_output().expect("the REPL ends"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "", "nothing said about the closed pipe");
+
+    let mut child = spawn("100");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"subjects\n.bogus\n").expect("the script");
+    drop(stdin);
+    let run = common::finish(child.wait_with_output().expect("the REPL ends"));
+    let widest = run.stdout.lines().map(|l| l.chars().count()).max();
+    assert!(
+        widest.is_some_and(|w| w <= 100),
+        "{widest:?}\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("unknown command '.bogus'"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 1, "an unknown dot-command fails the script");
+}
+
 /// SPEC §8: at 80 columns no number, date, id or word is split across
 /// lines. `explain` and `history` have long ids; every one of them must
 /// appear whole on some line of the screen.

@@ -436,10 +436,13 @@ impl Session<'_> {
                         self.format = f;
                         writeln!(out, "format: {name}")?;
                     }
-                    None => writeln!(
-                        out,
-                        "error: unknown format '{name}' (expected table, json, csv or vertical)"
-                    )?,
+                    None => {
+                        self.failed = true;
+                        writeln!(
+                            out,
+                            "error: unknown format '{name}' (expected table, json, csv or vertical)"
+                        )?
+                    }
                 },
                 ("format", None) => writeln!(
                     out,
@@ -460,7 +463,10 @@ impl Session<'_> {
                         self.maxrows = n;
                         writeln!(out, "maxrows: {n}")?;
                     }
-                    _ => writeln!(out, "error: .maxrows takes a number of rows, not '{n}'")?,
+                    _ => {
+                        self.failed = true;
+                        writeln!(out, "error: .maxrows takes a number of rows, not '{n}'")?
+                    }
                 },
                 ("timing", None) => writeln!(
                     out,
@@ -468,6 +474,7 @@ impl Session<'_> {
                     if self.timing { "on" } else { "off" }
                 )?,
                 ("timing", Some(other)) => {
+                    self.failed = true;
                     writeln!(out, "error: .timing takes on or off, not '{other}'")?
                 }
                 ("tour", Some("stop")) => {
@@ -478,7 +485,10 @@ impl Session<'_> {
                     self.tour = Some(0);
                     self.next_tour_step(out)?;
                 }
-                (other, _) => writeln!(out, "error: unknown command '.{other}' (try .help)")?,
+                (other, _) => {
+                    self.failed = true;
+                    writeln!(out, "error: unknown command '.{other}' (try .help)")?
+                }
             }
             return Ok(Step::Continue);
         }
@@ -533,7 +543,9 @@ impl Session<'_> {
                     .map_or(String::new(), |id| format!(" as {id}"))
             ));
         }
-        let mut text = render::table(&answered, 0);
+        // Off a terminal (a script piped in) the table respects $COLUMNS,
+        // as `query` does (SPEC §8); on one it takes the terminal's width.
+        let mut text = render::table(&answered, crate::table_width());
         if answered.kind == StatementKind::Timeline {
             if let Some(chart) = render::chart(&answered.rows) {
                 text.push_str(&chart);
@@ -567,7 +579,9 @@ pub fn run(store: &Store, banner: &str) -> Result<bool> {
     }
     let mut session = Session::new(store);
     let stdout = std::io::stdout();
-    println!("{banner}");
+    if writeln!(stdout.lock(), "{banner}").is_err() {
+        return Ok(session.failed);
+    }
     loop {
         match editor.readline("annals> ") {
             Ok(mut line) => {
@@ -601,6 +615,9 @@ pub fn run(store: &Store, banner: &str) -> Result<bool> {
                 match session.handle(&line, &mut out) {
                     Ok(Step::Quit) => break,
                     Ok(Step::Continue) => {}
+                    // Whoever read the output stopped (`| head`): end
+                    // quietly, as every command does (SPEC §8).
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
                     Err(e) => eprintln!(
                         "error: {}",
                         annals::query::render::message_for_terminal(&e.to_string(), 4000)
