@@ -184,6 +184,26 @@ fn a_bad_statement_is_a_400_with_line_and_column() {
     assert_eq!(status, 400);
 }
 
+/// An id may hold a `/` (`event.rs`); the endpoints take it encoded.
+#[test]
+fn an_id_with_a_slash_is_fetched_by_its_endpoint() {
+    let scratch = with_data();
+    let file = scratch.file(
+        "slash.jsonl",
+        br#"{"op":"source","id":"src/one","title":"T","publisher":"P","published":"2011"}
+{"op":"assert","id":"ev/1","subject":"china","attribute":"export_quota","valid":"2013","value":"31000 t","source":"src/one"}
+"#,
+    );
+    let run = scratch.run(&["import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let server = Server::start(&scratch);
+    let (status, _, body) = server.get("/api/events/ev%2F1");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"source\":\"src/one\""), "{body}");
+    let (status, _, body) = server.get("/api/sources/src%2Fone");
+    assert_eq!(status, 200, "{body}");
+}
+
 #[test]
 fn events_sources_subjects_and_attributes_have_endpoints() {
     let scratch = with_data();
@@ -403,11 +423,68 @@ fn in_a_browser_the_page_shows_the_answer_and_the_quote_in_its_source() {
         .expect("the browser test needs Debian's chromium (apt-get install chromium)");
     let scratch = with_data();
     let server = Server::start(&scratch);
-    let profile = scratch.dir.path().join("chromium-profile");
+    let dom = page_in_a_browser(
+        chromium,
+        &scratch,
+        &server,
+        "china.export_quota_change for 2011 as known nov 2010",
+        "wsj-2010-10-19-quota-cut-2011",
+    );
+    assert!(
+        dom.contains("1 row; log_seq 214"),
+        "no answer rendered:\n{dom}"
+    );
+    assert!(
+        dom.contains("<td class=\"status-denied\">denied</td>"),
+        "the winner's status is missing:\n{dom}"
+    );
+    assert!(
+        dom.contains("/api/svg?q=china.export_quota_change"),
+        "no chart:\n{dom}"
+    );
+    // The panel lists the denial that targets the claim.
+    assert!(
+        dom.contains("reuters-2010-10-28-deny-quota-cut-2011"),
+        "no denial:\n{dom}"
+    );
+    assert!(
+        dom.contains("<mark class=\"current\">The state-run English-language China Daily"),
+        "the claim's quote is not marked in its source text:\n{dom}"
+    );
+    // A claim valid to an unknown end (`2010-10-28/`): the page asks about
+    // its slot with the open `2010-10-28..`, since a question cannot name
+    // an unknown end, and so still shows the source text, not an error.
+    let dom = page_in_a_browser(
+        chromium,
+        &scratch,
+        &server,
+        "china.policy.export_cutoff",
+        "reuters-2010-10-28-no-cutoff-plan",
+    );
+    assert!(
+        dom.contains("<mark class=\"current\">Beijing has denied any plans"),
+        "the claim's quote is not marked in its source text:\n{dom}"
+    );
+    assert!(
+        !dom.contains("unknown end"),
+        "the panel shows an error:\n{dom}"
+    );
+}
+
+/// The page after a link naming `statement` and a row to click, as
+/// headless Chromium leaves it.
+fn page_in_a_browser(
+    chromium: &str,
+    scratch: &Scratch,
+    server: &Server,
+    statement: &str,
+    click: &str,
+) -> String {
+    let profile = scratch.dir.path().join(format!("chromium-profile-{click}"));
     let url = format!(
-        "http://127.0.0.1:{}/#q={}&click=wsj-2010-10-19-quota-cut-2011",
+        "http://127.0.0.1:{}/#q={}&click={click}",
         server.port,
-        encoded("china.export_quota_change for 2011 as known nov 2010")
+        encoded(statement)
     );
     let output = Command::new(chromium)
         .args([
@@ -431,26 +508,5 @@ fn in_a_browser_the_page_shows_the_answer_and_the_quote_in_its_source() {
         .stderr(Stdio::null())
         .output()
         .expect("run chromium");
-    let dom = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        dom.contains("1 row; log_seq 214"),
-        "no answer rendered:\n{dom}"
-    );
-    assert!(
-        dom.contains("<td class=\"status-denied\">denied</td>"),
-        "the winner's status is missing:\n{dom}"
-    );
-    assert!(
-        dom.contains("/api/svg?q=china.export_quota_change"),
-        "no chart:\n{dom}"
-    );
-    // The panel lists the denial that targets the claim.
-    assert!(
-        dom.contains("reuters-2010-10-28-deny-quota-cut-2011"),
-        "no denial:\n{dom}"
-    );
-    assert!(
-        dom.contains("<mark class=\"current\">The state-run English-language China Daily"),
-        "the claim's quote is not marked in its source text:\n{dom}"
-    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

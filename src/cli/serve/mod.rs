@@ -255,18 +255,19 @@ async fn api_svg(State(store): State<Arc<Store>>, Query(asked): Query<Asked>) ->
 }
 
 /// An id as it may appear in a statement: no spaces, quotes or keywords
-/// can be smuggled in through the path.
+/// can be smuggled in through the path. The characters are those an id
+/// may be written with (`event.rs`), `/` included (`%2F` in the path).
 fn plain_id(id: &str) -> Result<&str, Error> {
     if !id.is_empty()
         && id.len() <= 200
         && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
     {
         Ok(id)
     } else {
         Err(Error::InvalidInput(format!(
-            "'{}' is not an id (letters, digits, '-', '_', '.', ':')",
+            "'{}' is not an id (letters, digits, '-', '_', '.', ':', '/')",
             id.chars().take(60).collect::<String>()
         )))
     }

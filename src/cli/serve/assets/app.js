@@ -108,10 +108,15 @@ function table(rows) {
       if (column === "certainty") td.classList.add("certainty", "certainty-" + row[column]);
       tr.append(td);
     }
-    if (row.event || row.id) {
+    // A row names a claim or denial to open, a source (a history step
+    // that revises one names it as its event), or nothing that opens: a
+    // shown event's row holds the event itself.
+    const source = row.op === "source" ? row.event : row.id;
+    const claim = typeof row.event === "string" && row.op !== "source" ? row.event : null;
+    if (claim || typeof source === "string") {
       tr.className = "clickable";
       tr.tabIndex = 0;
-      const open = () => (row.event ? openClaim(row) : openSource(row.id));
+      const open = () => (claim ? openClaim(row) : openSource(source));
       tr.addEventListener("click", open);
       tr.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
     }
@@ -162,6 +167,13 @@ function fields(pairs) {
   return dl;
 }
 
+// A question cannot ask about an unknown end (SPEC §3): a claim valid
+// from `2010-10-28/` is asked about as `2010-10-28..`, every day it may
+// cover, and one valid until `/2012` as `..2012`.
+function askable(period) {
+  return period.replace(/\/$/, "..").replace(/^\//, "..");
+}
+
 async function openClaim(row) {
   const body = $("panel-body");
   body.replaceChildren(el("p", { text: "Loading…" }));
@@ -179,12 +191,13 @@ async function openClaim(row) {
         el("ul", {}, ...row.others.map((o) => el("li", { text: `${o.value} — ${o.status}, known ${o.known}, ${o.source} (${o.event})` }))));
     }
     if (event.subject && event.attribute && event.valid) {
-      const story = await getJson("/api/query?q=" + encodeURIComponent(`history ${event.subject}.${event.attribute} for ${event.valid}`));
+      const valid = askable(event.valid);
+      const story = await getJson("/api/query?q=" + encodeURIComponent(`history ${event.subject}.${event.attribute} for ${valid}`));
       const denials = story.rows.filter((s) => s.op === "deny" && s.claim === row.event);
       parts.push(el("h3", { text: "Denials" }),
         denials.length ? el("ul", {}, ...denials.map((d) => el("li", { text: `${d.event}: ${d.source}, known ${d.known}` })))
                        : el("p", { text: "None." }));
-      const curve = `curve ${event.subject}.${event.attribute} for ${event.valid}`;
+      const curve = `curve ${event.subject}.${event.attribute} for ${valid}`;
       const link = el("a", { href: "#q=" + encodeURIComponent(curve), text: "the knowledge curve of this slot" });
       link.addEventListener("click", (e) => { e.preventDefault(); ask(curve); });
       parts.push(el("p", {}, "See ", link, "."));
