@@ -373,6 +373,16 @@ fn claim_id(
         return Ok(());
     }
     check_name(NameKind::Id, id).map_err(|m| ("id", m))?;
+    if let Some(named) = automatic_seq(id).filter(|n| *n > seq) {
+        // Chosen ahead of the log, `e<N>` would take the name of whatever
+        // event lands at seq N, and refuse every event without an id there.
+        return Err((
+            "id",
+            format!(
+                "'{id}' is the automatic id the event at seq {named} will get, and this event is at seq {seq}; choose another id"
+            ),
+        ));
+    }
     if let Some(other) = pending.ids.get(id) {
         return taken(other.seq);
     }
