@@ -219,16 +219,46 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Where each legend entry goes: rows of entries under the axis, a new
+/// row when the next would pass the right edge; and how many rows.
+fn legend_layout(series: &[&str]) -> (Vec<(f64, usize)>, usize) {
+    let mut places = Vec::with_capacity(series.len());
+    let (mut lx, mut row) = (LEFT, 0);
+    for name in series {
+        let wide = 24.0 + 7.0 * name.chars().count() as f64;
+        if lx > LEFT && lx + wide > WIDTH - RIGHT {
+            lx = LEFT;
+            row += 1;
+        }
+        places.push((lx, row));
+        lx += wide;
+    }
+    (places, row + 1)
+}
+
+/// The height of a legend row.
+const LEGEND_ROW: f64 = 16.0;
+
 fn draw(title: &str, axis: &str, marks: &[Mark]) -> String {
+    // The series in the order they first appear, a colour each; the chart
+    // grows by a legend row for each row past the first.
+    let mut series: Vec<&str> = Vec::new();
+    for mark in marks {
+        if !series.contains(&mark.series.as_str()) {
+            series.push(&mark.series);
+        }
+    }
+    let (legend, legend_rows) = legend_layout(&series);
+    let height = HEIGHT + LEGEND_ROW * (legend_rows.max(1) - 1) as f64;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="12" role="img" aria-label="{}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="12" role="img" aria-label="{}">"#,
         escape(title)
     );
     let _ = write!(
         svg,
-        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+        r#"<rect width="{WIDTH}" height="{height}" fill="white"/>"#
     );
     let _ = write!(
         svg,
@@ -329,13 +359,7 @@ fn draw(title: &str, axis: &str, marks: &[Mark]) -> String {
         HEIGHT - 30.0,
         escape(axis)
     );
-    // The marks, a colour per series, in the order the series first appear.
-    let mut series: Vec<&str> = Vec::new();
-    for mark in marks {
-        if !series.contains(&mark.series.as_str()) {
-            series.push(&mark.series);
-        }
-    }
+    // The marks, a colour per series.
     let mut previous: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
     for mark in marks {
         let index = series.iter().position(|s| *s == mark.series).unwrap_or(0);
@@ -391,19 +415,17 @@ fn draw(title: &str, axis: &str, marks: &[Mark]) -> String {
         );
         svg.push_str("</g>");
     }
-    // The legend under the axis.
-    let mut lx = LEFT;
-    for (i, name) in series.iter().enumerate() {
+    // The legend under the axis, in as many rows as it takes.
+    for (i, (name, (lx, row))) in series.iter().zip(legend).enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
+        let top = HEIGHT - 16.0 + LEGEND_ROW * row as f64;
         let _ = write!(
             svg,
-            r#"<rect x="{lx:.1}" y="{}" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="{}">{}</text>"#,
-            HEIGHT - 16.0,
+            r#"<rect x="{lx:.1}" y="{top}" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="{}">{}</text>"#,
             lx + 14.0,
-            HEIGHT - 7.0,
+            top + 9.0,
             escape(name)
         );
-        lx += 24.0 + 7.0 * name.chars().count() as f64;
     }
     svg.push_str("</svg>\n");
     svg
@@ -421,6 +443,24 @@ fn tick(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fifteen series of `china.* for 2010` ran to x = 3265 in a chart 860
+    /// wide: the legend wraps into rows inside the chart, which grows.
+    #[test]
+    fn a_long_legend_wraps_inside_the_chart() {
+        let names: Vec<String> = (0..15)
+            .map(|i| format!("china.share_of_world_production_{i}"))
+            .collect();
+        let series: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (places, rows) = legend_layout(&series);
+        assert!(rows > 1);
+        for (name, (x, _)) in series.iter().zip(&places) {
+            let right = x + 24.0 + 7.0 * name.chars().count() as f64;
+            assert!(right <= WIDTH - RIGHT, "{name} ends at {right}");
+        }
+        let (_, one_row) = legend_layout(&["china.export_quota"]);
+        assert_eq!(one_row, 1);
+    }
 
     #[test]
     fn text_from_the_store_is_escaped() {
