@@ -55,10 +55,15 @@ impl Server {
 
 /// GET `path`: the status, the headers (lower-cased names) and the body.
 fn get(port: u16, path: &str) -> (u16, Vec<(String, String)>, String) {
+    get_as(port, path, "127.0.0.1")
+}
+
+/// GET `path` with `host` as the request's Host header.
+fn get_as(port: u16, path: &str, host: &str) -> (u16, Vec<(String, String)>, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = Vec::new();
@@ -182,6 +187,34 @@ fn a_bad_statement_is_a_400_with_line_and_column() {
     assert_eq!(status, 400, "{body}");
     let (status, _, _) = server.get("/api/events/x%20limit%201");
     assert_eq!(status, 400);
+}
+
+/// A request the extractors cannot read (a statement given twice, a path
+/// that is not UTF-8) is refused as JSON with `error`, as any bad request;
+/// and a server on the loopback answers only requests addressed to the
+/// loopback by name, so a page that rebinds its own name to 127.0.0.1
+/// cannot read the store through a visitor's browser.
+#[test]
+fn unreadable_requests_and_foreign_hosts_are_refused_as_json() {
+    let scratch = with_data();
+    let server = Server::start(&scratch);
+    for path in ["/api/query?q=subjects&q=attributes", "/api/events/%FF"] {
+        let (status, headers, body) = server.get(path);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(header(&headers, "content-type").starts_with("application/json"));
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            error["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+    }
+    let (status, _, body) = get_as(server.port, "/api/subjects", "rebound.example:8080");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("loopback"), "{body}");
+    for host in ["localhost", "localhost:7878", "127.0.0.1:7878"] {
+        let (status, _, body) = get_as(server.port, "/api/subjects", host);
+        assert_eq!(status, 200, "{host}: {body}");
+    }
 }
 
 /// An id may hold a `/` (`event.rs`); the endpoints take it encoded.

@@ -18,8 +18,10 @@
 
 use annals::query::{self, render, Cancel, Format};
 use annals::{Error, Store};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -85,6 +87,9 @@ pub fn serve(store: Store, addr: &str) -> Result<(), Error> {
             .route("/api/sources/{id}", get(api_source))
             .route("/api/subjects", get(api_subjects))
             .route("/api/attributes", get(api_attributes))
+            .layer(axum::middleware::from_fn(move |request, next| {
+                for_this_host(local.ip().is_loopback(), request, next)
+            }))
             .layer(axum::middleware::map_response(with_policy))
             .with_state(Arc::new(store));
         axum::serve(listener, app)
@@ -114,6 +119,38 @@ fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
     Ok(async {
         let _ = tokio::signal::ctrl_c().await;
     })
+}
+
+/// A server on a loopback address answers only requests addressed to the
+/// loopback by name (`127.0.0.1`, `localhost`, `[::1]`): a web page from
+/// elsewhere that rebinds its own name to 127.0.0.1 would otherwise read
+/// the store through the visitor's browser. A server bound to another
+/// address was meant to be reached by whatever name leads to it.
+async fn for_this_host(loopback: bool, request: Request, next: Next) -> Response {
+    if loopback {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        if !["127.0.0.1", "localhost", "[::1]"].contains(&name) {
+            let body = serde_json::json!({
+                "error": format!("this reading room serves the loopback address only, not the host '{host}'"),
+                "line": null,
+                "column": null,
+            });
+            return (
+                StatusCode::FORBIDDEN,
+                typed("application/json", body.to_string()),
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
 }
 
 async fn with_policy(mut response: Response) -> Response {
@@ -236,7 +273,20 @@ async fn respond(store: Arc<Store>, statement: String, format: Format) -> Respon
     }
 }
 
-async fn api_query(State(store): State<Arc<Store>>, Query(asked): Query<Asked>) -> Response {
+/// A query string or a path that cannot be read is refused as any other
+/// bad request is: JSON with `error`, `line` and `column` (SPEC §8).
+fn unreadable(rejection: impl std::fmt::Display) -> Response {
+    refusal(&Error::InvalidInput(rejection.to_string()))
+}
+
+async fn api_query(
+    State(store): State<Arc<Store>>,
+    asked: Result<Query<Asked>, QueryRejection>,
+) -> Response {
+    let Query(asked) = match asked {
+        Ok(asked) => asked,
+        Err(rejection) => return unreadable(rejection),
+    };
     let Some(statement) = asked.q else {
         return refusal(&Error::InvalidInput(
             "give a statement: /api/query?q=…".into(),
@@ -245,7 +295,14 @@ async fn api_query(State(store): State<Arc<Store>>, Query(asked): Query<Asked>) 
     respond(store, statement, Format::Json).await
 }
 
-async fn api_svg(State(store): State<Arc<Store>>, Query(asked): Query<Asked>) -> Response {
+async fn api_svg(
+    State(store): State<Arc<Store>>,
+    asked: Result<Query<Asked>, QueryRejection>,
+) -> Response {
+    let Query(asked) = match asked {
+        Ok(asked) => asked,
+        Err(rejection) => return unreadable(rejection),
+    };
     let Some(statement) = asked.q else {
         return refusal(&Error::InvalidInput(
             "give a statement: /api/svg?q=…".into(),
@@ -273,7 +330,14 @@ fn plain_id(id: &str) -> Result<&str, Error> {
     }
 }
 
-async fn api_event(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {
+async fn api_event(
+    State(store): State<Arc<Store>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(rejection) => return unreadable(rejection),
+    };
     let statement = match plain_id(&id) {
         Ok(id) => format!("show {id}"),
         Err(e) => return refusal(&e),
@@ -283,7 +347,14 @@ async fn api_event(State(store): State<Arc<Store>>, Path(id): Path<String>) -> R
 
 /// A source with its text and revisions, and every claim quoting it, at
 /// one log position: `{"log_seq", "source": {…}, "quotes": [{…}]}`.
-async fn api_source(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {
+async fn api_source(
+    State(store): State<Arc<Store>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(rejection) => return unreadable(rejection),
+    };
     let id = match plain_id(&id) {
         Ok(id) => id.to_string(),
         Err(e) => return refusal(&e),
