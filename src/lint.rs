@@ -236,6 +236,25 @@ const VAGUE_WORDS: [&str; 7] = [
     "up to",
 ];
 
+/// The vague words that say a number is vague only when one follows them:
+/// "about 120,000 tons", "nearly half", not "talk about any reduction" or
+/// "some officials".
+const NEED_A_NUMBER: [&str; 5] = ["about", "nearly", "some", "as much as", "up to"];
+
+/// Whether one of the next two words of `text` is a number: it has a digit,
+/// or it is a number word.
+fn a_number_follows(text: &str) -> bool {
+    const NUMBER_WORDS: [&str; 22] = [
+        "half", "third", "quarter", "one", "two", "three", "four", "five", "six", "seven", "eight",
+        "nine", "ten", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million",
+        "billion", "dozen",
+    ];
+    text.split_whitespace().take(2).any(|word| {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+        word.chars().any(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&word)
+    })
+}
+
 /// The vague words of a claim's quote, when nothing of the claim records
 /// the vagueness: its valid and known periods as written and its value are
 /// all exact. (`None` when it has no quote, or records some vagueness.)
@@ -245,9 +264,11 @@ fn vague_wording(claim: &crate::event::Claim) -> Option<&'static str> {
         // Whole words only: "some" is not "somewhat", "about" not "roundabout".
         quote.match_indices(w).any(|(at, _)| {
             let before = quote[..at].chars().next_back();
-            let after = quote[at + w.len()..].chars().next();
+            let rest = &quote[at + w.len()..];
+            let after = rest.chars().next();
             !before.is_some_and(char::is_alphanumeric)
                 && (w.ends_with('1') || !after.is_some_and(char::is_alphanumeric))
+                && (!NEED_A_NUMBER.contains(w) || a_number_follows(rest))
         })
     })?;
     // A decade written as such (`1990s`) records "in the 1990s".
@@ -333,6 +354,22 @@ mod tests {
         );
         assert_eq!(vague_wording(&claim(eighties, "1980s", "1")), None);
         assert_eq!(vague_wording(&claim(eighties, "198X..", "1")), None);
+        // Words that make a number vague only when a number follows.
+        let talk = "refused to talk about any reduction rate";
+        assert_eq!(vague_wording(&claim(talk, "2011", "-30..0 %")), None);
+        assert_eq!(vague_wording(&claim(talk, "2011", "1")), None);
+        assert_eq!(
+            vague_wording(&claim("some officials said", "2010", "1")),
+            None
+        );
+        assert_eq!(
+            vague_wording(&claim("nearly half of the output", "2010", "50 %")),
+            Some("nearly")
+        );
+        assert_eq!(
+            vague_wording(&claim("cuts of up to 30% are possible", "2010", "30 %")),
+            Some("up to")
+        );
         // Whole words only.
         assert_eq!(vague_wording(&claim("somewhat higher", "2010", "1")), None);
         assert_eq!(vague_wording(&claim("a roundabout way", "2010", "1")), None);
