@@ -375,8 +375,8 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
     // With CSV, stdout is one document: one header, for the row type of
-    // the first answer; a later statement answering another row type is
-    // that line's error.
+    // the first answer that wrote one; a later statement answering another
+    // row type is that line's error.
     let mut csv_rows: Option<query::RowType> = None;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim();
@@ -411,9 +411,13 @@ fn query_file(store: &Store, file: &str, format: Format) -> Result<ExitCode, Err
                     false,
                 ),
                 _ => {
-                    let header = csv_rows.is_none();
-                    csv_rows = Some(reply.row_type);
-                    (render::write_csv(reply, header, &mut sink).err(), true)
+                    let row_type = reply.row_type;
+                    let mut header_due = csv_rows.is_none();
+                    let result = render::write_csv(reply, &mut header_due, &mut sink);
+                    if !header_due {
+                        csv_rows = Some(row_type);
+                    }
+                    (result.err(), true)
                 }
             },
             Ok(reply) => (render::write(reply, format, width, &mut sink).err(), true),

@@ -562,24 +562,32 @@ pub fn write(reply: Reply<'_>, format: Format, width: u16, out: &mut dyn Write) 
                 out.write_all(count_line(count, log_seq).as_bytes())?;
             }
         }
-        Format::Csv => write_csv(reply, true, out)?,
+        Format::Csv => write_csv(reply, &mut true, out)?,
     }
     Ok(())
 }
 
-/// A reply as CSV rows, after the header when `header` (a query file whose
-/// answers share one row type continues one document under one header).
-pub fn write_csv(reply: Reply<'_>, header: bool, out: &mut dyn Write) -> Result<()> {
+/// A reply as CSV rows, after the header while `header_due` (a query file
+/// whose answers share one row type continues one document under one
+/// header), which is cleared once the header is written.
+///
+/// The header waits for the first row (or the end of an empty answer), so
+/// that an answer failing before its first row (a timeline whose values
+/// cannot be averaged) prints no document at all, only its error.
+pub fn write_csv(reply: Reply<'_>, header_due: &mut bool, out: &mut dyn Write) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let columns = csv_columns(reply.row_type);
-    if header {
-        writer.write_record(columns).map_err(csv_error)?;
-    }
     for row in reply {
         let cells = row_cells(&row?);
+        if std::mem::take(header_due) {
+            writer.write_record(columns).map_err(csv_error)?;
+        }
         writer
             .write_record(columns.iter().map(|c| cell_text(cells.get(*c))))
             .map_err(csv_error)?;
+    }
+    if std::mem::take(header_due) {
+        writer.write_record(columns).map_err(csv_error)?;
     }
     writer.flush()?;
     Ok(())
