@@ -681,29 +681,24 @@ fn table_rows(answered: &Answered, width: u16, first: usize) -> String {
     }
     let mut widths_set = None;
     if let Some(limit) = table.width() {
-        let column_texts = |c: usize| {
-            std::iter::once(columns[c]).chain(cells.iter().map(move |row| row[c].as_str()))
+        // Per column, the widest of the pieces `split` cuts its header and
+        // cells into.
+        let widest_piece = |split: fn(&str) -> Vec<&str>| -> Vec<usize> {
+            (0..columns.len())
+                .map(|c| {
+                    std::iter::once(columns[c])
+                        .chain(cells.iter().map(|row| row[c].as_str()))
+                        .flat_map(split)
+                        .map(UnicodeWidthStr::width)
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect()
         };
         // The narrowest each column can be without splitting a word, and
         // the width its longest line would take unwrapped.
-        let narrowest: Vec<usize> = (0..columns.len())
-            .map(|c| {
-                column_texts(c)
-                    .flat_map(str::split_whitespace)
-                    .map(UnicodeWidthStr::width)
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let widest: Vec<usize> = (0..columns.len())
-            .map(|c| {
-                column_texts(c)
-                    .flat_map(str::lines)
-                    .map(UnicodeWidthStr::width)
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
+        let narrowest = widest_piece(|text| text.split_whitespace().collect());
+        let widest = widest_piece(|text| text.lines().collect());
         // Each column has a space of padding on both sides and a border.
         let room = (limit as usize).saturating_sub(3 * columns.len() + 1);
         let Some(widths) = column_widths(&narrowest, &widest, room) else {

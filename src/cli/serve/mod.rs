@@ -275,40 +275,39 @@ async fn respond(store: Arc<Store>, statement: String, format: Format) -> Respon
 
 /// A query string or a path that cannot be read is refused as any other
 /// bad request is: JSON with `error`, `line` and `column` (SPEC §8).
-fn unreadable(rejection: impl std::fmt::Display) -> Response {
-    refusal(&Error::InvalidInput(rejection.to_string()))
+fn unreadable(rejection: impl std::fmt::Display) -> Error {
+    Error::InvalidInput(rejection.to_string())
+}
+
+/// The statement of `/api/<endpoint>?q=…`.
+fn statement_asked(
+    asked: Result<Query<Asked>, QueryRejection>,
+    endpoint: &str,
+) -> Result<String, Error> {
+    let Query(asked) = asked.map_err(unreadable)?;
+    asked
+        .q
+        .ok_or_else(|| Error::InvalidInput(format!("give a statement: /api/{endpoint}?q=…")))
 }
 
 async fn api_query(
     State(store): State<Arc<Store>>,
     asked: Result<Query<Asked>, QueryRejection>,
 ) -> Response {
-    let Query(asked) = match asked {
-        Ok(asked) => asked,
-        Err(rejection) => return unreadable(rejection),
-    };
-    let Some(statement) = asked.q else {
-        return refusal(&Error::InvalidInput(
-            "give a statement: /api/query?q=…".into(),
-        ));
-    };
-    respond(store, statement, Format::Json).await
+    match statement_asked(asked, "query") {
+        Ok(statement) => respond(store, statement, Format::Json).await,
+        Err(e) => refusal(&e),
+    }
 }
 
 async fn api_svg(
     State(store): State<Arc<Store>>,
     asked: Result<Query<Asked>, QueryRejection>,
 ) -> Response {
-    let Query(asked) = match asked {
-        Ok(asked) => asked,
-        Err(rejection) => return unreadable(rejection),
-    };
-    let Some(statement) = asked.q else {
-        return refusal(&Error::InvalidInput(
-            "give a statement: /api/svg?q=…".into(),
-        ));
-    };
-    respond(store, statement, Format::Svg).await
+    match statement_asked(asked, "svg") {
+        Ok(statement) => respond(store, statement, Format::Svg).await,
+        Err(e) => refusal(&e),
+    }
 }
 
 /// An id as it may appear in a statement: no spaces, quotes or keywords
@@ -330,19 +329,20 @@ fn plain_id(id: &str) -> Result<&str, Error> {
     }
 }
 
+/// The id of `/api/events/{id}` or `/api/sources/{id}`.
+fn id_asked(id: Result<Path<String>, PathRejection>) -> Result<String, Error> {
+    let Path(id) = id.map_err(unreadable)?;
+    plain_id(&id).map(str::to_string)
+}
+
 async fn api_event(
     State(store): State<Arc<Store>>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let Path(id) = match id {
-        Ok(id) => id,
-        Err(rejection) => return unreadable(rejection),
-    };
-    let statement = match plain_id(&id) {
-        Ok(id) => format!("show {id}"),
-        Err(e) => return refusal(&e),
-    };
-    respond(store, statement, Format::Json).await
+    match id_asked(id) {
+        Ok(id) => respond(store, format!("show {id}"), Format::Json).await,
+        Err(e) => refusal(&e),
+    }
 }
 
 /// A source with its text and revisions, and every claim quoting it, at
@@ -351,12 +351,8 @@ async fn api_source(
     State(store): State<Arc<Store>>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let Path(id) = match id {
+    let id = match id_asked(id) {
         Ok(id) => id,
-        Err(rejection) => return unreadable(rejection),
-    };
-    let id = match plain_id(&id) {
-        Ok(id) => id.to_string(),
         Err(e) => return refusal(&e),
     };
     let source = match answer(store.clone(), format!("source {id}"), Format::Json).await {

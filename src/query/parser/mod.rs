@@ -533,17 +533,29 @@ const GET: &[Allow] = &[
     Allow::Where,
 ];
 
-/// A get whose `where` asks for a status is refused: a status needs the
-/// resolution that `where` on a get comes before (SPEC §5).
 fn get_statement(input: &str) -> PResult<'_, Statement> {
-    let (rest, (r, c)) = reading(input, GET)?;
+    let (rest, (r, c)) = reading_before_resolution(input, GET, "get")?;
+    Ok((rest, limited(Statement::Get(r), c.limit)))
+}
+
+/// A reading whose `where` chooses the events resolution reads (a get, a
+/// curve): one that asks for a status is refused, since a status needs
+/// the resolution that such a `where` comes before (SPEC §5).
+fn reading_before_resolution<'a>(
+    input: &'a str,
+    allow: &[Allow],
+    statement: &str,
+) -> PResult<'a, (Reading, Clauses)> {
+    let (rest, (r, c)) = reading(input, allow)?;
     if r.filter.status.is_some() {
         return Err(nom::Err::Failure(SyntaxError::message(
             input,
-            "'where status = …' needs resolution, which 'where' on a get comes before; ask 'claims … where status = …'",
+            format!(
+                "'where status = …' needs resolution, which 'where' on a {statement} comes before; ask 'claims … where status = …'"
+            ),
         )));
     }
-    Ok((rest, limited(Statement::Get(r), c.limit)))
+    Ok((rest, (r, c)))
 }
 
 /// `statement`, wrapped in [`Statement::Limit`] when a `limit N` was given.
@@ -568,17 +580,8 @@ fn statement(input: &str) -> PResult<'_, Statement> {
     match first.as_str() {
         "history" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::History(r), c.limit))),
-        "curve" => {
-            let input = after();
-            let (rest, (r, c)) = reading(input, CURVE)?;
-            if r.filter.status.is_some() {
-                return Err(nom::Err::Failure(SyntaxError::message(
-                    input,
-                    "'where status = …' needs resolution, which 'where' on a curve comes before; ask 'claims … where status = …'",
-                )));
-            }
-            Ok((rest, limited(Statement::Curve(r), c.limit)))
-        }
+        "curve" => reading_before_resolution(after(), CURVE, "curve")
+            .map(|(rest, (r, c))| (rest, limited(Statement::Curve(r), c.limit))),
         "explain" => reading(after(), READ)
             .map(|(rest, (r, c))| (rest, limited(Statement::Explain(r), c.limit))),
         "claims" => reading(after(), GET)
